@@ -1,0 +1,82 @@
+"""`make dev`: migrate, then run the app with its Celery worker and beat, until Ctrl-C.
+
+With no configuration this runs on SQLite with tasks executed in-process, and says so first.
+``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and a real worker + beat. Extra
+processes (devshop) register themselves in ``EXTRA_PROCESSES``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = os.environ.get("DEV_HOST", "127.0.0.1")
+PORT = os.environ.get("DEV_PORT", "8000")
+
+
+def _banner() -> None:
+    database = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    print("Loyalty app — development server", flush=True)
+    if database:
+        print(f"  database: {database.split('@')[-1]} (DATABASE_URL)", flush=True)
+    else:
+        print("  database: embedded SQLite (db.sqlite3); set DATABASE_URL for PostgreSQL", flush=True)
+    if redis_url:
+        print(f"  tasks:    Celery worker + beat on {redis_url} (REDIS_URL)", flush=True)
+    else:
+        print("  tasks:    run in-process (no REDIS_URL); set REDIS_URL for a real worker", flush=True)
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def _ensure_dev_admin() -> None:
+    """A local Django-admin login (admin / admin) so /django-admin/ is usable at once."""
+    code = (
+        "from django.contrib.auth import get_user_model as g; U = g();\n"
+        "U.objects.filter(username='admin').exists() or "
+        "U.objects.create_superuser('admin', 'admin@example.com', 'admin')"
+    )
+    _manage("shell", "-c", code)
+
+
+def main() -> int:
+    _banner()
+    _manage("migrate", "--noinput", "-v0")
+    _ensure_dev_admin()
+    commands = [[sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"]]
+    if os.environ.get("REDIS_URL"):
+        commands.append(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat",
+             "-Q", "webhooks,storefront,sync,batch", "--loglevel=INFO", "--concurrency=2"]
+        )
+    processes = [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands]
+    print(f"  app:      http://{HOST}:{PORT}/healthz", flush=True)
+    print(f"  admin:    http://{HOST}:{PORT}/django-admin/ (admin / admin)", flush=True)
+
+    def stop(*_: object) -> None:
+        for proc in processes:
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(proc.poll() is None for proc in processes):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for proc in processes:
+            proc.wait(timeout=15)
+    return max((proc.returncode or 0) for proc in processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

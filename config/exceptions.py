@@ -1,0 +1,44 @@
+"""The application error contract and the one DRF handler that renders it.
+
+Every app subclasses ``AppError``; clients always get ``{"message", "code", "extra"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class AppError(Exception):
+    """A business rule said no. ``status`` is the HTTP status an API answers with."""
+
+    status = 400
+    code = "error"
+
+    def __init__(self, message: str = "", *, code: str | None = None, extra: dict | None = None):
+        super().__init__(message or self.__class__.__doc__ or self.code)
+        self.message = message or (self.__class__.__doc__ or self.code).strip()
+        if code is not None:
+            self.code = code
+        self.extra = extra or {}
+
+
+def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, AppError):
+        return Response(
+            {"message": exc.message, "code": exc.code, "extra": exc.extra}, status=exc.status
+        )
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, drf_exceptions.ValidationError):
+        body = {"message": "Invalid input.", "code": "invalid", "extra": {"fields": exc.detail}}
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        body = {"message": str(detail), "code": str(code), "extra": {}}
+    response.data = body
+    return response

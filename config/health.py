@@ -1,0 +1,55 @@
+"""Health endpoint for load balancers: 200 when the database and the broker answer, else 503."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from config.tasks import worker_heartbeat_age
+
+logger = logging.getLogger(__name__)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        logger.warning("health: database unreachable", exc_info=True)
+        return False
+
+
+def _broker_status() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "in-process"
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+        )
+        client.ping()
+    except redis.RedisError:
+        logger.warning("health: broker unreachable", exc_info=True)
+        return "down"
+    return "ok"
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    database = "ok" if _database_ok() else "down"
+    broker = _broker_status()
+    healthy = database == "ok" and broker != "down"
+    body: dict[str, object] = {
+        "status": "ok" if healthy else "unavailable",
+        "database": database,
+        "broker": broker,
+    }
+    if broker == "ok":
+        # Informational: a stale heartbeat means no worker (or no beat) is running.
+        body["worker_heartbeat_age_s"] = worker_heartbeat_age()
+    return JsonResponse(body, status=200 if healthy else 503)

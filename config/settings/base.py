@@ -1,0 +1,209 @@
+"""Settings shared by every environment, read from the environment with documented defaults.
+
+With no environment at all this runs the development setup: SQLite and Celery tasks executed
+in-process. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and a real broker.
+``config.settings.production`` layers the production rules (secrets required, secure cookies)
+on top; ``config.settings.test`` defaults to the local PostgreSQL and Redis.
+
+Every variable is listed in README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kombu import Queue
+
+from config.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# Production settings flip this; the secrets below are then required.
+SECRETS_REQUIRED = False
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env_secret("SECRET_KEY", required=SECRETS_REQUIRED, dev_default="dev-insecure-secret")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+
+# --- Shopify ---------------------------------------------------------------------------------
+# The Admin API version is pinned here and only here; move it each quarter together with the
+# vendored schema in shopify_app/schema/ (tests validate every GraphQL document against it).
+SHOPIFY_API_VERSION = "2026-07"
+SHOPIFY_API_KEY = env_str("SHOPIFY_API_KEY", "devshop-client-id")
+SHOPIFY_API_SECRET = env_secret(
+    "SHOPIFY_API_SECRET", required=SECRETS_REQUIRED, dev_default="devshop-client-secret"
+)
+# During a secret rotation Shopify may sign webhooks with the old secret for up to an hour.
+SHOPIFY_API_SECRET_PREVIOUS = env_str("SHOPIFY_API_SECRET_PREVIOUS", "")
+SHOPIFY_SCOPES = env_list(
+    "SHOPIFY_SCOPES",
+    [
+        "read_customers",
+        "write_customers",
+        "read_orders",
+        "read_discounts",
+        "write_discounts",
+        "write_app_proxy",
+    ],
+)
+# Where a shop's admin lives. Shopify: https://{shop}. devshop serves every fake shop under a
+# path on one local port, e.g. http://127.0.0.1:8001/store/{shop}.
+SHOPIFY_SHOP_ORIGIN_TEMPLATE = env_str("SHOPIFY_SHOP_ORIGIN_TEMPLATE", "https://{shop}")
+# The public URL of this app (OAuth redirect, webhook and proxy URLs).
+APP_URL = env_str("APP_URL", "http://127.0.0.1:8000").rstrip("/")
+# Fernet keys for access tokens at rest, newest first; older keys still decrypt (rotation).
+TOKEN_ENCRYPTION_KEYS = env_list(
+    "TOKEN_ENCRYPTION_KEYS",
+    [] if SECRETS_REQUIRED else ["ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1mb3ItcHJvZC0="],
+)
+# Webhook bodies larger than this are refused with 413 before any parsing.
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 2 * 1024 * 1024)
+
+# --- Django ----------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "shopify_app",
+    "loyalty",
+    "referrals",
+]
+
+MIDDLEWARE = [
+    "config.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# The built frontend (frontend/dist) is served as static files.
+STATICFILES_DIRS = [d for d in [BASE_DIR / "frontend" / "dist"] if d.exists()]
+
+# --- DRF -------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "config.exceptions.drf_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+# --- Celery ----------------------------------------------------------------------------------
+# At-least-once delivery with exactly-once effects: every task is idempotent (it reloads rows by
+# id and its writes are keyed by unique constraints), so the broker may redeliver freely.
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+# No broker configured: run tasks in-process, at the point they are enqueued (development only).
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# Results are not used for control flow; outcomes are recorded on our own rows.
+CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge after the task finishes, so a worker killed mid-task leaves the message to be
+# redelivered instead of lost...
+CELERY_TASK_ACKS_LATE = True
+# ...and if the worker process dies (OOM, SIGKILL), reject the message back onto the queue.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Prefetch one message per process: with acks_late, prefetched messages would sit unacked
+# behind a long task.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Hard and soft limits keep a stuck task from holding a worker forever. The longest task (a bulk
+# sync page) stays well under the soft limit.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
+# Redis redelivers an unacked message after the visibility timeout. It must exceed the hard
+# time limit, or a long-running task would be delivered to a second worker while still running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+# JSON only: tasks take primitive ids, never pickled model instances.
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by priority, so a storm of webhooks or a large sync never starves the storefront:
+# webhooks (Shopify waits on nothing, but the inbox must drain), storefront (a shopper is
+# waiting), sync (bulk imports), batch (nightly jobs, expiry, reconciliation).
+CELERY_TASK_DEFAULT_QUEUE = "batch"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("webhooks", "storefront", "sync", "batch")]
+# Routing by task name; each app adds its tasks here. Unrouted tasks go to "batch".
+CELERY_TASK_ROUTES = {
+    "shopify_app.tasks.webhook_*": {"queue": "webhooks"},
+    "shopify_app.tasks.sync_*": {"queue": "sync"},
+    "*.tasks.storefront_*": {"queue": "storefront"},
+}
+# Each domain app adds its periodic jobs here (sweepers, expiry, reconciliation).
+CELERY_BEAT_SCHEDULE: dict = {
+    "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 30.0},
+}
+
+# --- Security --------------------------------------------------------------------------------
+# The embedded admin runs in an iframe; its HTML responses get a frame-ancestors CSP from
+# shopify_app (the X-Frame-Options header would forbid the admin from framing us).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+# --- Logging ---------------------------------------------------------------------------------
+LOG_FORMAT = env_str("LOG_FORMAT", "text")  # "json" in production
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+}

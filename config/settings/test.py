@@ -1,0 +1,18 @@
+"""Tests: the local PostgreSQL and Redis by default (override with DATABASE_URL / REDIS_URL).
+
+Tasks are not run eagerly: tests that need a worker start a real one on the real broker
+(``tests/conftest.py``); the others assert what was enqueued on commit.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loyalty")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import LOGGING  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING["root"]["level"] = "WARNING"

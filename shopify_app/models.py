@@ -1,0 +1,152 @@
+"""The Shopify edge's data: shops, and mirrors of the Shopify records the programs need.
+
+Design:
+
+- ``Shop`` is the tenant. Every tenant-owned table in every app has ``shop_id`` and every
+  unique key starts with it, so the schema can later be distributed by shop (Citus).
+- ``Customer``, ``Order`` and ``Refund`` mirror Shopify's records, keyed by
+  ``(shop, shopify_id)``. They hold only what the loyalty programs read. Money is ``Decimal``
+  in the shop's currency, taken from the ``shop_money`` side of Shopify's ``*_set`` fields.
+  Webhooks can arrive duplicated and out of order, so each mirror keeps Shopify's
+  ``updated_at`` and an upsert only wins when it is newer (see ``shopify_app.services.mirror``).
+- Personal data (names, emails, phones) is nullable everywhere: Shopify withholds it until the
+  app is approved for protected customer data, and ``customers/redact`` erases it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Shop(models.Model):
+    domain = models.CharField(max_length=255, unique=True)  # xxx.myshopify.com
+    shopify_id = models.BigIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    timezone = models.CharField(max_length=64, default="UTC")  # IANA name
+    shopify_plan = models.CharField(max_length=64, blank=True)  # Shopify's plan_name
+    app_plan = models.CharField(max_length=64, default="free")  # our billing plan
+    scopes = models.TextField(blank=True)  # comma-separated, as granted
+    installed_at = models.DateTimeField(null=True, blank=True)
+    uninstalled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @property
+    def is_installed(self) -> bool:
+        return self.installed_at is not None and self.uninstalled_at is None
+
+
+class Customer(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="customers")
+    shopify_id = models.BigIntegerField()
+    email = models.CharField(max_length=255, null=True, blank=True)
+    first_name = models.CharField(max_length=255, null=True, blank=True)
+    last_name = models.CharField(max_length=255, null=True, blank=True)
+    phone = models.CharField(max_length=64, null=True, blank=True)
+    state = models.CharField(max_length=16, blank=True)  # enabled, disabled, invited, declined
+    tags = models.JSONField(default=list, blank=True)
+    amount_spent = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    number_of_orders = models.IntegerField(null=True, blank=True)
+    shopify_created_at = models.DateTimeField(null=True, blank=True)
+    shopify_updated_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)  # customers/delete
+    redacted_at = models.DateTimeField(null=True, blank=True)  # customers/redact
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "shopify_id"], name="customer_shop_shopify_id"),
+        ]
+        indexes = [
+            # Launcher and import look customers up by email within a shop.
+            models.Index(fields=["shop", "email"], name="customer_shop_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}:customer:{self.shopify_id}"
+
+    @property
+    def gid(self) -> str:
+        return f"gid://shopify/Customer/{self.shopify_id}"
+
+
+class Order(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
+    shopify_id = models.BigIntegerField()
+    # The customer may be synced after the order; the id is kept and the link filled later.
+    customer_shopify_id = models.BigIntegerField(null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    name = models.CharField(max_length=64, blank=True)  # "#1001"
+    email = models.CharField(max_length=255, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    financial_status = models.CharField(max_length=32, blank=True)
+    test = models.BooleanField(default=False)
+    source_name = models.CharField(max_length=64, blank=True)
+    subtotal_price = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total_price = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total_discounts = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total_shipping = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total_tax = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    current_total_price = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    current_subtotal_price = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # [{id, variant_id, product_id, quantity, price, total_discount, gift_card}]
+    line_items = models.JSONField(default=list, blank=True)
+    discount_codes = models.JSONField(default=list, blank=True)  # ["CODE", ...]
+    note_attributes = models.JSONField(default=dict, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    shopify_created_at = models.DateTimeField(null=True, blank=True)
+    shopify_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "shopify_id"], name="order_shop_shopify_id"),
+        ]
+        indexes = [
+            # A member's order history and the linking of late-synced customers.
+            models.Index(fields=["shop", "customer_shopify_id"], name="order_shop_customer"),
+            # Reconciliation walks recent orders by Shopify's updated_at.
+            models.Index(fields=["shop", "shopify_updated_at"], name="order_shop_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}:order:{self.name or self.shopify_id}"
+
+    @property
+    def gid(self) -> str:
+        return f"gid://shopify/Order/{self.shopify_id}"
+
+
+class Refund(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="refunds")
+    shopify_id = models.BigIntegerField()
+    order_shopify_id = models.BigIntegerField()
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="refunds"
+    )
+    # [{line_item_id, quantity, subtotal, total_tax, gift_card}] with Decimal strings.
+    refund_line_items = models.JSONField(default=list, blank=True)
+    shipping_refunded = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)  # money returned
+    processed_at = models.DateTimeField(null=True, blank=True)
+    shopify_created_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "shopify_id"], name="refund_shop_shopify_id"),
+        ]
+        indexes = [models.Index(fields=["shop", "order_shopify_id"], name="refund_shop_order")]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}:refund:{self.shopify_id}"

@@ -1,0 +1,51 @@
+"""Suite-wide fixtures: the two-shop cast and a live Celery worker on the real Redis broker.
+
+Cast: ``shop`` is the tenant under test; ``other_shop`` is an outsider whose data must never
+leak into ``shop``'s answers (each endpoint has a 404 test for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+
+from config.celery import app as celery_app
+from tests.factories import ShopFactory
+
+
+@pytest.fixture
+def shop(db):
+    return ShopFactory(domain="alice-shop.myshopify.com", name="Alice's Shop")
+
+
+@pytest.fixture
+def other_shop(db):
+    return ShopFactory(domain="charlie-shop.myshopify.com", name="Charlie's Shop")
+
+
+@pytest.fixture
+def celery_worker(transactional_db) -> Iterator[None]:
+    """A real Celery worker consuming every queue from the real Redis broker, in a thread.
+
+    The worker uses its own database connection, so tests that use it must commit
+    (``transactional_db``). The queues are purged first so no stale message from an earlier
+    run is processed.
+    """
+    assert not settings.CELERY_TASK_ALWAYS_EAGER, "tests need REDIS_URL (a real broker)"
+    queues = [q.name for q in settings.CELERY_TASK_QUEUES]
+    with celery_app.connection_for_write() as conn:
+        for name in queues:
+            conn.default_channel.queue_purge(name)
+    with start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=queues,
+        shutdown_timeout=30,
+    ):
+        yield
