@@ -150,3 +150,76 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop_id}:refund:{self.shopify_id}"
+
+
+class ShopCredential(models.Model):
+    """The shop's offline access token, encrypted at rest (``shopify_app.crypto``).
+
+    Expiring offline tokens (mandatory for new public apps) come with a rotating refresh token;
+    both are replaced together in one UPDATE, so a reader never sees a new access token beside
+    an old refresh token. ``expires_at`` is null for a non-expiring token.
+    """
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="credential")
+    access_token = models.TextField()  # Fernet ciphertext
+    scopes = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token = models.TextField(blank=True)  # Fernet ciphertext; empty when non-expiring
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every replacement; refreshers compare it to detect that another won the race.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"credential for {self.shop_id}"
+
+
+class WebhookDelivery(models.Model):
+    """The webhook inbox: one row per delivery Shopify made, written before we answer 200.
+
+    ``webhook_id`` is Shopify's ``X-Shopify-Webhook-Id``: the same on every retry of a
+    delivery, so it is the dedup key. ``event_id`` (``X-Shopify-Event-Id``) is shared by every
+    delivery of one merchant action across topics and subscriptions; unique with shop and topic
+    it collapses a second subscription to the same topic.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        FAILED = "failed"  # attempts exhausted; an operator can replay it
+        IGNORED = "ignored"  # no handler for the topic
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    webhook_id = models.CharField(max_length=128)
+    topic = models.CharField(max_length=128)
+    api_version = models.CharField(max_length=16, blank=True)
+    event_id = models.CharField(max_length=128, null=True, blank=True)
+    triggered_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "webhook_id"], name="webhook_shop_webhook_id"),
+            models.UniqueConstraint(
+                fields=["shop", "topic", "event_id"],
+                condition=models.Q(event_id__isnull=False),
+                name="webhook_shop_topic_event",
+            ),
+        ]
+        indexes = [
+            # The sweeper: pending rows older than a grace period, oldest first.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(status="pending"),
+                name="webhook_pending_received",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.webhook_id}"
