@@ -13,6 +13,8 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from config.celery import app as celery_app
+from devshop.testing import BASE_URL, InProcessAdapter
+from shopify_app import http as app_http
 from tests.factories import ShopFactory
 
 
@@ -49,3 +51,15 @@ def celery_worker(transactional_db) -> Iterator[None]:
         shutdown_timeout=30,
     ):
         yield
+
+
+@pytest.fixture
+def inprocess_http(db) -> Iterator[InProcessAdapter]:
+    """Route the app's outbound HTTP (and devshop's) to the in-process test server."""
+    adapter = InProcessAdapter()
+    sessions = [app_http.session]
+    for session in sessions:
+        session.mount(f"{BASE_URL}/", adapter)
+    yield adapter
+    for session in sessions:
+        session.adapters.pop(f"{BASE_URL}/", None)

@@ -16,3 +16,11 @@ from config.settings.base import LOGGING  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["root"]["level"] = "WARNING"
+
+# devshop, the Shopify stand-in, runs inside the test process: its tables live in the test
+# database and its routes sit beside the app's (tests/urls.py). Requests between the two go
+# through devshop.testing.InProcessAdapter, mounted by the `inprocess_http` fixture.
+INSTALLED_APPS = [*INSTALLED_APPS, "devshop"]  # noqa: F405
+ROOT_URLCONF = "tests.urls"
+APP_URL = "http://testserver"
+SHOPIFY_SHOP_ORIGIN_TEMPLATE = "http://testserver/store/{shop}"
