@@ -42,6 +42,7 @@ dev: install frontend
 test: install frontend
 	$(PY) -m config.preflight
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
+	cd frontend && npm run --silent typecheck && npm test --silent
 	$(PY) -m pytest
 
 lint: install

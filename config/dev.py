@@ -26,11 +26,15 @@ def _banner() -> None:
     if database:
         print(f"  database: {database.split('@')[-1]} (DATABASE_URL)", flush=True)
     else:
-        print("  database: embedded SQLite (db.sqlite3); set DATABASE_URL for PostgreSQL", flush=True)
+        print(
+            "  database: embedded SQLite (db.sqlite3); set DATABASE_URL for PostgreSQL", flush=True
+        )
     if redis_url:
         print(f"  tasks:    Celery worker + beat on {redis_url} (REDIS_URL)", flush=True)
     else:
-        print("  tasks:    run in-process (no REDIS_URL); set REDIS_URL for a real worker", flush=True)
+        print(
+            "  tasks:    run in-process (no REDIS_URL); set REDIS_URL for a real worker", flush=True
+        )
 
 
 def _manage(*args: str) -> None:
@@ -54,8 +58,19 @@ def main() -> int:
     commands = [[sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"]]
     if os.environ.get("REDIS_URL"):
         commands.append(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat",
-             "-Q", "webhooks,storefront,sync,batch", "--loglevel=INFO", "--concurrency=2"]
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "-Q",
+                "webhooks,storefront,sync,batch",
+                "--loglevel=INFO",
+                "--concurrency=2",
+            ]
         )
     processes = [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands]
     print(f"  app:      http://{HOST}:{PORT}/healthz", flush=True)

@@ -68,7 +68,10 @@ def database_from_url(url: str) -> dict:
     """Django DATABASES entry from ``postgres://user:pass@host:port/name`` or ``sqlite:///path``."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path[1:]) or ":memory:"}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": unquote(parsed.path[1:]) or ":memory:",
+        }
     if parsed.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(f"DATABASE_URL scheme must be postgres or sqlite, got {url!r}")
     options: dict[str, str | int] = {"connect_timeout": 5}

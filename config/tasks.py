@@ -23,7 +23,7 @@ def worker_heartbeat_age() -> float | None:
     """Seconds since a worker last ran ``worker_heartbeat``; None if never (or no broker)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return None
-    raw = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
-    ).get(WORKER_HEARTBEAT_KEY)
+    raw = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).get(
+        WORKER_HEARTBEAT_KEY
+    )
     return None if raw is None else round(time.time() - float(raw), 3)

@@ -11,6 +11,7 @@ Every variable is listed in README.md.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from kombu import Queue
 
@@ -190,7 +191,7 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 # --- Logging ---------------------------------------------------------------------------------
 LOG_FORMAT = env_str("LOG_FORMAT", "text")  # "json" in production
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},

@@ -52,4 +52,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-LOGGING["handlers"]["console"]["formatter"] = env_str("LOG_FORMAT", "json")  # type: ignore[index]
+LOGGING["handlers"]["console"]["formatter"] = env_str("LOG_FORMAT", "json")

@@ -11,8 +11,8 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loyalty")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
-from config.settings.base import *  # noqa: E402, F403
-from config.settings.base import LOGGING  # noqa: E402
+from config.settings.base import *  # noqa: F403
+from config.settings.base import LOGGING
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["root"]["level"] = "WARNING"

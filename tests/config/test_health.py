@@ -31,8 +31,13 @@ def _probe(database_url: str, redis_url: str) -> dict:
         "REDIS_URL": redis_url,
     }
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=60, check=True,
+        [sys.executable, "-c", _PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -47,8 +52,10 @@ def test_health_is_ok_with_database_and_broker(client):
 
 
 def test_health_is_503_when_database_is_down():
-    result = _probe("postgres://postgres@127.0.0.1:1/loyalty", os.environ.get(
-        "REDIS_URL", "redis://127.0.0.1:6379/0"))
+    result = _probe(
+        "postgres://postgres@127.0.0.1:1/loyalty",
+        os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    )
     assert result["status"] == 503
     assert result["body"]["database"] == "down"
     assert result["body"]["broker"] == "ok"

@@ -55,5 +55,7 @@ def test_app_errors_render_the_contract():
     assert response is not None
     assert response.status_code == 409
     assert response.data == {
-        "message": "The reward is out of stock.", "code": "out_of_stock", "extra": {"reward": 7}
+        "message": "The reward is out of stock.",
+        "code": "out_of_stock",
+        "extra": {"reward": 7},
     }

@@ -43,8 +43,16 @@ def test_production_starts_with_every_secret():
 
 @pytest.mark.parametrize(
     "missing",
-    ["SECRET_KEY", "SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "TOKEN_ENCRYPTION_KEYS",
-     "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "APP_URL"],
+    [
+        "SECRET_KEY",
+        "SHOPIFY_API_KEY",
+        "SHOPIFY_API_SECRET",
+        "TOKEN_ENCRYPTION_KEYS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ALLOWED_HOSTS",
+        "APP_URL",
+    ],
 )
 def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
@@ -72,7 +80,10 @@ def test_development_defaults_need_no_environment(tmp_path):
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
     result = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT, env={**clean, **env, "DJANGO_SETTINGS_MODULE": "config.settings.base"},
-        capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "config.settings.base"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
