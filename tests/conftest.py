@@ -13,6 +13,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from config.celery import app as celery_app
+from devshop import http as devshop_http
 from devshop.testing import BASE_URL, InProcessAdapter
 from shopify_app import http as app_http
 from tests.factories import ShopFactory
@@ -57,7 +58,7 @@ def celery_worker(transactional_db) -> Iterator[None]:
 def inprocess_http(db) -> Iterator[InProcessAdapter]:
     """Route the app's outbound HTTP (and devshop's) to the in-process test server."""
     adapter = InProcessAdapter()
-    sessions = [app_http.session]
+    sessions = [app_http.session, devshop_http.session]
     for session in sessions:
         session.mount(f"{BASE_URL}/", adapter)
     yield adapter
