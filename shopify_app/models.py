@@ -223,3 +223,72 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} {self.webhook_id}"
+
+
+class SyncRun(models.Model):
+    """One import of a resource into the mirrors, with the progress the admin shows.
+
+    ``initial`` runs import a bulk operation's JSONL (one run per resource, so customers and
+    orders run as two concurrent bulk operations). ``bytes_offset`` is always the start of the
+    first line not yet committed: it moves in the same transaction as the rows it covers, so a
+    killed import resumes there and re-reading a line is harmless (upserts). ``reconcile`` runs
+    page recent changes through GraphQL; ``watermark`` is the newest ``updatedAt`` they covered.
+    """
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial"
+        RECONCILE = "reconcile"
+
+    class Resource(models.TextChoices):
+        CUSTOMERS = "customers"
+        ORDERS = "orders"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # created; the bulk operation is not started yet
+        RUNNING = "running"  # Shopify is running the bulk operation
+        IMPORTING = "importing"  # we are reading its result
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING, Status.IMPORTING)
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    resource = models.CharField(max_length=16, choices=Resource.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    bulk_operation_id = models.CharField(max_length=255, blank=True)  # BulkOperation GID
+    object_count = models.BigIntegerField(null=True, blank=True)  # Shopify's count, when done
+    lines_processed = models.BigIntegerField(default=0)  # JSONL lines (or nodes) committed
+    records_processed = models.BigIntegerField(default=0)  # customers or orders upserted
+    bytes_offset = models.BigIntegerField(default=0)
+    file_size = models.BigIntegerField(null=True, blank=True)
+    watermark = models.DateTimeField(null=True, blank=True)
+    # An importer holds the run until this instant and renews it at each commit; a worker that
+    # dies leaves it to expire, and the next attempt resumes from ``bytes_offset``.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # At most one unfinished run per shop, kind and resource: starting a sync twice (a
+            # retried install hook, two workers) finds the run already there.
+            models.UniqueConstraint(
+                fields=["shop", "kind", "resource"],
+                condition=models.Q(status__in=["pending", "running", "importing"]),
+                name="syncrun_one_active",
+            ),
+        ]
+        indexes = [
+            # bulk_operations/finish and the poller look a run up by its bulk operation.
+            models.Index(fields=["shop", "bulk_operation_id"], name="syncrun_shop_bulk_op"),
+            # The admin's progress view and the reconcile watermark: a shop's latest runs.
+            models.Index(fields=["shop", "kind", "resource", "-created_at"], name="syncrun_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}:{self.kind}:{self.resource}:{self.status}"
