@@ -1,0 +1,1 @@
+"""Services of the Shopify edge (writes), split by subdomain: credentials, shops, ..."""
