@@ -1,0 +1,1 @@
+"""devshop's Admin GraphQL API: Shopify's real schema, devshop's resolvers for a subset."""
