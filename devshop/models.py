@@ -542,3 +542,7 @@ class DevAppSubscription(models.Model):
     @property
     def gid(self) -> str:
         return gid("AppSubscription", self.id)
+
+
+# Webhook delivery state lives with the webhook code; imported here so Django registers it.
+from devshop.webhooks.models import DevWebhookDelivery  # noqa: E402, F401
