@@ -292,3 +292,30 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop_id}:{self.kind}:{self.resource}:{self.status}"
+
+
+class CustomerDataExport(models.Model):
+    """What we hold about one customer, collected for a ``customers/data_request``.
+
+    Shopify asks the app to give the store owner (not the customer, not the webhook response)
+    everything it holds on the customer; the owner downloads this row's ``data`` from the
+    admin. One row per data request: a repeated delivery refreshes it. ``customers/redact``
+    deletes the customer's exports, since they are personal data themselves.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="customer_data_exports")
+    data_request_id = models.BigIntegerField(null=True, blank=True)  # Shopify's data_request.id
+    customer_shopify_id = models.BigIntegerField(null=True, blank=True)
+    email = models.CharField(max_length=255, null=True, blank=True)
+    data = models.JSONField(default=dict)  # {app_label: that app's export}
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "data_request_id"], name="data_export_shop_request"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}:data-export:{self.data_request_id}"
