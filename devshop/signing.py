@@ -7,8 +7,12 @@ vectors and against ``@shopify/shopify-api`` (tests/devshop/test_crosscheck_shop
 
 Three signatures, three different encodings:
 
-- OAuth / App URL query: ``key=value`` pairs, percent-encoded (space as ``%20``), sorted,
-  joined by ``&``; HMAC-SHA256, lowercase hex.
+- OAuth / App URL query: ``key=value`` pairs, sorted by key, form-encoded and joined by
+  ``&``; HMAC-SHA256, lowercase hex. The encoding is ``application/x-www-form-urlencoded`` as
+  ``@shopify/shopify-api`` builds it (``URLSearchParams``) and Ruby's
+  ``URI.encode_www_form`` does: only ``A-Za-z0-9*-._`` stay literal and a space becomes ``+``.
+  (shopify-platform.md §1 says ``%20``; Shopify's libraries, which decide what verifies, use
+  ``+``. No value Shopify sends today contains a space, so the published vectors agree.)
 - Webhook: HMAC-SHA256 over the raw body bytes, base64.
 - App proxy: ``key=value`` with *decoded* values, repeated values joined by ``,``, sorted,
   concatenated *without* a separator; HMAC-SHA256, lowercase hex.
@@ -21,7 +25,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote, urlencode
+from urllib.parse import quote_plus, urlencode
 
 import jwt
 
@@ -40,16 +44,22 @@ def oauth_query_hmac(params: Mapping[str, str] | Iterable[tuple[str, str]], secr
     and ``signature`` are ignored.
     """
     items = params.items() if isinstance(params, Mapping) else params
-    message = urlencode(
-        sorted((k, v) for k, v in items if k not in _QUERY_SIGNATURE_KEYS), quote_via=quote
+    message = "&".join(
+        f"{_form_encode(k)}={_form_encode(v)}"
+        for k, v in sorted((k, v) for k, v in items if k not in _QUERY_SIGNATURE_KEYS)
     )
     return _hmac_sha256(secret, message.encode()).hex()
+
+
+def _form_encode(value: str) -> str:
+    """WHATWG form encoding: ``quote_plus`` keeps ``~`` literal, ``URLSearchParams`` does not."""
+    return quote_plus(value, safe="*").replace("~", "%7E")
 
 
 def signed_query(params: Mapping[str, str], secret: str) -> str:
     """``params`` plus their ``hmac``, encoded as a query string (what Shopify redirects with)."""
     signed = {**params, "hmac": oauth_query_hmac(params, secret)}
-    return urlencode(signed, quote_via=quote)
+    return urlencode(signed)
 
 
 def webhook_hmac(body: bytes, secret: str) -> str:

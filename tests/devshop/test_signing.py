@@ -43,10 +43,12 @@ def test_oauth_query_hmac_ignores_hmac_and_signature_and_order():
     assert signing.oauth_query_hmac(pairs, "hush") == signing.oauth_query_hmac(OAUTH_PARAMS, "hush")
 
 
-def test_oauth_query_hmac_percent_encodes_reserved_characters_with_space_as_20():
-    # host is base64 and may hold '/', '+' and '='; the JS/Ruby form escapes them.
-    params = {"host": "a/b+c=", "shop": "s.myshopify.com", "note": "a b&c"}
-    message = "host=a%2Fb%2Bc%3D&note=a%20b%26c&shop=s.myshopify.com"
+def test_oauth_query_hmac_form_encodes_values_as_shopify_api_does():
+    # host is base64 and may hold '/', '+' and '='. @shopify/shopify-api builds the message
+    # with URLSearchParams: space -> '+', '~' -> %7E, '*' literal (cross-checked with node in
+    # test_crosscheck_shopify_api.py).
+    params = {"host": "a/b+c=", "shop": "s.myshopify.com", "note": "a b&c~*"}
+    message = "host=a%2Fb%2Bc%3D&note=a+b%26c%7E*&shop=s.myshopify.com"
     expected = hmac.new(b"hush", message.encode(), hashlib.sha256).hexdigest()
     assert signing.oauth_query_hmac(params, "hush") == expected
 
