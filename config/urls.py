@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.urls import path
 
 from config.health import health
+from shopify_app.webhooks.views import webhook_receive
 
 urlpatterns = [
     path("healthz", health, name="health"),
     path("django-admin/", admin.site.urls),
+    # Shopify webhooks (shopify.app.toml): data and lifecycle topics, and compliance topics.
+    path("webhooks", webhook_receive, name="webhooks"),
+    path("webhooks/compliance", webhook_receive, name="webhooks-compliance"),
 ]

@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class ShopifyAppConfig(AppConfig):
     name = "shopify_app"
     verbose_name = "Shopify"
+
+    def ready(self) -> None:
+        # shopify_app comes before loyalty and referrals in INSTALLED_APPS, so its mirror
+        # handlers are registered (and run) first for every topic.
+        from shopify_app import privacy
+        from shopify_app.webhooks.handlers import HANDLERS
+        from shopify_app.webhooks.registry import register_handler
+
+        for topic, handlers in HANDLERS.items():
+            for handler in handlers:
+                register_handler(topic, handler)
+        privacy.register_privacy(
+            "shopify", exporter=privacy.mirror_export, redactor=privacy.mirror_redact
+        )

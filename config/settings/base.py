@@ -179,6 +179,11 @@ CELERY_TASK_ROUTES = {
 # Each domain app adds its periodic jobs here (sweepers, expiry, reconciliation).
 CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 30.0},
+    # Re-enqueue webhook deliveries whose message was lost (broker restart, killed worker).
+    "webhook-deliveries-sweep": {
+        "task": "shopify_app.tasks.webhook_deliveries_sweep",
+        "schedule": 60.0,
+    },
 }
 
 # --- Security --------------------------------------------------------------------------------

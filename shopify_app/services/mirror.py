@@ -223,14 +223,32 @@ def customer_redact(*, shop: Shop, shopify_id: int, order_shopify_ids: Sequence[
         " updated_at = excluded.updated_at",
         [shop.pk, shopify_id, now, now, now],
     )
-    order_filter = "customer_shopify_id = %s"
-    params: list[Any] = [now, shop.pk, shopify_id]
+    _orders_redact(shop=shop, customer_shopify_id=shopify_id, order_shopify_ids=order_shopify_ids)
+
+
+@transaction.atomic
+def orders_redact(*, shop: Shop, order_shopify_ids: Sequence[int]) -> None:
+    """Erase the personal data of orders (a ``customers/redact`` naming no customer id)."""
+    _orders_redact(shop=shop, customer_shopify_id=None, order_shopify_ids=order_shopify_ids)
+
+
+def _orders_redact(
+    *, shop: Shop, customer_shopify_id: int | None, order_shopify_ids: Sequence[int]
+) -> None:
+    """Null the email and clear the note attributes (free text) of the matching orders."""
+    conditions: list[str] = []
+    params: list[Any] = [timezone.now(), shop.pk]
+    if customer_shopify_id is not None:
+        conditions.append("customer_shopify_id = %s")
+        params.append(customer_shopify_id)
     if order_shopify_ids:
-        order_filter += f" OR shopify_id IN ({_in_list(order_shopify_ids)})"
+        conditions.append(f"shopify_id IN ({_in_list(order_shopify_ids)})")
         params += list(order_shopify_ids)
+    if not conditions:
+        return
     _execute(
         f"UPDATE {_ORDER} SET email = NULL, note_attributes = '{{}}', updated_at = %s"
-        f" WHERE shop_id = %s AND ({order_filter})",
+        f" WHERE shop_id = %s AND ({' OR '.join(conditions)})",
         params,
     )
 

@@ -1,0 +1,156 @@
+"""Compliance: what we hold about a customer, exported or erased on Shopify's request.
+
+Every app that stores data about a customer registers two functions here (in its
+``AppConfig.ready()``), so ``customers/data_request`` and ``customers/redact`` cover all of it:
+
+- an **exporter** ``exporter(*, shop, customer_shopify_id, email, order_shopify_ids) -> dict``
+  returning that app's data (JSON-serialisable) under its own keys — members, ledger,
+  referrals, discount codes…;
+- a **redactor** ``redactor(*, shop, customer_shopify_id, email, order_shopify_ids) -> None``
+  erasing that app's personal data while keeping anonymised totals (a ledger keeps its
+  amounts; names, emails and free text go).
+
+``shopify_app`` registers the mirrors' pair first. The data request's export is stored as a
+``CustomerDataExport`` row the store owner downloads (Django admin, and the embedded admin
+through the selectors); nothing goes in the webhook response (shopify-platform.md §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from shopify_app import selectors
+from shopify_app.models import CustomerDataExport, Shop
+from shopify_app.services import mirror
+
+Exporter = Callable[..., dict[str, Any]]
+Redactor = Callable[..., None]
+
+_exporters: dict[str, Exporter] = {}
+_redactors: dict[str, Redactor] = {}
+
+
+def register_privacy(app_label: str, *, exporter: Exporter, redactor: Redactor) -> None:
+    """Register ``app_label``'s exporter and redactor (re-registering replaces them)."""
+    _exporters[app_label] = exporter
+    _redactors[app_label] = redactor
+
+
+def _customer_id(*, shop: Shop, customer_shopify_id: int | None, email: str | None) -> int | None:
+    """The request names the customer by id; fall back to the email we mirrored."""
+    if customer_shopify_id is not None or not email:
+        return customer_shopify_id
+    customer = selectors.customer_get_by_email(shop=shop, email=email)
+    return customer.shopify_id if customer else None
+
+
+def customer_data_export(
+    *,
+    shop: Shop,
+    customer_shopify_id: int | None,
+    email: str | None,
+    order_shopify_ids: Sequence[int],
+    data_request_id: int | None,
+) -> CustomerDataExport:
+    """Collect every registered app's data on the customer into a ``CustomerDataExport`` row.
+
+    Idempotent per ``(shop, data_request_id)``: a repeated request replaces the stored export
+    with a fresh one instead of adding another. An unknown customer gives an export whose
+    sections are empty (we hold nothing), which is the truthful answer.
+    """
+    customer_shopify_id = _customer_id(
+        shop=shop, customer_shopify_id=customer_shopify_id, email=email
+    )
+    data = {
+        label: exporter(
+            shop=shop,
+            customer_shopify_id=customer_shopify_id,
+            email=email,
+            order_shopify_ids=list(order_shopify_ids),
+        )
+        for label, exporter in _exporters.items()
+    }
+    with transaction.atomic():
+        export, _ = CustomerDataExport.objects.update_or_create(
+            shop=shop,
+            data_request_id=data_request_id,
+            defaults={
+                "customer_shopify_id": customer_shopify_id,
+                "email": email,
+                "data": data,
+                "created_at": timezone.now(),
+            },
+        )
+    return export
+
+
+def customer_redact(
+    *,
+    shop: Shop,
+    customer_shopify_id: int | None,
+    email: str | None,
+    order_shopify_ids: Sequence[int],
+) -> None:
+    """Run every registered redactor for the customer (the mirrors first). Idempotent.
+
+    Pending data exports of the customer are deleted too: they are personal data.
+    """
+    customer_shopify_id = _customer_id(
+        shop=shop, customer_shopify_id=customer_shopify_id, email=email
+    )
+    with transaction.atomic():
+        for redactor in _redactors.values():
+            redactor(
+                shop=shop,
+                customer_shopify_id=customer_shopify_id,
+                email=email,
+                order_shopify_ids=list(order_shopify_ids),
+            )
+        if customer_shopify_id is not None:
+            CustomerDataExport.objects.filter(
+                shop=shop, customer_shopify_id=customer_shopify_id
+            ).delete()
+
+
+# --- the mirrors' pair -----------------------------------------------------------------------
+
+
+def mirror_export(
+    *,
+    shop: Shop,
+    customer_shopify_id: int | None,
+    email: str | None,
+    order_shopify_ids: list[int],
+) -> dict[str, Any]:
+    """The Customer row and the orders (and their refunds) we mirrored for the customer."""
+    customer = (
+        selectors.customer_get(shop=shop, shopify_id=customer_shopify_id)
+        if customer_shopify_id is not None
+        else None
+    )
+    orders = selectors.order_list_for_privacy(
+        shop=shop, customer_shopify_id=customer_shopify_id, order_shopify_ids=order_shopify_ids
+    )
+    return {
+        "customer": selectors.customer_export(customer) if customer else None,
+        "orders": [selectors.order_export(order) for order in orders],
+    }
+
+
+def mirror_redact(
+    *,
+    shop: Shop,
+    customer_shopify_id: int | None,
+    email: str | None,
+    order_shopify_ids: list[int],
+) -> None:
+    if customer_shopify_id is not None:
+        mirror.customer_redact(
+            shop=shop, shopify_id=customer_shopify_id, order_shopify_ids=order_shopify_ids
+        )
+    elif order_shopify_ids:
+        mirror.orders_redact(shop=shop, order_shopify_ids=order_shopify_ids)

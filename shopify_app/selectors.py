@@ -1,0 +1,97 @@
+"""Reads of the Shopify edge's data. Every selector takes the shop: no query crosses shops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from shopify_app.models import Customer, CustomerDataExport, Order, Shop, WebhookDelivery
+
+
+def customer_get(*, shop: Shop, shopify_id: int) -> Customer | None:
+    return Customer.objects.filter(shop=shop, shopify_id=shopify_id).first()
+
+
+def customer_get_by_email(*, shop: Shop, email: str) -> Customer | None:
+    return Customer.objects.filter(shop=shop, email__iexact=email).order_by("pk").first()
+
+
+def order_get(*, shop: Shop, shopify_id: int) -> Order | None:
+    return Order.objects.filter(shop=shop, shopify_id=shopify_id).first()
+
+
+def order_list_for_privacy(
+    *, shop: Shop, customer_shopify_id: int | None, order_shopify_ids: Sequence[int]
+) -> list[Order]:
+    """The customer's orders plus the orders a privacy request names, with their refunds."""
+    condition = Q(shopify_id__in=list(order_shopify_ids))
+    if customer_shopify_id is not None:
+        condition |= Q(customer_shopify_id=customer_shopify_id)
+    return list(
+        Order.objects.filter(condition, shop=shop).prefetch_related("refunds").order_by("pk")
+    )
+
+
+def webhook_delivery_list(*, shop: Shop, status: str | None = None) -> QuerySet[WebhookDelivery]:
+    deliveries = WebhookDelivery.objects.filter(shop=shop)
+    if status is not None:
+        deliveries = deliveries.filter(status=status)
+    return deliveries.order_by("-received_at")
+
+
+def customer_data_export_list(*, shop: Shop) -> QuerySet[CustomerDataExport]:
+    return CustomerDataExport.objects.filter(shop=shop).order_by("-created_at")
+
+
+def customer_data_export_get(*, shop: Shop, export_id: int) -> CustomerDataExport | None:
+    return CustomerDataExport.objects.filter(shop=shop, pk=export_id).first()
+
+
+def customer_export(customer: Customer) -> dict[str, Any]:
+    """A mirrored customer as it appears in a privacy export."""
+    return {
+        "shopify_id": customer.shopify_id,
+        "email": customer.email,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "state": customer.state,
+        "tags": customer.tags,
+        "amount_spent": None if customer.amount_spent is None else str(customer.amount_spent),
+        "number_of_orders": customer.number_of_orders,
+        "created_at": _iso(customer.shopify_created_at),
+        "updated_at": _iso(customer.shopify_updated_at),
+        "deleted_at": _iso(customer.deleted_at),
+    }
+
+
+def order_export(order: Order) -> dict[str, Any]:
+    """A mirrored order (and its refunds) as it appears in a privacy export."""
+    return {
+        "shopify_id": order.shopify_id,
+        "name": order.name,
+        "email": order.email,
+        "currency": order.currency,
+        "financial_status": order.financial_status,
+        "total_price": str(order.total_price),
+        "current_total_price": str(order.current_total_price),
+        "discount_codes": order.discount_codes,
+        "note_attributes": order.note_attributes,
+        "line_items": order.line_items,
+        "processed_at": _iso(order.processed_at),
+        "cancelled_at": _iso(order.cancelled_at),
+        "refunds": [
+            {
+                "shopify_id": refund.shopify_id,
+                "amount": str(refund.amount),
+                "processed_at": _iso(refund.processed_at),
+            }
+            for refund in order.refunds.all()
+        ],
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()

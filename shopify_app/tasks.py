@@ -1,0 +1,35 @@
+"""Celery tasks of the Shopify edge: thin wrappers that take ids and call one service.
+
+Routing: ``shopify_app.tasks.webhook_*`` → the ``webhooks`` queue (settings). Every task is
+safe to run twice (``acks_late``: a killed worker's message is delivered again).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from shopify_app.services import webhooks as webhook_services
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_delivery_process(delivery_id: int) -> None:
+    """Process one inbox row (and a batch of other fresh ones); schedule retries of failures.
+
+    A retry is a new message with a countdown rather than ``self.retry``: the batch may hold
+    failures of rows other than ``delivery_id``, each with its own attempt count.
+    """
+    for outcome in webhook_services.webhook_deliveries_process(delivery_id=delivery_id):
+        if outcome.retry:
+            webhook_delivery_process.apply_async(
+                args=[outcome.delivery_id],
+                countdown=webhook_services.retry_delay(outcome.attempts),
+            )
+
+
+@shared_task(ignore_result=True)
+def webhook_deliveries_sweep() -> int:
+    """Re-enqueue pending deliveries whose message was lost (broker, killed worker). Beat."""
+    stale = webhook_services.webhook_deliveries_stale()
+    for delivery_id in stale:
+        webhook_delivery_process.delay(delivery_id)
+    return len(stale)
