@@ -107,6 +107,10 @@ def _chunks(rows: Sequence, size: int = CHUNK_SIZE) -> Iterable[Sequence]:
 
 
 def _execute(sql: str, params: Sequence[Any]) -> int:
+    # Datetimes go through the backend's own adaptation (SQLite stores them as UTC text, and
+    # the newer-wins comparison must compare like with like, whatever offset Shopify sent).
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(p) if isinstance(p, datetime) else p for p in params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)

@@ -103,10 +103,10 @@ def webhook_delivery_receive(
                     topic,
                     api_version,
                     event_id or None,
-                    triggered_at,
+                    connection.ops.adapt_datetimefield_value(triggered_at),
                     body,
                     Status.PENDING,
-                    timezone.now(),
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
                 ],
             )
             row = cursor.fetchone()

@@ -16,7 +16,7 @@ from typing import Any
 
 from shopify_app import privacy
 from shopify_app.models import Shop, WebhookDelivery
-from shopify_app.services import mirror
+from shopify_app.services import mirror, shops
 from shopify_app.webhooks import payloads
 
 
@@ -50,16 +50,15 @@ def refund_create(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDeliv
 
 
 def app_uninstalled(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
-    """app/uninstalled: the token is already revoked; drop it and mark the shop uninstalled."""
-    from shopify_app.services import shops
+    """app/uninstalled: the token is already revoked; drop it and mark the shop uninstalled.
 
-    shops.shop_uninstall(shop=shop)
+    The trigger time lets a late delivery from before a reinstall be recognised and ignored.
+    """
+    shops.shop_uninstall(shop=shop, uninstalled_at=delivery.triggered_at)
 
 
 def app_scopes_update(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
     """app/scopes_update: record the granted scopes (the token is re-exchanged on next load)."""
-    from shopify_app.services import shops
-
     current = payload.get("current")
     if not isinstance(current, list):
         raise payloads.InvalidPayload("app/scopes_update payload has no current scopes")
@@ -93,8 +92,6 @@ def customers_redact(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDe
 
 def shop_redact(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
     """shop/redact: delete every row of the shop (this delivery's row included)."""
-    from shopify_app.services import shops
-
     shops.shop_redact(shop=shop)
 
 

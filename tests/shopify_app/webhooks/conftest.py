@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from devshop.signing import webhook_hmac
 
@@ -49,7 +50,7 @@ def signed_headers(
         "X-Shopify-API-Version": "2026-07",
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": "2026-07-01T12:00:00.000000Z",
+        "X-Shopify-Triggered-At": timezone.now().isoformat(),
     }
 
 

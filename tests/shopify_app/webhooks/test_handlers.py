@@ -1,0 +1,185 @@
+"""Lifecycle and compliance webhooks end to end: intake, processing, the rows they leave."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from shopify_app import privacy
+from shopify_app.models import (
+    Customer,
+    CustomerDataExport,
+    Order,
+    Shop,
+    ShopCredential,
+    WebhookDelivery,
+)
+from shopify_app.services import webhooks as inbox
+from tests.factories import CustomerFactory, OrderFactory
+from tests.shopify_app.webhooks.conftest import example_payload
+
+
+def _deliver_and_process(deliver, shop, topic, payload=None) -> WebhookDelivery | None:
+    response = deliver(shop_domain=shop.domain, topic=topic, payload=payload)
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.filter(shop=shop, topic=topic).latest("pk")
+    inbox.webhook_deliveries_process(delivery_id=delivery.pk, batch=0)
+    return WebhookDelivery.objects.filter(pk=delivery.pk).first()
+
+
+def _privacy_payload(topic, customer, orders=()):
+    payload = example_payload(topic)
+    payload["customer"] = {"id": customer.shopify_id, "email": customer.email, "phone": None}
+    key = "orders_requested" if topic == "customers/data_request" else "orders_to_redact"
+    payload[key] = [o.shopify_id for o in orders]
+    return payload
+
+
+def test_app_uninstalled_drops_the_token_and_marks_the_shop(shop, deliver):
+    ShopCredential.objects.create(shop=shop, access_token="ciphertext")
+
+    delivery = _deliver_and_process(deliver, shop, "app/uninstalled")
+
+    assert delivery.status == "done", delivery.last_error
+    shop.refresh_from_db()
+    assert shop.uninstalled_at is not None
+    assert not ShopCredential.objects.filter(shop=shop).exists()
+
+
+def test_app_scopes_update_records_the_granted_scopes(shop, deliver):
+    payload = {**example_payload("app/scopes_update"), "current": ["read_orders", "read_customers"]}
+
+    delivery = _deliver_and_process(deliver, shop, "app/scopes_update", payload)
+
+    assert delivery.status == "done", delivery.last_error
+    shop.refresh_from_db()
+    assert shop.scopes == "read_orders,read_customers"
+
+
+def test_shop_redact_deletes_every_row_of_the_shop_and_no_other(shop, other_shop, deliver):
+    for s in (shop, other_shop):
+        OrderFactory(shop=s)
+
+    delivery = _deliver_and_process(deliver, shop, "shop/redact")
+
+    assert delivery is None  # the delivery row belonged to the shop too
+    assert not Shop.objects.filter(pk=shop.pk).exists()
+    assert not Order.objects.filter(shop_id=shop.pk).exists()
+    assert Order.objects.filter(shop=other_shop).count() == 1
+
+
+def test_customers_data_request_exports_what_we_hold_for_the_owner(shop, other_shop, deliver):
+    customer = CustomerFactory(shop=shop, email="ada@example.com")
+    order = OrderFactory(shop=shop, customer=customer, total_price=Decimal("42.00"))
+    OrderFactory(shop=other_shop, customer_shopify_id=customer.shopify_id)
+    payload = _privacy_payload("customers/data_request", customer, [order])
+
+    delivery = _deliver_and_process(deliver, shop, "customers/data_request", payload)
+
+    assert delivery.status == "done", delivery.last_error
+    export = CustomerDataExport.objects.get(shop=shop)
+    assert export.data_request_id == 9999
+    mirrored = export.data["shopify"]
+    assert mirrored["customer"]["email"] == "ada@example.com"
+    assert [o["shopify_id"] for o in mirrored["orders"]] == [order.shopify_id]
+    assert mirrored["orders"][0]["total_price"] == "42.00"
+
+
+def test_a_repeated_data_request_refreshes_its_export(shop, deliver):
+    customer = CustomerFactory(shop=shop)
+    payload = _privacy_payload("customers/data_request", customer)
+
+    _deliver_and_process(deliver, shop, "customers/data_request", payload)
+    _deliver_and_process(deliver, shop, "customers/data_request", payload)
+
+    assert CustomerDataExport.objects.filter(shop=shop).count() == 1
+
+
+def test_a_data_request_for_an_unknown_customer_exports_nothing_held(shop, deliver):
+    delivery = _deliver_and_process(deliver, shop, "customers/data_request")
+
+    assert delivery.status == "done", delivery.last_error
+    assert CustomerDataExport.objects.get(shop=shop).data["shopify"] == {
+        "customer": None,
+        "orders": [],
+    }
+
+
+def test_customers_redact_erases_personal_data_and_keeps_amounts(shop, deliver):
+    customer = CustomerFactory(shop=shop, email="ada@example.com", phone="+15550100")
+    order = OrderFactory(
+        shop=shop, customer=customer, email="ada@example.com", total_price=Decimal("42.00")
+    )
+    CustomerDataExport.objects.create(
+        shop=shop,
+        data_request_id=1,
+        customer_shopify_id=customer.shopify_id,
+        created_at=order.processed_at,
+    )
+    payload = _privacy_payload("customers/redact", customer, [order])
+
+    delivery = _deliver_and_process(deliver, shop, "customers/redact", payload)
+
+    assert delivery.status == "done", delivery.last_error
+    customer.refresh_from_db()
+    order.refresh_from_db()
+    assert (customer.email, customer.first_name, customer.last_name, customer.phone) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert customer.redacted_at is not None
+    assert (order.email, order.total_price) == (None, Decimal("42.00"))
+    assert not CustomerDataExport.objects.filter(shop=shop).exists()
+
+
+def test_customers_redact_for_an_unknown_customer_succeeds(shop, deliver):
+    delivery = _deliver_and_process(deliver, shop, "customers/redact")
+
+    assert delivery.status == "done", delivery.last_error
+
+
+@pytest.fixture
+def extra_privacy_app():
+    calls = []
+    privacy.register_privacy(
+        "extra",
+        exporter=lambda **kw: {"points": 120, "customer": kw["customer_shopify_id"]},
+        redactor=lambda **kw: calls.append(kw["customer_shopify_id"]),
+    )
+    yield calls
+    privacy._exporters.pop("extra")
+    privacy._redactors.pop("extra")
+
+
+def test_registered_apps_take_part_in_export_and_redaction(shop, deliver, extra_privacy_app):
+    customer = CustomerFactory(shop=shop)
+
+    _deliver_and_process(
+        deliver,
+        shop,
+        "customers/data_request",
+        _privacy_payload("customers/data_request", customer),
+    )
+    _deliver_and_process(
+        deliver, shop, "customers/redact", _privacy_payload("customers/redact", customer)
+    )
+
+    assert extra_privacy_app == [customer.shopify_id]
+    assert Customer.objects.get(pk=customer.pk).redacted_at is not None
+
+
+def test_export_runs_registered_exporters(shop, deliver, extra_privacy_app):
+    customer = CustomerFactory(shop=shop)
+
+    _deliver_and_process(
+        deliver,
+        shop,
+        "customers/data_request",
+        _privacy_payload("customers/data_request", customer),
+    )
+
+    data = CustomerDataExport.objects.get(shop=shop).data
+    assert data["extra"] == {"points": 120, "customer": customer.shopify_id}
