@@ -54,3 +54,39 @@ class OrderFactory(factory.django.DjangoModelFactory):
     current_subtotal_price = Decimal("100.00")
     processed_at = factory.LazyFunction(now)
     shopify_updated_at = factory.LazyFunction(now)
+
+
+# --- loyalty ---------------------------------------------------------------------------------
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "loyalty.Member"
+
+    shop = factory.SubFactory(ShopFactory)
+    customer = factory.SubFactory(CustomerFactory, shop=factory.SelfAttribute("..shop"))
+    joined_at = factory.LazyFunction(now)
+    last_activity_at = factory.LazyFunction(now)
+
+
+class EarningRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "loyalty.EarningRule"
+
+    shop = factory.SubFactory(ShopFactory)
+    kind = "custom"
+    handle = factory.Sequence(lambda n: f"action-{n}")
+    name = factory.LazyAttribute(lambda r: f"{r.kind} {r.handle}".strip())
+    points = 50
+    limit = "once"
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "loyalty.Reward"
+
+    shop = factory.SubFactory(ShopFactory)
+    kind = "fixed_amount"
+    name = "$5 off"
+    points_cost = 500
+    amount = Decimal("5.00")

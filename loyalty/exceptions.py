@@ -1,0 +1,72 @@
+"""Business rules of the points program that said no, rendered by the one DRF handler."""
+
+from __future__ import annotations
+
+from config.exceptions import AppError
+
+
+class InvalidPointsAmount(AppError):
+    """The number of points must be a non-zero whole number in range."""
+
+    code = "invalid_points_amount"
+
+
+class InsufficientPoints(AppError):
+    """The member does not have enough points."""
+
+    status = 409
+    code = "insufficient_points"
+
+
+class MemberExcluded(AppError):
+    """This customer is excluded from the loyalty program."""
+
+    status = 403
+    code = "member_excluded"
+
+
+class NotEnrolled(AppError):
+    """This customer has not joined the loyalty program."""
+
+    status = 404
+    code = "not_enrolled"
+
+
+class RewardUnavailable(AppError):
+    """This reward is not available."""
+
+    status = 409
+    code = "reward_unavailable"
+
+
+class InvalidRewardPoints(AppError):
+    """The points chosen for this reward are outside its range or increments."""
+
+    code = "invalid_reward_points"
+
+
+class RuleUnavailable(AppError):
+    """No active earning rule matches this action."""
+
+    status = 404
+    code = "rule_unavailable"
+
+
+class RuleLimitReached(AppError):
+    """The member already earned this action's points as often as the rule allows."""
+
+    status = 409
+    code = "rule_limit_reached"
+
+
+class BirthdayAlreadySet(AppError):
+    """The birthday can only be set once."""
+
+    status = 409
+    code = "birthday_already_set"
+
+
+class InvalidImport(AppError):
+    """The import file could not be read."""
+
+    code = "invalid_import"

@@ -1,0 +1,510 @@
+"""The points program: members, the ledger, lots, earning rules, rewards and redemptions.
+
+Design:
+
+- ``Member`` is one customer's loyalty account in one shop. ``balance`` (spendable) and
+  ``pending`` (held, e.g. during a return window) are caches of the ledger, changed only in the
+  same transaction as the entry that explains them, with the member row locked first
+  (``select_for_update``). A database CHECK keeps both non-negative.
+- ``PointsTransaction`` is the append-only ledger: a signed integer amount, never zero, with an
+  idempotency key unique per shop that comes from the upstream fact (``order:<id>:earn``,
+  ``refund:<id>:reverse``, ``redemption:<uuid>``). Entries are never edited: corrections are new
+  entries that point at what they reverse. The only change a row may see is its status moving
+  ``pending → posted`` or ``pending → void``; a PostgreSQL trigger (migration 0002) refuses any
+  other UPDATE.
+- ``PointsLot``: every posted credit opens a lot (its amount, what is left, when it was earned,
+  when it expires). Debits consume lots — oldest first, except that a reversal takes back its
+  own order's lot first — and each consumption is a ``LotAllocation`` row, so a member's
+  history shows which lots a redemption or an expiry used. Invariants (``loyalty_audit``):
+  balance = sum of posted entries = sum of lot remainders; pending = sum of pending entries.
+- ``OrderPoints`` is the per-order account of an earn: the eligible amount and the points
+  actually awarded, so refunds reverse proportionally at the rate that was used, never the
+  current one. ``PointsReversal`` records each refund or cancellation once, including the
+  shortfall when the member had already spent the points (a reversal never drives a balance
+  below zero; the ledger cannot hold a zero entry, so this row is what makes a fully-short
+  reversal idempotent).
+- ``ProgramSettings`` (one per shop), ``EarningRule`` (actions), ``Reward`` (the catalog),
+  ``Redemption`` (points spent → a single-use Shopify discount code), ``Notification`` (an
+  outbox that later delivery code drains) and ``ImportBatch`` (CSV migrations).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+
+from shopify_app.models import Customer, Shop
+
+
+class ProgramSettings(models.Model):
+    class Enrolment(models.TextChoices):
+        AUTOMATIC = "automatic"
+        OPT_IN = "opt_in"
+
+    class ExpiryMode(models.TextChoices):
+        NONE = "none"
+        LOT = "lot"  # each lot expires N months after it was earned
+        INACTIVITY = "inactivity"  # the whole balance after N months without activity
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="loyalty_settings")
+    enabled = models.BooleanField(default=True)
+    # Points per 1 unit of the shop's currency (may be fractional: 0.5 point per dollar).
+    points_per_unit = models.DecimalField(max_digits=10, decimal_places=4, default=Decimal(1))
+    # Orders earn on the subtotal after discounts (Shopify's subtotal_price), optionally plus
+    # shipping and tax, less gift cards when excluded.
+    include_shipping = models.BooleanField(default=False)
+    include_tax = models.BooleanField(default=False)
+    exclude_gift_cards = models.BooleanField(default=True)
+    minimum_order = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    hold_days = models.PositiveIntegerField(default=0)
+    # The point's cash value: ``point_value_points`` points are worth ``point_value_amount``.
+    point_value_points = models.PositiveIntegerField(default=100)
+    point_value_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal(1))
+    enrolment = models.CharField(max_length=16, choices=Enrolment.choices, default="automatic")
+    exclusion_tag = models.CharField(max_length=255, blank=True)
+    expiry_mode = models.CharField(max_length=16, choices=ExpiryMode.choices, default="none")
+    expiry_months = models.PositiveIntegerField(default=12)
+    code_prefix = models.CharField(max_length=16, default="RWD")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "program settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points_per_unit__gte=0), name="settings_points_per_unit_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(point_value_points__gt=0), name="settings_point_value_gt_0"
+            ),
+            models.CheckConstraint(condition=Q(expiry_months__gt=0), name="settings_expiry_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"settings for {self.shop_id}"
+
+
+class Member(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        EXCLUDED = "excluded"  # earns nothing and cannot redeem (by tag or by staff)
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
+    balance = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    lifetime_earned = models.IntegerField(default=0)
+    state = models.CharField(max_length=16, choices=State.choices, default="active")
+    excluded_reason = models.CharField(max_length=255, blank=True)
+    birthday = models.DateField(null=True, blank=True)  # the year part is not used
+    joined_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField()
+    # Carried over from another loyalty app by an import, for the VIP and referral issues.
+    imported_tier = models.CharField(max_length=64, blank=True)
+    imported_referral_code = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "customer"], name="member_shop_customer"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="member_balance_gte_0"),
+            models.CheckConstraint(condition=Q(pending__gte=0), name="member_pending_gte_0"),
+        ]
+        indexes = [
+            # Inactivity expiry scans a shop's members by last activity.
+            models.Index(fields=["shop", "last_activity_at"], name="member_shop_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}:member:{self.pk}"
+
+
+class PointsTransaction(models.Model):
+    class Kind(models.TextChoices):
+        ORDER = "order"
+        ACTION = "action"
+        REDEEM = "redeem"
+        REDEEM_REFUND = "redeem_refund"  # compensates a redemption whose code could not be made
+        REFUND_REVERSAL = "refund_reversal"
+        CANCEL_REVERSAL = "cancel_reversal"
+        EXPIRY = "expiry"
+        ADJUSTMENT = "adjustment"
+        REFERRAL = "referral"
+        TIER_BONUS = "tier_bonus"
+        IMPORT = "import"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        POSTED = "posted"
+        VOID = "void"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transactions")
+    amount = models.IntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default="posted")
+    idempotency_key = models.CharField(max_length=255)
+    # What caused it: ("order", "<shopify id>"), ("refund", …), ("rule", "<rule id>"), …
+    source_type = models.CharField(max_length=32, blank=True)
+    source_id = models.CharField(max_length=64, blank=True)
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reversals"
+    )
+    reason = models.CharField(max_length=255, blank=True)  # internal, for staff
+    note = models.CharField(max_length=500, blank=True)  # shown to the customer
+    created_by = models.CharField(max_length=255, blank=True)  # staff user (Shopify user id)
+    posts_at = models.DateTimeField(null=True, blank=True)  # when a pending entry posts
+    posted_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # of the lot a credit opens
+    earned_at = models.DateTimeField(null=True, blank=True)  # imports may backdate a lot
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "idempotency_key"], name="points_txn_shop_idempotency_key"
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="points_txn_amount_not_0"),
+        ]
+        indexes = [
+            # The posting job: due pending entries, oldest first.
+            models.Index(
+                fields=["posts_at"], condition=Q(status="pending"), name="points_txn_pending_due"
+            ),
+            # A member's history, newest first.
+            models.Index(fields=["member", "-created_at"], name="points_txn_member_created"),
+            # Per-rule limits count a member's earlier awards of one rule.
+            models.Index(
+                fields=["member", "source_type", "source_id"], name="points_txn_member_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} {self.amount:+d} ({self.status})"
+
+
+class PointsLot(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="lots")
+    entry = models.OneToOneField(PointsTransaction, on_delete=models.CASCADE, related_name="lot")
+    amount = models.PositiveIntegerField()
+    remaining = models.PositiveIntegerField()
+    earned_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lot_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=F("amount")),
+                name="lot_remaining_between_0_and_amount",
+            ),
+        ]
+        indexes = [
+            # FIFO consumption: a member's open lots, oldest first.
+            models.Index(
+                fields=["member", "earned_at", "id"],
+                condition=Q(remaining__gt=0),
+                name="lot_member_open_fifo",
+            ),
+            # The expiry job: open lots past their expiry.
+            models.Index(
+                fields=["expires_at"], condition=Q(remaining__gt=0), name="lot_open_expires"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lot {self.pk}: {self.remaining}/{self.amount}"
+
+
+class LotAllocation(models.Model):
+    """``amount`` points of ``lot`` consumed by the debit ``entry``."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(
+        PointsTransaction, on_delete=models.CASCADE, related_name="allocations"
+    )
+    lot = models.ForeignKey(PointsLot, on_delete=models.CASCADE, related_name="allocations")
+    amount = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "lot"], name="lot_allocation_entry_lot"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lot_allocation_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from lot {self.lot_id} by entry {self.entry_id}"
+
+
+class OrderPoints(models.Model):
+    """What one order earned and what has been taken back since."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    order_shopify_id = models.BigIntegerField()
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="order_points")
+    earn_entry = models.OneToOneField(
+        PointsTransaction, on_delete=models.CASCADE, related_name="order_points"
+    )
+    eligible_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    awarded = models.PositiveIntegerField()
+    # Cumulative over processed refunds; the reversal target is derived from it (no drift).
+    refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    reversed_target = models.PositiveIntegerField(default=0)
+    reversed = models.PositiveIntegerField(default=0)  # actually taken back (or voided)
+    cancelled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "order points"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "order_shopify_id"], name="order_points_shop_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed__lte=F("reversed_target"))
+                & Q(reversed_target__lte=F("awarded")),
+                name="order_points_reversed_within_awarded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_shopify_id}: {self.awarded} awarded, {self.reversed} reversed"
+
+    @property
+    def shortfall(self) -> int:
+        return self.reversed_target - self.reversed
+
+
+class PointsReversal(models.Model):
+    class Kind(models.TextChoices):
+        REFUND = "refund"
+        CANCEL = "cancel"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    order_points = models.ForeignKey(
+        OrderPoints, on_delete=models.CASCADE, related_name="reversals"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    idempotency_key = models.CharField(max_length=255)  # refund:<id>:reverse, order:<id>:cancel
+    refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    requested = models.PositiveIntegerField()
+    reversed = models.PositiveIntegerField()
+    shortfall = models.PositiveIntegerField(default=0)  # points already spent, not recovered
+    entry = models.OneToOneField(
+        PointsTransaction, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "idempotency_key"], name="points_reversal_shop_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key}: {self.reversed}/{self.requested}"
+
+
+class EarningRule(models.Model):
+    class Kind(models.TextChoices):
+        SIGNUP = "signup"
+        BIRTHDAY = "birthday"
+        SOCIAL_FOLLOW = "social_follow"
+        PRODUCT_REVIEW = "product_review"
+        CUSTOM = "custom"
+
+    class Network(models.TextChoices):
+        NONE = "", "—"
+        INSTAGRAM = "instagram"
+        FACEBOOK = "facebook"
+        TIKTOK = "tiktok"
+
+    class Limit(models.TextChoices):
+        ONCE = "once"
+        ONCE_PER_YEAR = "once_per_year"
+        PER_PERIOD = "per_period"  # at most limit_count within limit_period_days
+        UNLIMITED = "unlimited"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="earning_rules")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    network = models.CharField(max_length=16, choices=Network.choices, blank=True, default="")
+    handle = models.SlugField(max_length=64, blank=True)  # names a custom action in the API
+    name = models.CharField(max_length=255)
+    points = models.PositiveIntegerField()
+    limit = models.CharField(max_length=16, choices=Limit.choices, default="once")
+    limit_count = models.PositiveIntegerField(default=1)
+    limit_period_days = models.PositiveIntegerField(default=365)
+    url = models.URLField(blank=True)  # the merchant's social page
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "kind", "network", "handle"], name="earning_rule_shop_identity"
+            ),
+            models.CheckConstraint(condition=Q(points__gt=0), name="earning_rule_points_gt_0"),
+            models.CheckConstraint(
+                condition=Q(limit_count__gt=0) & Q(limit_period_days__gt=0),
+                name="earning_rule_limits_gt_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Reward(models.Model):
+    class Kind(models.TextChoices):
+        FIXED_AMOUNT = "fixed_amount"
+        VARIABLE_AMOUNT = "variable_amount"
+        PERCENT_OFF = "percent_off"
+        FREE_SHIPPING = "free_shipping"
+        FREE_PRODUCT = "free_product"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="rewards")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=255)
+    # Fixed-cost rewards: the price in points. Variable: points per increment.
+    points_cost = models.PositiveIntegerField()
+    # fixed_amount: the amount off; variable_amount: the amount off per increment.
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)  # 0-100
+    min_points = models.PositiveIntegerField(null=True, blank=True)  # variable_amount
+    max_points = models.PositiveIntegerField(null=True, blank=True)  # variable_amount
+    product_variant_id = models.BigIntegerField(null=True, blank=True)  # free_product
+    minimum_order = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    code_expiry_days = models.PositiveIntegerField(null=True, blank=True)
+    combines_with_order = models.BooleanField(default=False)
+    combines_with_product = models.BooleanField(default=False)
+    combines_with_shipping = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "points_cost", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points_cost__gt=0), name="reward_points_cost_gt_0"),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | (Q(percent__gt=0) & Q(percent__lte=100)),
+                name="reward_percent_between_0_and_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Redemption(models.Model):
+    """Points spent on a reward. Ends ``issued`` (then perhaps ``used``) or ``refunded``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # points debited, code not yet confirmed by Shopify
+        ISSUED = "issued"
+        USED = "used"
+        REFUNDED = "refunded"  # Shopify refused the code; the points came back
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="redemptions")
+    reward = models.ForeignKey(Reward, on_delete=models.CASCADE, related_name="redemptions")
+    points = models.PositiveIntegerField()
+    # What the code gives, frozen at redemption time (the reward may be edited later).
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    code = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default="pending")
+    debit_entry = models.OneToOneField(
+        PointsTransaction, on_delete=models.CASCADE, related_name="redemption"
+    )
+    refund_entry = models.OneToOneField(
+        PointsTransaction, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    discount_node_id = models.CharField(max_length=128, blank=True)  # DiscountCodeNode GID
+    ends_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_order_shopify_id = models.BigIntegerField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "code"], name="redemption_shop_code"),
+        ]
+        indexes = [
+            # The sweeper: pending redemptions, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="redemption_pending_created",
+            ),
+            models.Index(fields=["member", "status"], name="redemption_member_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.status})"
+
+
+class Notification(models.Model):
+    """An outbox of messages for members (e.g. points about to expire); delivery comes later."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    dedupe_key = models.CharField(max_length=255)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "dedupe_key"], name="notification_shop_key"),
+        ]
+        indexes = [
+            # The future sender: unsent notifications, oldest first.
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.dedupe_key
+
+
+class ImportBatch(models.Model):
+    class Format(models.TextChoices):
+        GENERIC = "generic"
+        SMILE = "smile"
+        LOYALTYLION = "loyaltylion"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    format = models.CharField(max_length=16, choices=Format.choices)
+    content_sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255, blank=True)
+    dry_run = models.BooleanField()
+    created_by = models.CharField(max_length=255, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_changed = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    # [{"line", "email", "status", "current", "target", "delta", "error"}] per row.
+    report = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.format})"

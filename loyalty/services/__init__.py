@@ -1,0 +1,1 @@
+"""Services of the points program (writes and side effects), split by subdomain."""

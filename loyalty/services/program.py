@@ -1,0 +1,54 @@
+"""A shop's program settings and the date arithmetic that follows from them."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from loyalty.models import ProgramSettings
+
+
+def program_settings_get(*, shop_id: int) -> ProgramSettings:
+    """The shop's settings, created with the defaults on first use (a concurrent first use is
+    resolved by the one-to-one constraint: the loser reads the winner's row)."""
+    settings, _ = ProgramSettings.objects.get_or_create(shop_id=shop_id)
+    return settings
+
+
+@transaction.atomic
+def program_settings_update(*, shop_id: int, **fields: Any) -> ProgramSettings:
+    """Change some settings after validating them (``full_clean``). Raises ``ValidationError``."""
+    settings = program_settings_get(shop_id=shop_id)
+    settings = ProgramSettings.objects.select_for_update().get(pk=settings.pk)
+    for name, value in fields.items():
+        if name in {"id", "shop", "shop_id", "created_at", "updated_at"}:
+            raise ValueError(f"{name} cannot be changed")
+        setattr(settings, name, value)
+    settings.full_clean()
+    settings.save()
+    return settings
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` moved by whole calendar months, clamping the day (Jan 31 + 1 → Feb 28/29)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def lot_expires_at(*, settings: ProgramSettings, earned_at: datetime) -> datetime | None:
+    """When a lot earned at ``earned_at`` expires under per-lot expiry; None otherwise."""
+    if settings.expiry_mode != ProgramSettings.ExpiryMode.LOT:
+        return None
+    return add_months(earned_at, settings.expiry_months)
+
+
+def points_value(*, settings: ProgramSettings, points: int) -> Decimal:
+    """The cash value of ``points`` in the shop's currency (how rewards are shown)."""
+    value = Decimal(points) * settings.point_value_amount / Decimal(settings.point_value_points)
+    return value.quantize(Decimal("0.01"))
