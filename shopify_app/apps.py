@@ -9,6 +9,8 @@ class ShopifyAppConfig(AppConfig):
         # shopify_app comes before loyalty and referrals in INSTALLED_APPS, so its mirror
         # handlers are registered (and run) first for every topic.
         from shopify_app import privacy
+        from shopify_app.services.shops import post_install_hook_register
+        from shopify_app.tasks import webhook_subscriptions_ensure_hook
         from shopify_app.webhooks.handlers import HANDLERS
         from shopify_app.webhooks.registry import register_handler
 
@@ -18,3 +20,4 @@ class ShopifyAppConfig(AppConfig):
         privacy.register_privacy(
             "shopify", exporter=privacy.mirror_export, redactor=privacy.mirror_redact
         )
+        post_install_hook_register(webhook_subscriptions_ensure_hook)

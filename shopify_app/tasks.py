@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from shopify_app.exceptions import ShopifyRetriableError
+from shopify_app.models import Shop
+from shopify_app.services import subscriptions
 from shopify_app.services import webhooks as webhook_services
 
 
@@ -33,3 +36,28 @@ def webhook_deliveries_sweep() -> int:
     for delivery_id in stale:
         webhook_delivery_process.delay(delivery_id)
     return len(stale)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(ShopifyRetriableError,),
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    max_retries=8,
+)
+def webhook_subscriptions_ensure(shop_id: int) -> None:
+    """Create the shop's missing webhook subscriptions (post-install hook).
+
+    Retries only what can pass later (5xx, throttling, timeouts); a refusal (userErrors, a
+    revoked token) is not retried.
+    """
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None or not shop.is_installed:
+        return
+    subscriptions.webhook_subscriptions_ensure(shop=shop)
+
+
+def webhook_subscriptions_ensure_hook(*, shop_id: int) -> None:
+    """The post-install hook: enqueue, never call Shopify inside the install request."""
+    webhook_subscriptions_ensure.delay(shop_id)

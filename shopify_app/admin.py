@@ -1,0 +1,73 @@
+"""Django admin for the Shopify edge (operators only; merchants use the embedded admin).
+
+Sections (each helper adds its own ModelAdmin below the others):
+- WebhookDelivery: the inbox; failed deliveries are filtered and replayed from here.
+- CustomerDataExport: the exports ``customers/data_request`` produced, downloadable as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+
+from shopify_app.models import CustomerDataExport, WebhookDelivery
+from shopify_app.services.webhooks import webhook_delivery_replay
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "shop", "topic", "status", "attempts", "webhook_id")
+    list_filter = ("status", "topic")
+    search_fields = ("webhook_id", "event_id", "shop__domain")
+    list_select_related = ("shop",)
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ("replay",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # rows come only from Shopify
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # inspect and replay; never edit what Shopify sent
+
+    @admin.action(description="Replay the selected failed or ignored deliveries")
+    def replay(self, request: HttpRequest, queryset) -> None:
+        replayed = sum(webhook_delivery_replay(delivery=d) for d in queryset)
+        skipped = queryset.count() - replayed
+        self.message_user(request, f"Replayed {replayed} deliveries.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} pending or done deliveries (replaying done work would "
+                "apply it twice).",
+                messages.WARNING,
+            )
+
+
+@admin.register(CustomerDataExport)
+class CustomerDataExportAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "shop", "data_request_id", "customer_shopify_id")
+    search_fields = ("shop__domain", "customer_shopify_id", "email")
+    list_select_related = ("shop",)
+    readonly_fields = [f.name for f in CustomerDataExport._meta.fields]
+    actions = ("download",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Download the selected exports as JSON")
+    def download(self, request: HttpRequest, queryset) -> HttpResponse:
+        exports = [
+            {
+                "shop": e.shop.domain,
+                "data_request_id": e.data_request_id,
+                "customer_shopify_id": e.customer_shopify_id,
+                "created_at": e.created_at.isoformat(),
+                "data": e.data,
+            }
+            for e in queryset.select_related("shop")
+        ]
+        response = HttpResponse(json.dumps(exports, indent=2), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="customer-data-exports.json"'
+        return response
