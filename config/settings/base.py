@@ -57,6 +57,18 @@ SHOPIFY_SCOPES = env_list(
 # Where a shop's admin lives. Shopify: https://{shop}. devshop serves every fake shop under a
 # path on one local port, e.g. http://127.0.0.1:8001/store/{shop}.
 SHOPIFY_SHOP_ORIGIN_TEMPLATE = env_str("SHOPIFY_SHOP_ORIGIN_TEMPLATE", "https://{shop}")
+# Where a launch from outside the admin is sent so the admin embeds the app; {host} is the
+# decoded `host` parameter (admin.shopify.com/store/<handle>). devshop points this at itself.
+SHOPIFY_ADMIN_APP_URL_TEMPLATE = env_str(
+    "SHOPIFY_ADMIN_APP_URL_TEMPLATE", "https://{host}/apps/{client_id}"
+)
+# App Bridge, loaded first in <head> of every embedded page (devshop serves a stand-in in dev).
+APP_BRIDGE_SCRIPT_URL = env_str(
+    "APP_BRIDGE_SCRIPT_URL", "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+)
+# Origins allowed to frame embedded pages besides the shop and admin.shopify.com (devshop's
+# admin in development; empty in production).
+SHOPIFY_EXTRA_FRAME_ANCESTORS = env_list("SHOPIFY_EXTRA_FRAME_ANCESTORS", [])
 # The public URL of this app (OAuth redirect, webhook and proxy URLs).
 APP_URL = env_str("APP_URL", "http://127.0.0.1:8000").rstrip("/")
 # Fernet keys for access tokens at rest, newest first; older keys still decrypt (rotation).
@@ -89,6 +101,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Outside XFrameOptionsMiddleware: it sets the frame-ancestors CSP on HTML responses and
+    # removes X-Frame-Options from the embedded ones.
+    "shopify_app.middleware.EmbeddedFramingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,0 +1,57 @@
+"""Base classes for the JSON APIs other apps build on, and ``GET /api/admin/shop``.
+
+- ``ShopAPIView``: every ``/api/admin/*`` view subclasses it. Session-token authentication puts
+  the installed shop on ``request.shop`` (never from a parameter) and the staff member's id on
+  ``request.staff_user_id``. An invalid or expired token answers 401 with
+  ``X-Shopify-Retry-Invalid-Session-Request: 1``, App Bridge's cue to fetch a fresh token and
+  retry, and the usual ``{"message","code","extra"}`` body.
+- ``AppProxyAPIView``: storefront endpoints behind the app proxy; ``request.shop`` and
+  ``request.logged_in_customer_id`` come from the verified proxy signature. Responses are
+  per-customer, so they are marked ``private, no-store``.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shopify_app.authentication import AppProxyAuthentication, SessionTokenAuthentication
+from shopify_app.exceptions import InvalidSessionToken
+
+RETRY_INVALID_SESSION_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
+
+
+class ShopAPIView(APIView):
+    authentication_classes = [SessionTokenAuthentication]
+    permission_classes: list = []
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if isinstance(exc, InvalidSessionToken):
+            response[RETRY_INVALID_SESSION_HEADER] = "1"
+        return response
+
+
+class AppProxyAPIView(APIView):
+    authentication_classes = [AppProxyAuthentication]
+    permission_classes: list = []
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ShopDetailApi(ShopAPIView):
+    """The shop the admin is open on."""
+
+    class OutputSerializer(serializers.Serializer):
+        domain = serializers.CharField()
+        name = serializers.CharField()
+        currency = serializers.CharField()
+        plan = serializers.CharField(source="app_plan")
+        installed_at = serializers.DateTimeField()
+
+    def get(self, request):
+        return Response(self.OutputSerializer(request.shop).data)
