@@ -83,6 +83,11 @@ def _app_toml(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text())
 
 
+def app_config() -> dict[str, Any]:
+    """The app's ``shopify.app.toml`` (devshop subscribes and proxies exactly as it says)."""
+    return _app_toml(app_toml_path())
+
+
 def _absolute(uri: str) -> str | None:
     """A subscription ``uri`` as a URL devshop can POST to; None for non-HTTP endpoints."""
     if uri.startswith("/"):
@@ -94,7 +99,7 @@ def _absolute(uri: str) -> str | None:
 
 def app_subscriptions(topic: str) -> list[Target]:
     """The app-wide subscriptions to ``topic`` declared in ``shopify.app.toml``."""
-    config = _app_toml(app_toml_path())
+    config = app_config()
     targets = []
     for sub in config.get("webhooks", {}).get("subscriptions", []):
         topics = set(sub.get("topics", [])) | set(sub.get("compliance_topics", []))

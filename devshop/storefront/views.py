@@ -1,0 +1,113 @@
+"""The demo storefront: home page, demo-customer sign-in, the extension's assets."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.views.decorators.http import require_GET, require_POST
+
+from devshop.storefront import session, theme
+
+_ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+DEMO_CUSTOMERS_SHOWN = 25
+
+
+def shop_or_404(shop_domain: str):
+    from devshop.models import DevShop
+
+    shop = DevShop.objects.filter(domain=shop_domain).first()
+    if shop is None:
+        raise Http404(f"devshop has no shop {shop_domain}")
+    return shop
+
+
+def _customer_drop(customer) -> dict[str, Any] | None:
+    if customer is None:
+        return None
+    name = " ".join(p for p in (customer.first_name, customer.last_name) if p) or customer.email
+    return {
+        "id": customer.id,
+        "email": customer.email,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "name": name,
+    }
+
+
+def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
+    """The Liquid objects a theme (and an app proxy Liquid answer) can use."""
+    root = session.storefront_path(shop.domain)
+    return {
+        "shop": {
+            "name": shop.name,
+            "permanent_domain": shop.domain,
+            "domain": shop.domain,
+            "currency": shop.currency,
+            "email": shop.email,
+        },
+        "customer": _customer_drop(customer),
+        "routes": {
+            "root_url": root,
+            "account_login_url": f"{root}account/login",
+            "account_logout_url": f"{root}account/logout",
+        },
+        "csrf_token": get_token(request),
+    }
+
+
+@require_GET
+def home(request: HttpRequest, shop_domain: str) -> HttpResponse:
+    shop = shop_or_404(shop_domain)
+    customer = session.signed_in_customer(request, shop)
+    context = storefront_context(request, shop, customer)
+    context["demo_customers"] = [
+        _customer_drop(c) for c in shop.customers.order_by("id")[:DEMO_CUSTOMERS_SHOWN]
+    ]
+    context["products"] = [
+        {"title": p.title, "price": v.price if (v := p.variants.first()) else ""}
+        for p in shop.products.order_by("id")[:12]
+    ]
+    content = theme.render_template("index", context)
+    return HttpResponse(
+        theme.render_page(context=context, content_for_layout=content, page_title="Home")
+    )
+
+
+@require_POST
+def login(request: HttpRequest, shop_domain: str) -> HttpResponse:
+    shop = shop_or_404(shop_domain)
+    raw = request.POST.get("customer_id", "")
+    if not raw.isdigit() or not shop.customers.filter(id=int(raw)).exists():
+        return HttpResponse(
+            "Unknown customer for this shop.", status=400, content_type="text/plain"
+        )
+    response = HttpResponseRedirect(session.storefront_path(shop.domain))
+    session.sign_in(response, shop, int(raw))
+    return response
+
+
+@require_POST
+def logout(request: HttpRequest, shop_domain: str) -> HttpResponse:
+    shop = shop_or_404(shop_domain)
+    response = HttpResponseRedirect(session.storefront_path(shop.domain))
+    session.sign_out(response, shop)
+    return response
+
+
+@require_GET
+def extension_asset(
+    request: HttpRequest, shop_domain: str, extension: str, name: str
+) -> FileResponse:
+    shop_or_404(shop_domain)
+    # Names are plain file names inside one extension's assets/: no traversal possible.
+    if not (_ASSET_NAME.fullmatch(extension) and _ASSET_NAME.fullmatch(name)):
+        raise Http404("no such asset")
+    path = theme.extensions_dir() / extension / "assets" / name
+    if not path.is_file():
+        raise Http404("no such asset (run extensions/copy-launcher.sh after building the frontend)")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(path.open("rb"), content_type=content_type)

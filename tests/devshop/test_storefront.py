@@ -1,0 +1,233 @@
+"""The demo storefront renders the theme app extension's app embed like a real theme."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from devshop import clock
+from devshop.models import DevCustomer, DevShop
+from devshop.storefront import theme
+
+SHOP = "alice-shop.myshopify.com"
+STOREFRONT = f"/store/{SHOP}/"
+REPO = Path(django_settings.BASE_DIR)
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict]]:
+    parser = _Elements()
+    parser.feed(html)
+    return parser.elements
+
+
+def launcher_root(html: str) -> dict:
+    [root] = [attrs for tag, attrs in elements(html) if attrs.get("id") == "loyalty-launcher-root"]
+    return root
+
+
+@pytest.fixture
+def dev_shop(db):
+    now = clock.now()
+    return DevShop.objects.create(
+        id=60_000_000_001,
+        domain=SHOP,
+        name="Alice's Shop",
+        email="a@example.com",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@pytest.fixture
+def ada(dev_shop):
+    now = clock.now()
+    return DevCustomer.objects.create(
+        id=7_300_000_000_001,
+        shop=dev_shop,
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@pytest.fixture
+def outsider(db):
+    now = clock.now()
+    other = DevShop.objects.create(
+        id=60_000_000_002,
+        domain="charlie-shop.myshopify.com",
+        name="Charlie",
+        email="c@example.com",
+        created_at=now,
+        updated_at=now,
+    )
+    return DevCustomer.objects.create(
+        id=7_300_000_000_002,
+        shop=other,
+        first_name="Eve",
+        last_name="X",
+        email="eve@example.com",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_anonymous_page_renders_the_app_embed_with_the_shop(client, dev_shop):
+    response = client.get(STOREFRONT)
+    assert response.status_code == 200
+    root = launcher_root(response.content.decode())
+    assert root["data-shop"] == SHOP
+    assert root["data-customer-id"] == ""
+    assert root["data-button-label"] == "Rewards"
+    # routes.root_url + "apps/rewards": "/apps/rewards" on Shopify, the shop's storefront here.
+    assert root["data-proxy-path"] == f"/store/{SHOP}/apps/rewards"
+
+
+def test_the_embed_script_is_linked_once_in_the_head_and_deferred(client, dev_shop):
+    html = client.get(STOREFRONT).content.decode()
+    scripts = [a for tag, a in elements(html) if tag == "script" and a.get("src")]
+    assert scripts == [
+        {"src": f"/store/{SHOP}/extensions/loyalty-launcher/assets/launcher.js", "defer": None}
+    ]
+    assert html.index("launcher.js") < html.index("</head>")
+    # Target "body": the block sits at the end of <body>.
+    assert html.index('id="loyalty-launcher-root"') > html.index("</main>")
+
+
+def test_signing_in_as_a_demo_customer_sets_the_customer_id(client, ada):
+    html = client.get(STOREFRONT).content.decode()
+    options = [a["value"] for tag, a in elements(html) if tag == "option"]
+    assert options == [str(ada.id)]
+    response = client.post(f"{STOREFRONT}account/login", {"customer_id": ada.id})
+    assert response.status_code == 302
+    assert response["Location"] == STOREFRONT
+    html = client.get(STOREFRONT).content.decode()
+    assert launcher_root(html)["data-customer-id"] == str(ada.id)
+    assert "Ada Lovelace" in html
+
+
+def test_signing_out_forgets_the_customer(client, ada):
+    client.post(f"{STOREFRONT}account/login", {"customer_id": ada.id})
+    client.post(f"{STOREFRONT}account/logout")
+    assert launcher_root(client.get(STOREFRONT).content.decode())["data-customer-id"] == ""
+
+
+@pytest.mark.parametrize("value", ["", "abc", "999"])
+def test_signing_in_as_an_unknown_customer_is_refused(client, dev_shop, value):
+    assert client.post(f"{STOREFRONT}account/login", {"customer_id": value}).status_code == 400
+
+
+def test_another_shops_customer_cannot_sign_in_here(client, dev_shop, outsider):
+    assert (
+        client.post(f"{STOREFRONT}account/login", {"customer_id": outsider.id}).status_code == 400
+    )
+
+
+def test_a_forged_customer_cookie_is_ignored(client, ada):
+    client.cookies["devshop_customer"] = str(ada.id)
+    assert launcher_root(client.get(STOREFRONT).content.decode())["data-customer-id"] == ""
+
+
+def test_login_needs_a_csrf_token(dev_shop, ada):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(f"{STOREFRONT}account/login", {"customer_id": ada.id}).status_code == 403
+
+
+def test_an_unknown_shop_is_404(client, db):
+    assert client.get("/store/nobody.myshopify.com/").status_code == 404
+
+
+@pytest.fixture
+def extensions_copy(settings, tmp_path):
+    target = tmp_path / "extensions"
+    shutil.copytree(REPO / "extensions" / "loyalty-launcher", target / "loyalty-launcher")
+    settings.DEVSHOP_EXTENSIONS_DIR = str(target)
+    theme._load_embeds.cache_clear()
+    yield target
+    theme._load_embeds.cache_clear()
+
+
+def test_extension_assets_are_served(client, dev_shop, extensions_copy):
+    assets = extensions_copy / "loyalty-launcher" / "assets"
+    assets.mkdir(exist_ok=True)
+    (assets / "launcher.js").write_text("window.launcherLoaded = true;")
+    response = client.get(f"{STOREFRONT}extensions/loyalty-launcher/assets/launcher.js")
+    assert response.status_code == 200
+    assert response["Content-Type"] in {"text/javascript", "application/javascript"}
+    assert b"".join(response.streaming_content) == b"window.launcherLoaded = true;"
+
+
+@pytest.mark.parametrize(
+    "asset",
+    ["loyalty-launcher/assets/missing.js", "loyalty-launcher/assets/..", ".hidden/assets/x.js"],
+)
+def test_missing_or_odd_assets_are_404(client, dev_shop, extensions_copy, asset):
+    assert client.get(f"{STOREFRONT}extensions/{asset}").status_code == 404
+
+
+def test_block_settings_come_from_the_schema_defaults(client, dev_shop, extensions_copy):
+    block = extensions_copy / "loyalty-launcher" / "blocks" / "launcher.liquid"
+    block.write_text(
+        block.read_text().replace('"default": "Rewards"', '"default": "Points & perks"')
+    )
+    theme._load_embeds.cache_clear()
+    assert (
+        launcher_root(client.get(STOREFRONT).content.decode())["data-button-label"]
+        == "Points & perks"
+    )
+
+
+def test_the_extension_is_a_theme_app_embed_targeting_body():
+    import json
+    import tomllib
+
+    ext = REPO / "extensions" / "loyalty-launcher"
+    assert tomllib.loads((ext / "shopify.extension.toml").read_text())["type"] == "theme"
+    [embed] = [e for e in theme._load_embeds(REPO / "extensions") if e.handle == "launcher"]
+    assert embed.schema["target"] == "body"
+    assert embed.schema["javascript"] == "launcher.js"
+    json.loads((ext / "locales" / "en.default.json").read_text())
+    json.loads((ext / "locales" / "en.default.schema.json").read_text())
+
+
+def test_copy_launcher_script_copies_the_build(tmp_path):
+    src = tmp_path / "dist" / "launcher.js"
+    src.parent.mkdir()
+    src.write_text("built();")
+    dest = tmp_path / "ext" / "assets" / "launcher.js"
+    subprocess.run(
+        [REPO / "extensions" / "copy-launcher.sh", src, dest],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )
+    assert dest.read_text() == "built();"
+
+
+def test_copy_launcher_script_fails_loudly_without_a_build(tmp_path):
+    result = subprocess.run(
+        [REPO / "extensions" / "copy-launcher.sh", tmp_path / "none.js", tmp_path / "out.js"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "build the frontend first" in result.stderr
