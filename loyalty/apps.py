@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = "Loyalty"
+
+    def ready(self) -> None:
+        # After shopify_app's ready() (INSTALLED_APPS order): our handlers run after its
+        # mirror upserts for the same topic.
+        from loyalty.handlers import HANDLERS
+        from shopify_app.webhooks.registry import register_handler
+
+        for topic, handlers in HANDLERS.items():
+            for handler in handlers:
+                register_handler(topic, handler)

@@ -185,12 +185,7 @@ def entry_write(
     return entry, True
 
 
-def entry_post_locked(*, member: Member, entry: PointsTransaction, at: datetime) -> bool:
-    """Post a pending entry of a locked member: pending → posted. False if it was not pending.
-
-    A pending debit is a reversal of a pending credit (a refund during the hold period): it is
-    posted right after its credit and takes back that credit's lot first.
-    """
+def _post_one(member: Member, entry: PointsTransaction, at: datetime) -> bool:
     updated = PointsTransaction.objects.filter(pk=entry.pk, status=Status.PENDING).update(
         status=Status.POSTED, posted_at=at
     )
@@ -203,19 +198,38 @@ def entry_post_locked(*, member: Member, entry: PointsTransaction, at: datetime)
     else:
         prefer = PointsLot.objects.filter(entry_id=entry.reverses_id).values_list("pk", flat=True)
         _post_debit(member, entry, prefer.first())
+    return True
+
+
+def entry_post_locked(*, member: Member, entry: PointsTransaction, at: datetime) -> bool:
+    """Post a held credit of a locked member, with the reversals written against it while it
+    was held (a refund during the hold period): pending → posted. Those reversals take back the
+    credit's own lot first. Returns False if the credit was no longer pending.
+
+    The member row is saved once, after all of them: posting the credit alone would briefly
+    leave ``pending`` below zero (its reversals are still counted there), which the CHECK
+    refuses even inside a transaction.
+    """
+    if not _post_one(member, entry, at):
+        return False
+    for reversal in entry.reversals.filter(status=Status.PENDING).order_by("pk"):
+        _post_one(member, reversal, at)
     member.save(update_fields=["balance", "pending", "lifetime_earned"])
     return True
 
 
 def entry_void_locked(*, member: Member, entry: PointsTransaction) -> bool:
-    """Void a pending entry of a locked member: pending → void. False if it was not pending."""
-    updated = PointsTransaction.objects.filter(pk=entry.pk, status=Status.PENDING).update(
-        status=Status.VOID
-    )
+    """Void a held credit of a locked member and its held reversals: pending → void (a
+    cancellation during the hold period). False if the credit was no longer pending."""
+    voided = [*entry.reversals.filter(status=Status.PENDING), entry]
+    updated = PointsTransaction.objects.filter(
+        pk__in=[e.pk for e in voided], status=Status.PENDING
+    ).update(status=Status.VOID)
     if not updated:
         return False
-    entry.status = Status.VOID
-    member.pending -= entry.amount
+    for e in voided:
+        e.status = Status.VOID
+        member.pending -= e.amount
     member.save(update_fields=["pending"])
     return True
 
@@ -231,11 +245,7 @@ def points_post(*, entry_id: int, now: datetime | None = None) -> bool:
     member = member_lock(member_id=member_id)
     entry = PointsTransaction.objects.get(pk=entry_id)
     at = now or timezone.now()
-    if not entry_post_locked(member=member, entry=entry, at=at):
-        return False
-    for reversal in entry.reversals.filter(status=Status.PENDING).order_by("pk"):
-        entry_post_locked(member=member, entry=reversal, at=at)
-    return True
+    return entry_post_locked(member=member, entry=entry, at=at)
 
 
 def points_post_due(*, now: datetime | None = None, limit: int = 1000) -> int:

@@ -1,0 +1,56 @@
+"""Webhook handlers of the points program, registered with ``shopify_app``'s dispatcher.
+
+They run after ``shopify_app``'s mirror upserts, in the same transaction, so they read the
+mirrored Order/Refund/Customer rows rather than the payload: the mirror already resolved
+duplicates and out-of-order deliveries (newest ``updated_at`` wins). Each one reconciles and is
+idempotent; none calls Shopify (follow-up work is enqueued on commit by the services).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.services import earning, members, redemption
+from shopify_app.models import Customer, Order, Refund, Shop, WebhookDelivery
+from shopify_app.webhooks.payloads import shopify_id
+
+
+def order_changed(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
+    """orders/paid, orders/updated, orders/cancelled: reconcile the order's points and mark the
+    redemptions whose codes it used."""
+    order_id = shopify_id(payload)
+    earning.order_points_sync(shop=shop, order_shopify_id=order_id)
+    order = Order.objects.filter(shop=shop, shopify_id=order_id).only("discount_codes").first()
+    if order is not None and order.discount_codes:
+        redemption.redemptions_mark_used(
+            shop=shop, codes=list(order.discount_codes), order_shopify_id=order_id
+        )
+
+
+def refund_created(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
+    """refunds/create: reconcile the refunded order (before its orders/paid, this is a no-op
+    and the refund is applied when the order's earn is written)."""
+    refund = Refund.objects.filter(shop=shop, shopify_id=shopify_id(payload)).first()
+    if refund is not None:
+        earning.order_points_sync(shop=shop, order_shopify_id=refund.order_shopify_id)
+
+
+def customer_changed(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
+    """customers/create, customers/update: enrol customers with an account (automatic
+    enrolment) — which awards the signup rule — and follow the exclusion tag."""
+    customer = Customer.objects.filter(shop=shop, shopify_id=shopify_id(payload)).first()
+    if customer is None or customer.deleted_at or customer.redacted_at:
+        return
+    if customer.state == "enabled":
+        members.member_for_earning(customer=customer)
+    members.member_exclusion_sync(customer=customer)
+
+
+HANDLERS = {
+    "orders/paid": [order_changed],
+    "orders/updated": [order_changed],
+    "orders/cancelled": [order_changed],
+    "refunds/create": [refund_created],
+    "customers/create": [customer_changed],
+    "customers/update": [customer_changed],
+}

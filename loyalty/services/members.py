@@ -1,0 +1,108 @@
+"""Joining, excluding and editing members."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from loyalty.exceptions import BirthdayAlreadySet, MemberExcluded
+from loyalty.models import Member, ProgramSettings
+from loyalty.services.ledger import member_lock
+from loyalty.services.program import program_settings_get
+from shopify_app.models import Customer
+
+EXCLUDED_BY_TAG = "tag"
+
+
+def _tagged(customer: Customer, tag: str) -> bool:
+    tags = customer.tags if isinstance(customer.tags, list) else str(customer.tags).split(",")
+    return bool(tag) and tag.strip().lower() in {str(t).strip().lower() for t in tags}
+
+
+@transaction.atomic
+def member_enrol(*, customer: Customer, now: datetime | None = None) -> Member:
+    """The customer's member row, created if missing (then the signup rule is awarded).
+
+    A customer carrying the shop's exclusion tag is enrolled as ``excluded``. Idempotent: the
+    ``(shop, customer)`` unique key makes a concurrent second enrolment read the first.
+    """
+    from loyalty.services.earning import signup_points_award  # earning imports members
+
+    at = now or timezone.now()
+    settings = program_settings_get(shop_id=customer.shop_id)
+    excluded = _tagged(customer, settings.exclusion_tag)
+    member, created = Member.objects.get_or_create(
+        shop_id=customer.shop_id,
+        customer=customer,
+        defaults={
+            "joined_at": at,
+            "last_activity_at": at,
+            "state": Member.State.EXCLUDED if excluded else Member.State.ACTIVE,
+            "excluded_reason": EXCLUDED_BY_TAG if excluded else "",
+        },
+    )
+    if created and member.state == Member.State.ACTIVE:
+        signup_points_award(member=member, now=at)
+    return member
+
+
+def member_for_earning(*, customer: Customer, now: datetime | None = None) -> Member | None:
+    """The member that should earn for this customer, or None (opt-in program and not joined,
+    or excluded). Enrols automatically when the program says so."""
+    member = Member.objects.filter(shop_id=customer.shop_id, customer=customer).first()
+    if member is None:
+        settings = program_settings_get(shop_id=customer.shop_id)
+        if settings.enrolment != ProgramSettings.Enrolment.AUTOMATIC:
+            return None
+        member = member_enrol(customer=customer, now=now)
+    return member if member.state == Member.State.ACTIVE else None
+
+
+@transaction.atomic
+def member_exclude(*, member: Member, reason: str) -> Member:
+    """Exclude a member (staff, or the exclusion tag): they earn nothing and cannot redeem.
+    Their balance is kept. Idempotent."""
+    locked = member_lock(member_id=member.pk)
+    locked.state, locked.excluded_reason = Member.State.EXCLUDED, reason[:255]
+    locked.save(update_fields=["state", "excluded_reason", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def member_include(*, member: Member) -> Member:
+    """Bring an excluded member back into the program. Idempotent."""
+    locked = member_lock(member_id=member.pk)
+    locked.state, locked.excluded_reason = Member.State.ACTIVE, ""
+    locked.save(update_fields=["state", "excluded_reason", "updated_at"])
+    return locked
+
+
+def member_exclusion_sync(*, customer: Customer) -> Member | None:
+    """Follow the customer's tags: adding the exclusion tag excludes the member; removing it
+    re-includes a member that the tag (not staff) had excluded."""
+    member = Member.objects.filter(shop_id=customer.shop_id, customer=customer).first()
+    if member is None:
+        return None
+    tagged = _tagged(customer, program_settings_get(shop_id=customer.shop_id).exclusion_tag)
+    if tagged and member.state == Member.State.ACTIVE:
+        return member_exclude(member=member, reason=EXCLUDED_BY_TAG)
+    if not tagged and member.excluded_reason == EXCLUDED_BY_TAG:
+        return member_include(member=member)
+    return member
+
+
+@transaction.atomic
+def member_birthday_set(*, member: Member, birthday: date, by_staff: bool = False) -> Member:
+    """Record the member's birthday. Customers set it once (so it cannot be moved to farm the
+    yearly award); staff may correct it. Raises ``BirthdayAlreadySet`` / ``MemberExcluded``."""
+    locked = member_lock(member_id=member.pk)
+    if not by_staff:
+        if locked.state != Member.State.ACTIVE:
+            raise MemberExcluded()
+        if locked.birthday is not None and locked.birthday != birthday:
+            raise BirthdayAlreadySet()
+    locked.birthday = birthday
+    locked.save(update_fields=["birthday", "updated_at"])
+    return locked

@@ -1,0 +1,67 @@
+"""Celery tasks of the points program: thin wrappers that take ids and call one service.
+
+Every task is safe to run twice (``acks_late``): the services are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from loyalty.services import audit, earning, expiry, ledger, redemption
+from shopify_app.exceptions import ShopifyRetriableError, ShopifyThrottled
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def redemption_issue(self, redemption_id: str) -> None:
+    """Create a redemption's discount code. Retries with backoff on retriable Shopify errors;
+    the service counts attempts and refunds the points after its last one."""
+    try:
+        redemption.redemption_issue(redemption_id=redemption_id)
+    except ShopifyThrottled as exc:
+        raise self.retry(countdown=max(1, int(exc.retry_after)), exc=exc) from exc
+    except ShopifyRetriableError as exc:
+        raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=exc) from exc
+
+
+@shared_task(ignore_result=True)
+def redemption_sweep() -> int:
+    """Re-enqueue redemptions whose issue task was lost. Beat, every few minutes."""
+    return redemption.redemption_sweep()
+
+
+@shared_task(ignore_result=True)
+def points_post_due() -> int:
+    """Post held points whose hold period ended. Beat."""
+    return ledger.points_post_due()
+
+
+@shared_task(ignore_result=True)
+def points_expire_due() -> int:
+    """Expire due lots and inactive balances. Beat, daily."""
+    return expiry.points_expire_due()
+
+
+@shared_task(ignore_result=True)
+def expiry_reminders_queue() -> int:
+    """Queue 30- and 7-day expiry reminders. Beat, daily."""
+    return expiry.expiry_reminders_queue()
+
+
+@shared_task(ignore_result=True)
+def birthday_points_award_due() -> int:
+    """Award birthday points for today in each shop's timezone. Beat, hourly."""
+    return earning.birthday_points_award_due()
+
+
+@shared_task(ignore_result=True)
+def ledger_audit() -> int:
+    """Report members whose caches drifted from the ledger (repair is a deliberate operator
+    step: ``manage.py loyalty_audit --repair``). Beat, daily."""
+    drifts = audit.ledger_audit()
+    for drift in drifts:
+        logger.error("loyalty ledger drift: %s", drift.describe())
+    return len(drifts)
