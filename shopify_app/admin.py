@@ -1,6 +1,8 @@
 """Django admin for the Shopify edge (operators only; merchants use the embedded admin).
 
 Sections (each helper adds its own ModelAdmin below the others):
+- Shop and ShopCredential: installation state, and whether the app can still reach the shop
+  (no credential = the merchant must reopen the app). Tokens are never shown.
 - WebhookDelivery: the inbox; failed deliveries are filtered and replayed from here.
 - CustomerDataExport: the exports ``customers/data_request`` produced, downloadable as JSON.
 """
@@ -12,7 +14,7 @@ import json
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 
-from shopify_app.models import CustomerDataExport, WebhookDelivery
+from shopify_app.models import CustomerDataExport, Shop, ShopCredential, WebhookDelivery
 from shopify_app.services.webhooks import webhook_delivery_replay
 
 
@@ -71,3 +73,44 @@ class CustomerDataExportAdmin(admin.ModelAdmin):
         response = HttpResponse(json.dumps(exports, indent=2), content_type="application/json")
         response["Content-Disposition"] = 'attachment; filename="customer-data-exports.json"'
         return response
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ("domain", "name", "installed", "access", "app_plan", "installed_at")
+    list_filter = ("uninstalled_at", "app_plan")
+    search_fields = ("domain", "name")
+    list_select_related = ("credential",)
+    readonly_fields = ("domain", "shopify_id", "scopes", "installed_at", "uninstalled_at")
+
+    @admin.display(boolean=True)
+    def installed(self, shop: Shop) -> bool:
+        return shop.is_installed
+
+    @admin.display(description="Admin API access")
+    def access(self, shop: Shop) -> str:
+        try:
+            credential = shop.credential
+        except ShopCredential.DoesNotExist:
+            credential = None
+        if credential is None:
+            return "none: the merchant must reopen the app" if shop.is_installed else "none"
+        if credential.expires_at is None:
+            return "non-expiring token (migrate to expiring)"
+        until = credential.refresh_token_expires_at
+        return (
+            f"expiring token; refresh token valid until {until:%Y-%m-%d}" if until else "expiring"
+        )
+
+
+@admin.register(ShopCredential)
+class ShopCredentialAdmin(admin.ModelAdmin):
+    # The ciphertexts are left out on purpose: an operator never needs to see a token.
+    fields = ("shop", "scopes", "expires_at", "refresh_token_expires_at", "version", "updated_at")
+    readonly_fields = fields
+    list_display = ("shop", "expires_at", "refresh_token_expires_at", "version", "updated_at")
+    list_select_related = ("shop",)
+    search_fields = ("shop__domain",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # credentials come only from Shopify
