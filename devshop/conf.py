@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import tomllib
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -51,7 +54,8 @@ def app_numeric_id() -> int:
 
 def app_scopes() -> list[str]:
     """The scopes the app declares (``shopify.app.toml``), granted on managed installation."""
-    return list(getattr(settings, "DEVSHOP_APP_SCOPES", None) or settings.SHOPIFY_SCOPES)
+    declared = app_config().get("access_scopes", {}).get("scopes", "")
+    return [s.strip() for s in declared.split(",") if s.strip()]
 
 
 def bulk_results_dir() -> Path:
@@ -69,3 +73,22 @@ def bulk_autorun() -> bool:
     (``services.bulk_operation_run``), so no thread outlives the test's transaction.
     """
     return bool(getattr(settings, "DEVSHOP_BULK_AUTORUN", False))
+
+
+@cache
+def app_config() -> dict:
+    """The app's ``shopify.app.toml`` (scopes, redirect URLs, webhook subscriptions, proxy)."""
+    path = Path(
+        getattr(settings, "DEVSHOP_APP_TOML", None) or settings.BASE_DIR / "shopify.app.toml"
+    )
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def redirect_urls() -> set[str]:
+    """The allowed OAuth ``redirect_uri`` values: the TOML's paths, on the app's real origin.
+
+    The TOML holds the production URLs; devshop keeps their paths and swaps in ``app_url()``.
+    """
+    urls = app_config().get("auth", {}).get("redirect_urls", [])
+    return {app_url() + urlsplit(url).path for url in urls}

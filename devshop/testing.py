@@ -72,3 +72,51 @@ class InProcessAdapter(BaseAdapter):
 
     def close(self) -> None:
         return None
+
+
+class DevshopHandle:
+    """A devshop shop with the app installed, for tests: the ``devshop`` fixture.
+
+    ``shop`` is the DevShop, ``token`` an offline access token for it. ``graphql`` posts a
+    document to the shop's Admin API exactly as the app would; ``advance`` moves devshop's
+    clock (tokens expire, the cost bucket refills).
+    """
+
+    def __init__(self, shop, token: str) -> None:
+        self.shop = shop
+        self.token = token
+        self.client = Client()
+
+    @classmethod
+    def create(cls, domain: str = "alice-shop.myshopify.com", **shop_fields) -> DevshopHandle:
+        from devshop.services import shops, tokens
+
+        shop = shops.shop_create(domain=domain, **shop_fields)
+        token = tokens.access_token_create(shop=shop)
+        return cls(shop, token.token)
+
+    @property
+    def graphql_path(self) -> str:
+        return f"/store/{self.shop.domain}/admin/api/2026-07/graphql.json"
+
+    def graphql(self, query: str, variables: dict | None = None, *, token: str | None = None):
+        """POST a GraphQL document; returns the Django test response (``.json()``)."""
+        return self.client.post(
+            self.graphql_path,
+            data={"query": query, "variables": variables or {}},
+            content_type="application/json",
+            headers={"X-Shopify-Access-Token": self.token if token is None else token},
+        )
+
+    def data(self, query: str, variables: dict | None = None) -> dict:
+        """The ``data`` of a query that must succeed without errors."""
+        response = self.graphql(query, variables)
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, body
+        return body["data"]
+
+    @staticmethod
+    def advance(seconds: float) -> None:
+        from devshop import clock
+
+        clock.advance(seconds)

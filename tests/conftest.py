@@ -13,8 +13,9 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from config.celery import app as celery_app
+from devshop import clock as devshop_clock
 from devshop import http as devshop_http
-from devshop.testing import BASE_URL, InProcessAdapter
+from devshop.testing import BASE_URL, DevshopHandle, InProcessAdapter
 from shopify_app import http as app_http
 from tests.factories import ShopFactory
 
@@ -64,3 +65,12 @@ def inprocess_http(db) -> Iterator[InProcessAdapter]:
     yield adapter
     for session in sessions:
         session.adapters.pop(f"{BASE_URL}/", None)
+
+
+@pytest.fixture
+def devshop(db) -> Iterator[DevshopHandle]:
+    """devshop's ``alice-shop.myshopify.com`` (the ``shop`` fixture's domain) with the app
+    installed and an offline token; devshop's clock is reset afterwards."""
+    handle = DevshopHandle.create(domain="alice-shop.myshopify.com")
+    yield handle
+    devshop_clock.reset()

@@ -1,0 +1,286 @@
+"""Orders: create (with a discount code), pay, cancel, refund by line item.
+
+Each action sends the webhooks Shopify sends for it, after its writes:
+create → ``orders/create`` (+ ``orders/paid`` when created paid); pay → ``orders/paid``,
+``orders/updated``; cancel → ``orders/cancelled``, ``orders/updated``; refund →
+``refunds/create``, ``orders/updated``. The customer's ``numberOfOrders`` counts orders and
+``amountSpent`` the money kept from paid orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+
+from devshop import clock
+from devshop.exceptions import DevshopError
+from devshop.models import (
+    DevCustomer,
+    DevLineItem,
+    DevOrder,
+    DevRefund,
+    DevRefundLineItem,
+    DevSequence,
+    DevShop,
+)
+from devshop.services import discounts
+from devshop.services.events import emit
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class LineInput:
+    title: str
+    price: Decimal  # unit price
+    quantity: int = 1
+    sku: str = ""
+    product_id: int | None = None
+    variant_id: int | None = None
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+@transaction.atomic
+def order_create(
+    *,
+    shop: DevShop,
+    customer: DevCustomer | None,
+    lines: Sequence[LineInput],
+    discount_code: str | None = None,
+    shipping: Decimal = ZERO,
+    tax: Decimal = ZERO,
+    paid: bool = True,
+    test: bool = False,
+    note_attributes: Sequence[tuple[str, str]] = (),
+    processed_at: datetime | None = None,
+) -> DevOrder:
+    """Place an order as a checkout would; the code must be usable by this customer now.
+
+    Writes DevOrder, DevLineItems, a DevDiscountRedemption, the customer's counters and the
+    shop's next order number. Raises DevshopError for empty orders or an unusable code.
+    """
+    if not lines or any(line.quantity < 1 or line.price < 0 for line in lines):
+        raise DevshopError("an order needs line items with a positive quantity and a price")
+    shop = DevShop.objects.select_for_update().get(pk=shop.pk)
+    gross = sum((line.price * line.quantity for line in lines), ZERO)
+    quantity = sum(line.quantity for line in lines)
+    discount = None
+    merchandise_discount = shipping_discount = ZERO
+    codes: list[dict] = []
+    if discount_code:
+        discount = discounts.discount_for_checkout(
+            shop=shop,
+            code=discount_code,
+            customer_id=customer.id if customer else None,
+            subtotal=gross,
+            quantity=quantity,
+        )
+        amount = discounts.discount_amount(
+            discount, subtotal=gross, quantity=quantity, shipping=shipping
+        )
+        if discount.kind == discount.Kind.FREE_SHIPPING:
+            shipping_discount = amount
+            kind = "shipping"
+        else:
+            merchandise_discount = amount
+            kind = discount.value_type
+        codes.append({"code": discount.code, "amount": str(amount), "type": kind})
+    now = clock.now()
+    number = shop.next_order_number
+    shop.next_order_number = number + 1
+    shop.save(update_fields=["next_order_number"])
+    subtotal = gross - merchandise_discount
+    order = DevOrder.objects.create(
+        id=DevSequence.allocate("Order"),
+        shop=shop,
+        number=number,
+        customer=customer,
+        email=customer.email if customer else None,
+        currency=shop.currency,
+        financial_status=DevOrder.FinancialStatus.PAID
+        if paid
+        else DevOrder.FinancialStatus.PENDING,
+        subtotal_price=subtotal,
+        total_discounts=merchandise_discount + shipping_discount,
+        total_shipping=shipping - shipping_discount,
+        total_tax=tax,
+        total_price=subtotal + shipping - shipping_discount + tax,
+        discount_codes=codes,
+        note_attributes=[{"name": k, "value": v} for k, v in note_attributes],
+        test=test,
+        processed_at=processed_at or now,
+        created_at=now,
+        updated_at=now,
+    )
+    first_id = DevSequence.allocate("LineItem", len(lines))
+    allocated = ZERO
+    for index, line in enumerate(lines):
+        line_total = line.price * line.quantity
+        if index == len(lines) - 1:
+            share = merchandise_discount - allocated  # the last line takes the rounding rest
+        else:
+            share = _cents(merchandise_discount * line_total / gross) if gross else ZERO
+        allocated += share
+        DevLineItem.objects.create(
+            id=first_id + index,
+            order=order,
+            product_id=line.product_id,
+            variant_id=line.variant_id,
+            title=line.title,
+            sku=line.sku,
+            quantity=line.quantity,
+            price=line.price,
+            total_discount=share,
+        )
+    if discount is not None:
+        discounts.discount_redeem(discount=discount, order=order)
+    if customer is not None:
+        DevCustomer.objects.filter(pk=customer.pk).update(
+            number_of_orders=F("number_of_orders") + 1,
+            amount_spent=F("amount_spent") + (order.total_price if paid else ZERO),
+            updated_at=now,
+        )
+    emit(shop, "orders/create", order)
+    if paid:
+        emit(shop, "orders/paid", order)
+    return order
+
+
+def _locked(order: DevOrder) -> DevOrder:
+    return DevOrder.objects.select_for_update().select_related("shop", "customer").get(pk=order.pk)
+
+
+@transaction.atomic
+def order_pay(*, order: DevOrder) -> DevOrder:
+    """Capture a pending order. Raises DevshopError unless it is pending and not cancelled."""
+    order = _locked(order)
+    if order.financial_status != DevOrder.FinancialStatus.PENDING or order.cancelled_at:
+        raise DevshopError(f"order {order.name} is {order.financial_status}, not pending")
+    order.financial_status = DevOrder.FinancialStatus.PAID
+    order.updated_at = clock.now()
+    order.save(update_fields=["financial_status", "updated_at"])
+    if order.customer_id:
+        DevCustomer.objects.filter(pk=order.customer_id).update(
+            amount_spent=F("amount_spent") + order.total_price, updated_at=order.updated_at
+        )
+    emit(order.shop, "orders/paid", order)
+    emit(order.shop, "orders/updated", order)
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: DevOrder, reason: str = "customer") -> DevOrder:
+    """Cancel an order (a pending one is voided). Raises DevshopError if already cancelled."""
+    if reason not in {"customer", "declined", "fraud", "inventory", "other", "staff"}:
+        raise DevshopError(f"unknown cancel reason {reason!r}")
+    order = _locked(order)
+    if order.cancelled_at is not None:
+        raise DevshopError(f"order {order.name} is already cancelled")
+    now = clock.now()
+    order.cancelled_at = now
+    order.cancel_reason = reason
+    if order.financial_status == DevOrder.FinancialStatus.PENDING:
+        order.financial_status = DevOrder.FinancialStatus.VOIDED
+    order.updated_at = now
+    order.save(update_fields=["cancelled_at", "cancel_reason", "financial_status", "updated_at"])
+    emit(order.shop, "orders/cancelled", order)
+    emit(order.shop, "orders/updated", order)
+    return order
+
+
+def refunded_quantities(order: DevOrder) -> dict[int, int]:
+    rows = (
+        DevRefundLineItem.objects.filter(refund__order=order)
+        .values("line_item_id")
+        .annotate(quantity=Sum("quantity"))
+    )
+    return {row["line_item_id"]: row["quantity"] for row in rows}
+
+
+@transaction.atomic
+def order_refund(
+    *,
+    order: DevOrder,
+    lines: Sequence[tuple[int, int]],
+    shipping: Decimal = ZERO,
+    note: str | None = None,
+    restock: bool = True,
+) -> DevRefund:
+    """Refund ``(line_item_id, quantity)`` pairs (and shipping) of a paid order.
+
+    Each line is refunded at its discounted unit price and its share of the tax. Raises
+    DevshopError for unpaid orders, unknown lines or more than is left to refund.
+    """
+    order = _locked(order)
+    if order.financial_status not in {
+        DevOrder.FinancialStatus.PAID,
+        DevOrder.FinancialStatus.PARTIALLY_REFUNDED,
+    }:
+        raise DevshopError(
+            f"order {order.name} is {order.financial_status}; only paid orders refund"
+        )
+    if not lines and shipping <= 0:
+        raise DevshopError("a refund needs line items or shipping")
+    items = {item.id: item for item in order.line_items.all()}
+    already = refunded_quantities(order)
+    refund_id = DevSequence.allocate("Refund")
+    now = clock.now()
+    refund = DevRefund.objects.create(
+        id=refund_id,
+        order=order,
+        note=note,
+        restock=restock,
+        shipping_amount=shipping,
+        amount=ZERO,
+        created_at=now,
+        processed_at=now,
+    )
+    merchandise = sum((i.price * i.quantity - i.total_discount for i in items.values()), ZERO)
+    total = shipping
+    first_id = DevSequence.allocate("RefundLineItem", max(len(lines), 1))
+    for index, (line_id, quantity) in enumerate(lines):
+        item = items.get(line_id)
+        if item is None:
+            raise DevshopError(f"line item {line_id} is not on order {order.name}")
+        left = item.quantity - already.get(line_id, 0)
+        if quantity < 1 or quantity > left:
+            raise DevshopError(f"line item {line_id}: can refund 1..{left}, not {quantity}")
+        unit = (item.price * item.quantity - item.total_discount) / item.quantity
+        subtotal = _cents(unit * quantity)
+        tax = _cents(order.total_tax * subtotal / merchandise) if merchandise else ZERO
+        DevRefundLineItem.objects.create(
+            id=first_id + index,
+            refund=refund,
+            line_item=item,
+            quantity=quantity,
+            subtotal=subtotal,
+            total_tax=tax,
+        )
+        total += subtotal + tax
+    refunded_before = order.refunds.exclude(pk=refund.pk).aggregate(s=Sum("amount"))["s"] or ZERO
+    if refunded_before + total > order.total_price:
+        raise DevshopError(f"refund of {total} exceeds what is left on order {order.name}")
+    refund.amount = total
+    refund.save(update_fields=["amount"])
+    fully = refunded_before + total >= order.total_price
+    order.financial_status = (
+        DevOrder.FinancialStatus.REFUNDED if fully else DevOrder.FinancialStatus.PARTIALLY_REFUNDED
+    )
+    order.updated_at = now
+    order.save(update_fields=["financial_status", "updated_at"])
+    if order.customer_id:
+        DevCustomer.objects.filter(pk=order.customer_id).update(
+            amount_spent=F("amount_spent") - total, updated_at=now
+        )
+    emit(order.shop, "refunds/create", refund)
+    emit(order.shop, "orders/updated", order)
+    return refund
