@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -173,3 +174,8 @@ def test_tokens_never_reach_the_logs(shop, caplog):
     shop_access_token_revoked(shop=shop)
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert "shpat_first" not in logged and "shprt_first" not in logged
+
+
+def test_no_encryption_key_is_a_configuration_error(db):
+    with override_settings(TOKEN_ENCRYPTION_KEYS=[]), pytest.raises(ImproperlyConfigured):
+        crypto.encrypt("shpat_x")
