@@ -209,12 +209,20 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
     )
 
 
-def _find_existing_code(*, shop: Shop, code: str) -> str | None:
-    data = admin_api.execute(
-        shop=shop, document=documents.CODE_DISCOUNT_NODE_BY_CODE, variables={"code": code}
-    )
+def _find_existing_code(*, shop: Shop, code: str) -> str:
+    """The node id of a code Shopify says is TAKEN (ours: codes derive from our ids), or ""
+    when the lookup is refused — the code exists either way, which is what issuing means."""
+    try:
+        data = admin_api.execute(
+            shop=shop, document=documents.CODE_DISCOUNT_NODE_BY_CODE, variables={"code": code}
+        )
+    except ShopifyRetriableError:
+        raise
+    except ShopifyError as exc:
+        logger.warning("could not look up TAKEN code %s on %s: %s", code, shop.domain, exc)
+        return ""
     node = data.get("codeDiscountNodeByCode")
-    return node["id"] if node else None
+    return node["id"] if node else ""
 
 
 def redemption_issue(*, redemption_id: str) -> Redemption:
@@ -243,7 +251,7 @@ def redemption_issue(*, redemption_id: str) -> Redemption:
         except ShopifyUserErrors as exc:
             if not any(e.get("code") == "TAKEN" for e in exc.user_errors):
                 raise
-            node_id = _find_existing_code(shop=redemption.shop, code=redemption.code) or ""
+            node_id = _find_existing_code(shop=redemption.shop, code=redemption.code)
     except ShopifyRetriableError as exc:
         attempts = _attempt_record(redemption_id=redemption.pk, error=str(exc))
         if attempts < MAX_ATTEMPTS:

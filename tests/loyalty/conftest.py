@@ -29,3 +29,28 @@ def assert_consistent(*members: Member) -> None:
 @pytest.fixture
 def member(shop):
     return MemberFactory(shop=shop)
+
+
+def devshop_connect(shop):
+    """Install the app on devshop's twin of ``shop`` and store the offline token, as OAuth
+    would; returns the devshop shop."""
+    from django.conf import settings
+
+    from devshop.services import shops, tokens
+    from shopify_app.services.credentials import shop_credential_store
+
+    dev = shops.shop_create(domain=shop.domain, timezone=shop.timezone)
+    code = tokens.auth_code_create(shop=dev, scopes=list(settings.SHOPIFY_SCOPES), online=False)
+    token = tokens.token_for_code(shop=dev, code=code.code, expiring=False)
+    shop_credential_store(shop=shop, token_response=tokens.token_response(token))
+    return dev
+
+
+def devshop_member(shop, dev_shop, **member_fields):
+    """A member whose customer exists in devshop too (codes are bound to that customer)."""
+    from devshop.services.customers import customer_create
+    from tests.factories import CustomerFactory
+
+    dev_customer = customer_create(shop=dev_shop, first_name="Ada", email=None)
+    customer = CustomerFactory(shop=shop, shopify_id=dev_customer.id)
+    return MemberFactory(shop=shop, customer=customer, **member_fields)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from devshop.webhooks import payloads as p
 from shopify_app.models import Shop, WebhookDelivery
-from shopify_app.services.webhooks import webhook_deliveries_process, webhook_delivery_receive
+from shopify_app.services.webhooks import webhook_deliveries_process
 
 _ids = itertools.count(9_100_000_000)
 
@@ -117,20 +117,22 @@ class Store:
     # --- webhooks ----------------------------------------------------------------------------
 
     def send(self, topic: str, body: dict, *, webhook_id: str | None = None) -> WebhookDelivery:
-        """Store the delivery in the inbox and process it, as the worker would."""
-        delivery_id = webhook_delivery_receive(
+        """Store the delivery in the inbox (a repeated ``webhook_id`` is Shopify's retry: the
+        inbox keeps one row) and process it through the dispatcher, as the worker would."""
+        delivery, created = WebhookDelivery.objects.get_or_create(
             shop=self.shop,
             webhook_id=webhook_id or f"wh-{next(_ids)}",
-            topic=topic,
-            api_version="2026-07",
-            event_id=None,
-            triggered_at=self.clock,
-            body=json.dumps(body),
+            defaults={
+                "topic": topic,
+                "api_version": "2026-07",
+                "triggered_at": self.clock,
+                "payload": json.loads(json.dumps(body)),
+            },
         )
-        if delivery_id is not None:
-            webhook_deliveries_process(delivery_id=delivery_id, batch=0)
-            return WebhookDelivery.objects.get(pk=delivery_id)
-        return WebhookDelivery.objects.get(shop=self.shop, webhook_id=webhook_id)
+        if created:
+            webhook_deliveries_process(delivery_id=delivery.pk, batch=0)
+            delivery.refresh_from_db()
+        return delivery
 
     def order_event(self, topic: str, order: p.OrderData, **kw) -> WebhookDelivery:
         return self.send(topic, p.order_payload(shop=self.data, order=order, topic=topic), **kw)
