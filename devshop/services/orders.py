@@ -156,7 +156,12 @@ def order_create(
 
 
 def _locked(order: DevOrder) -> DevOrder:
-    return DevOrder.objects.select_for_update().select_related("shop", "customer").get(pk=order.pk)
+    # Lock only the order row (the customer join is outer, which FOR UPDATE can't cover).
+    return (
+        DevOrder.objects.select_for_update(of=("self",))
+        .select_related("shop", "customer")
+        .get(pk=order.pk)
+    )
 
 
 @transaction.atomic

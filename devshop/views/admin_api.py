@@ -33,7 +33,9 @@ def graphql(request: HttpRequest, shop_domain: str, version: str) -> JsonRespons
         return JsonResponse(
             {"errors": {"query": "Required parameter missing or invalid"}}, status=400
         )
-    ctx = Context(shop=shop, installation=token.installation, scopes=set(token.scopes.split(",")))
+    # Access follows what the shop has granted now, as on Shopify (a re-scope needs no new token).
+    installation = token.installation
+    ctx = Context(shop=shop, installation=installation, scopes=set(installation.scope_list))
     return JsonResponse(handle(ctx, body), json_dumps_params={"ensure_ascii": False})
 
 
