@@ -21,8 +21,10 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.db import DataError, connection, transaction
@@ -51,6 +53,7 @@ SWEEP_LIMIT = 1000
 PROCESS_BATCH = 50
 
 _TABLE = WebhookDelivery._meta.db_table
+_SHOP_TABLE = Shop._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,55 +74,84 @@ def retry_delay(attempts: int) -> int:
     return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
 
 
+class Receipt(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # a retry or a second subscription: already in the inbox
+    UNKNOWN_SHOP = "unknown_shop"
+    NOT_INSTALLED = "not_installed"
+
+
 def webhook_delivery_receive(
     *,
-    shop: Shop,
+    shop_domain: str,
     webhook_id: str,
     topic: str,
     api_version: str,
     event_id: str | None,
     triggered_at: datetime | None,
     body: str,
-) -> int | None:
-    """Store one delivery in the inbox and enqueue its processing on commit.
+    accept_uninstalled: bool = False,
+) -> Receipt:
+    """Store one delivery in the inbox and enqueue its processing once it is committed.
 
     ``body`` is the verified raw JSON text (already checked to be an object); it is stored as
-    is. Returns the new row's id, or ``None`` when the delivery was already stored (a retry or a
-    second subscription): then nothing is written or enqueued. Raises ``InvalidPayload`` when
-    the database refuses the JSON (e.g. a NUL character, which ``jsonb`` cannot hold).
+    is. The shop check and the insert are one statement (``INSERT … SELECT FROM shop WHERE
+    installed … ON CONFLICT DO NOTHING``), committed on its own: the common path costs one
+    round trip, and a row exists only for a known shop that is installed (or, with
+    ``accept_uninstalled``, that was). Returns ``STORED``; or, writing nothing, ``DUPLICATE``,
+    ``UNKNOWN_SHOP`` or ``NOT_INSTALLED``. Raises ``InvalidPayload`` when the database refuses
+    the JSON (e.g. a NUL character, which ``jsonb`` cannot hold).
     """
     from shopify_app.tasks import webhook_delivery_process as webhook_delivery_process_task
 
+    # PostgreSQL won't assign untyped text to jsonb/timestamptz columns from a SELECT list;
+    # SQLite must not cast (it would turn the JSON into a number).
+    json_cast, time_cast = (
+        ("::jsonb", "::timestamptz") if connection.vendor == "postgresql" else ("", "")
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    # Called inside a transaction (a test, a caller's atomic block) the statement gets a
+    # savepoint, so a refused payload doesn't abort the outer transaction. In the web request
+    # it runs in autocommit: one round trip, no BEGIN/COMMIT.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with guard, connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {_TABLE} (shop_id, webhook_id, topic, api_version, event_id,"  # noqa: S608
                 " triggered_at, payload, status, attempts, last_error, received_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s)"
+                f" SELECT s.id, %s, %s, %s, %s, %s{time_cast}, %s{json_cast}, %s, 0, '',"
+                f" %s{time_cast} FROM {_SHOP_TABLE} s WHERE s.domain = %s AND"
+                " (%s OR (s.installed_at IS NOT NULL AND s.uninstalled_at IS NULL))"
                 " ON CONFLICT DO NOTHING RETURNING id",
                 [
-                    shop.pk,
                     webhook_id,
                     topic,
                     api_version,
                     event_id or None,
-                    connection.ops.adapt_datetimefield_value(triggered_at),
+                    adapt(triggered_at),
                     body,
                     Status.PENDING,
-                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                    adapt(timezone.now()),
+                    shop_domain,
+                    accept_uninstalled,
                 ],
             )
             row = cursor.fetchone()
-            if row is None:
-                return None
-            delivery_id = int(row[0])
-            # robust: the row is durable whatever the broker says; the sweeper covers a failure.
-            transaction.on_commit(
-                lambda: webhook_delivery_process_task.delay(delivery_id), robust=True
-            )
-            return delivery_id
     except DataError as exc:
         raise InvalidPayload("the payload cannot be stored as JSON") from exc
+    if row is not None:
+        delivery_id = int(row[0])
+        # Outside a transaction this runs at once (the INSERT is committed). robust: the row is
+        # durable whatever the broker says, and the sweeper enqueues it if this fails.
+        transaction.on_commit(lambda: webhook_delivery_process_task.delay(delivery_id), robust=True)
+        return Receipt.STORED
+    # The rare paths: find out why nothing was inserted.
+    shop = Shop.objects.filter(domain=shop_domain).only("installed_at", "uninstalled_at").first()
+    if shop is None:
+        return Receipt.UNKNOWN_SHOP
+    if not (shop.is_installed or accept_uninstalled):
+        return Receipt.NOT_INSTALLED
+    return Receipt.DUPLICATE
 
 
 def _claim(*, delivery_id: int | None, batch: int) -> list[WebhookDelivery]:

@@ -33,8 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shopify_app import signatures
-from shopify_app.models import Shop
-from shopify_app.services.webhooks import webhook_delivery_receive
+from shopify_app.services.webhooks import Receipt, webhook_delivery_receive
 from shopify_app.webhooks.payloads import InvalidPayload
 
 logger = logging.getLogger(__name__)
@@ -116,24 +115,23 @@ def webhook_receive(request: HttpRequest) -> HttpResponse:
     domain = signatures.shop_domain_sanitize(headers["X-Shopify-Shop-Domain"])
     if domain is None:
         return _text(400, "Invalid shop domain")
-    shop = Shop.objects.filter(domain=domain).only("pk", "installed_at", "uninstalled_at").first()
-    if shop is None:
-        if topic in COMPLIANCE_TOPICS:
-            return _text(200, "Nothing held for this shop")
-        return _text(404, "Unknown shop")
-    if not shop.is_installed and topic not in ACCEPTED_WHEN_UNINSTALLED:
-        return _text(404, "Shop not installed")
-
     try:
-        webhook_delivery_receive(
-            shop=shop,
+        receipt = webhook_delivery_receive(
+            shop_domain=domain,
             webhook_id=webhook_id,
             topic=topic,
             api_version=headers["X-Shopify-API-Version"].strip()[:16],
             event_id=event_id,
             triggered_at=_triggered_at(headers.get("X-Shopify-Triggered-At")),
             body=text,
+            accept_uninstalled=topic in ACCEPTED_WHEN_UNINSTALLED,
         )
     except InvalidPayload:
         return _text(400, "Body cannot be stored")
+    if receipt is Receipt.UNKNOWN_SHOP:
+        if topic in COMPLIANCE_TOPICS:
+            return _text(200, "Nothing held for this shop")
+        return _text(404, "Unknown shop")
+    if receipt is Receipt.NOT_INSTALLED:
+        return _text(404, "Shop not installed")
     return _text(200, "OK")
