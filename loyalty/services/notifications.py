@@ -25,6 +25,10 @@ def register_notification_sender(kind: str, sender: Sender) -> None:
     _senders[kind] = sender
 
 
+def unregister_notification_sender(kind: str) -> None:
+    _senders.pop(kind, None)
+
+
 def notification_queue(
     *, member: Member, kind: str, dedupe_key: str, payload: dict[str, Any]
 ) -> tuple[Notification, bool]:
