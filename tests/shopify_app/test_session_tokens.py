@@ -170,3 +170,36 @@ def test_shopifyapi_agrees_on_refusals(changes):
         _shopifyapi(token)
     with pytest.raises(InvalidSessionToken):
         decode_from_header(f"Bearer {token}")
+
+
+def test_verdicts_agree_with_shopify_js():
+    """Shopify's own decodeSessionToken (tests/crosscheck/check.mjs) and ours, token by token."""
+    from tests.shopify_app.test_signatures import _shopify_js
+
+    tokens = {
+        "valid": _fresh(),
+        "audience": _fresh(aud="another-app"),
+        "expired": _fresh(exp=int(time.time()) - 60),
+        "future nbf": _fresh(nbf=int(time.time()) + 60),
+        "wrong secret": _token(_claims(exp=int(time.time()) + 60), secret="not-the-secret"),
+        "HS512": _token(_claims(exp=int(time.time()) + 60), algorithm="HS512"),
+    }
+    cases = [
+        {
+            "id": name,
+            "kind": "session_token",
+            "apiKey": settings.SHOPIFY_API_KEY,
+            "secret": settings.SHOPIFY_API_SECRET,
+            "token": token,
+        }
+        for name, token in tokens.items()
+    ]
+    js = _shopify_js(cases)
+    for name, token in tokens.items():
+        try:
+            decode(token)
+            ours = True
+        except InvalidSessionToken:
+            ours = False
+        assert ours == js[name]["valid"], name
+    assert js["valid"]["payload"]["dest"] == f"https://{SHOP}"

@@ -11,6 +11,8 @@ import hmac as hmac_lib
 import json
 import shutil
 import subprocess
+import time
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -398,3 +400,110 @@ def test_webhook_verify_accepts_current_and_previous_secret():
 def test_webhook_verify_refuses(body, header, reason):
     result = webhook_verify(body, header)
     assert (result.valid, result.reason) == (False, reason)
+
+
+# --- Cross-check with Shopify's own @shopify/shopify-api (tests/crosscheck/check.mjs) ---------
+
+CROSSCHECK_DIR = Path(__file__).resolve().parent.parent / "crosscheck"
+
+
+def _shopify_js(cases: list[dict]) -> dict[str, dict]:
+    if shutil.which("node") is None or not (CROSSCHECK_DIR / "node_modules").exists():
+        pytest.skip("run `npm ci` in tests/crosscheck to cross-check with @shopify/shopify-api")
+    done = subprocess.run(
+        ["node", "check.mjs"],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=CROSSCHECK_DIR,
+        timeout=60,
+    )
+    return {result["id"]: result for result in json.loads(done.stdout)}
+
+
+def test_oauth_query_verdicts_agree_with_shopify_js():
+    now = int(time.time())
+    base = {"code": "abc", "shop": "some-shop.myshopify.com", "timestamp": str(now)}
+    tricky = {
+        **base,
+        "host": HOST_WITH_SLASH,
+        "state": "x y~*!'()/+=&?#%é",
+        "locale": "en-US",
+        "id_token": "eyJ.a-b_c.d",
+    }
+    signed = {
+        "plain": {**base, "hmac": oauth_query_hmac(base.items(), SECRET)},
+        "tricky": {**tricky, "hmac": oauth_query_hmac(tricky.items(), SECRET)},
+        "forged": {**base, "hmac": "0" * 64},
+        "tampered": {
+            **base,
+            "code": "abd",
+            "hmac": oauth_query_hmac(base.items(), SECRET),
+        },
+        "stale": {
+            **base,
+            "timestamp": str(now - 200),
+            "hmac": oauth_query_hmac({**base, "timestamp": str(now - 200)}.items(), SECRET),
+        },
+    }
+    cases = [
+        {"id": name, "kind": "oauth_query", "apiKey": "key", "secret": SECRET, "query": query}
+        for name, query in signed.items()
+    ]
+    js = _shopify_js(cases)
+    for name, query in signed.items():
+        ours = oauth_query_verify(_lists(query), secret=SECRET, now=now).valid
+        assert ours == js[name]["valid"], name
+    assert js["tricky"]["valid"] and not js["forged"]["valid"]
+
+
+def test_app_proxy_verdicts_agree_with_shopify_js():
+    now = str(int(time.time()))
+    pairs = [(k, now if k == "timestamp" else v) for k, v in PROXY_VECTOR]
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    query = {k: v if len(v) > 1 else v[0] for k, v in grouped.items()}
+    signature = app_proxy_signature(pairs, SECRET)
+    variants = {
+        "signed": ({**query, "signature": signature}, [*pairs, ("signature", signature)]),
+        "forged": ({**query, "signature": "0" * 64}, [*pairs, ("signature", "0" * 64)]),
+    }
+    cases = [
+        {"id": name, "kind": "app_proxy", "apiKey": "key", "secret": SECRET, "query": q}
+        for name, (q, _) in variants.items()
+    ]
+    js = _shopify_js(cases)
+    for name, (_, ours_pairs) in variants.items():
+        ours = app_proxy_verify(ours_pairs, secret=SECRET, now=int(now)).valid
+        assert ours == js[name]["valid"], name
+    assert js["signed"]["valid"]
+
+
+def test_webhook_verdicts_agree_with_shopify_js():
+    body = BODY.decode()
+    headers = {
+        "X-Shopify-Topic": "orders/paid",
+        "X-Shopify-Shop-Domain": "alice-shop.myshopify.com",
+        "X-Shopify-API-Version": "2026-07",
+        "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+        "Content-Type": "application/json",
+    }
+    variants = {"signed": webhook_hmac(BODY, SECRET), "forged": webhook_hmac(BODY, "other")}
+    cases = [
+        {
+            "id": name,
+            "kind": "webhook",
+            "apiKey": "key",
+            "secret": SECRET,
+            "headers": {**headers, "X-Shopify-Hmac-Sha256": value},
+            "body": body,
+        }
+        for name, value in variants.items()
+    ]
+    js = _shopify_js(cases)
+    with override_settings(SHOPIFY_API_SECRET=SECRET, SHOPIFY_API_SECRET_PREVIOUS=""):
+        for name, value in variants.items():
+            assert webhook_verify(BODY, value).valid == js[name]["valid"], name
+    assert js["signed"]["valid"]
