@@ -1,0 +1,176 @@
+"""Reads for the launcher and the admin. Every selector takes the shop: no query crosses shops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+
+from loyalty.models import (
+    EarningRule,
+    LotAllocation,
+    Member,
+    OrderPoints,
+    PointsLot,
+    PointsTransaction,
+    ProgramSettings,
+    Redemption,
+    Reward,
+)
+from loyalty.services.program import points_value, program_settings_get
+from shopify_app.models import Shop
+
+
+def program_settings_for(*, shop: Shop) -> ProgramSettings:
+    return program_settings_get(shop_id=shop.pk)
+
+
+def member_get(*, shop: Shop, member_id: int) -> Member | None:
+    return Member.objects.select_related("customer").filter(shop=shop, pk=member_id).first()
+
+
+def member_get_by_customer(*, shop: Shop, customer_shopify_id: int) -> Member | None:
+    """The member of a Shopify customer id (the launcher's ``logged_in_customer_id``)."""
+    return (
+        Member.objects.select_related("customer")
+        .filter(shop=shop, customer__shopify_id=customer_shopify_id)
+        .first()
+    )
+
+
+def member_list(
+    *, shop: Shop, search: str = "", state: str = "", ordering: str = "-last_activity_at"
+) -> QuerySet[Member]:
+    """Members for the admin list: search by email or name, filter by state."""
+    allowed = {"-last_activity_at", "-balance", "balance", "-joined_at", "joined_at"}
+    members = Member.objects.filter(shop=shop).select_related("customer")
+    if search:
+        members = members.filter(
+            Q(customer__email__icontains=search)
+            | Q(customer__first_name__icontains=search)
+            | Q(customer__last_name__icontains=search)
+        )
+    if state:
+        members = members.filter(state=state)
+    return members.order_by(ordering if ordering in allowed else "-last_activity_at", "pk")
+
+
+def member_history(*, shop: Shop, member: Member, limit: int = 100) -> list[PointsTransaction]:
+    """A member's entries, newest first, each with the lots it consumed (``allocations``) or
+    opened (``lot``): the lot-by-lot explanation of the balance."""
+    return list(
+        PointsTransaction.objects.filter(shop=shop, member=member)
+        .select_related("lot")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=LotAllocation.objects.select_related("lot__entry").order_by("lot_id"),
+            )
+        )
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def member_lots(*, shop: Shop, member: Member, open_only: bool = True) -> QuerySet[PointsLot]:
+    lots = PointsLot.objects.filter(shop=shop, member=member)
+    if open_only:
+        lots = lots.filter(remaining__gt=0)
+    return lots.order_by("earned_at", "pk")
+
+
+def member_shortfall(*, shop: Shop, member: Member) -> int:
+    """Points that refunds or cancellations could not take back (already spent)."""
+    total = OrderPoints.objects.filter(shop=shop, member=member).aggregate(
+        target=Sum("reversed_target"), done=Sum("reversed")
+    )
+    return (total["target"] or 0) - (total["done"] or 0)
+
+
+def earning_rule_list(*, shop: Shop, active_only: bool = False) -> QuerySet[EarningRule]:
+    rules = EarningRule.objects.filter(shop=shop)
+    if active_only:
+        rules = rules.filter(active=True)
+    return rules.order_by("kind", "network", "handle", "pk")
+
+
+def reward_list(*, shop: Shop, active_only: bool = False) -> QuerySet[Reward]:
+    rewards = Reward.objects.filter(shop=shop)
+    if active_only:
+        rewards = rewards.filter(active=True)
+    return rewards.order_by("position", "points_cost", "pk")
+
+
+@dataclass(frozen=True)
+class RewardOffer:
+    reward: Reward
+    points: int  # the price (for variable rewards: the smallest allowed spend)
+    value: Decimal  # what those points are worth at the shop's point value
+    affordable: bool
+
+
+def reward_offers(*, shop: Shop, member: Member | None) -> list[RewardOffer]:
+    """The active catalog with what each reward costs and whether the member can afford it."""
+    settings = program_settings_get(shop_id=shop.pk)
+    balance = member.balance if member is not None and member.state == Member.State.ACTIVE else 0
+    offers = []
+    for reward in reward_list(shop=shop, active_only=True):
+        points = reward.points_cost
+        if reward.kind == Reward.Kind.VARIABLE_AMOUNT and reward.min_points:
+            points = max(points, reward.min_points)
+        offers.append(
+            RewardOffer(
+                reward=reward,
+                points=points,
+                value=points_value(settings=settings, points=points),
+                affordable=balance >= points,
+            )
+        )
+    return offers
+
+
+def redemption_list_unused(*, shop: Shop, member: Member) -> QuerySet[Redemption]:
+    """The member's codes not yet used (issued, or still being created)."""
+    return (
+        Redemption.objects.filter(
+            shop=shop,
+            member=member,
+            status__in=[Redemption.Status.ISSUED, Redemption.Status.PENDING],
+        )
+        .select_related("reward")
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class MemberState:
+    member: Member | None
+    enrolled: bool
+    balance: int
+    pending: int
+    lifetime_earned: int
+    balance_value: Decimal
+    unused_codes: list[Redemption]
+    offers: list[RewardOffer]
+
+
+def member_state(*, shop: Shop, customer_shopify_id: int | None) -> MemberState:
+    """Everything the launcher shows in one call: balance, its cash value, unused codes and the
+    catalog (for anonymous shoppers: the catalog only)."""
+    member = (
+        member_get_by_customer(shop=shop, customer_shopify_id=customer_shopify_id)
+        if customer_shopify_id
+        else None
+    )
+    settings = program_settings_get(shop_id=shop.pk)
+    balance = member.balance if member else 0
+    return MemberState(
+        member=member,
+        enrolled=member is not None,
+        balance=balance,
+        pending=member.pending if member else 0,
+        lifetime_earned=member.lifetime_earned if member else 0,
+        balance_value=points_value(settings=settings, points=balance),
+        unused_codes=list(redemption_list_unused(shop=shop, member=member)) if member else [],
+        offers=reward_offers(shop=shop, member=member),
+    )
