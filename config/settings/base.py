@@ -190,6 +190,8 @@ CELERY_TASK_ROUTES = {
     "shopify_app.tasks.webhook_*": {"queue": "webhooks"},
     "shopify_app.tasks.sync_*": {"queue": "sync"},
     "*.tasks.storefront_*": {"queue": "storefront"},
+    # A shopper is waiting for the code they just redeemed.
+    "loyalty.tasks.redemption_issue": {"queue": "storefront"},
 }
 # Each domain app adds its periodic jobs here (sweepers, expiry, reconciliation).
 CELERY_BEAT_SCHEDULE: dict = {
@@ -199,6 +201,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "shopify_app.tasks.webhook_deliveries_sweep",
         "schedule": 60.0,
     },
+    # loyalty: held points post within minutes of their hold ending; lost redemption tasks are
+    # re-enqueued; birthdays hourly (each shop's midnight falls on a different UTC hour);
+    # expiry, reminders and the ledger audit daily. Every job is idempotent.
+    "loyalty-points-post-due": {"task": "loyalty.tasks.points_post_due", "schedule": 300.0},
+    "loyalty-redemption-sweep": {"task": "loyalty.tasks.redemption_sweep", "schedule": 120.0},
+    "loyalty-birthdays": {"task": "loyalty.tasks.birthday_points_award_due", "schedule": 3600.0},
+    "loyalty-points-expire": {"task": "loyalty.tasks.points_expire_due", "schedule": 86400.0},
+    "loyalty-expiry-reminders": {
+        "task": "loyalty.tasks.expiry_reminders_queue",
+        "schedule": 86400.0,
+    },
+    "loyalty-ledger-audit": {"task": "loyalty.tasks.ledger_audit", "schedule": 86400.0},
 }
 
 # --- Security --------------------------------------------------------------------------------
