@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT = 5  # per shop, since 2026-01
 MAX_CONNECTIONS = 5
-MAX_NESTING = 2
+MAX_NESTING = 2  # the root connection is level 1: customers → orders is as deep as it gets
 ROOT_FIELDS = {"customers", "orders"}
 _ACTIVE = (DevBulkOperation.Status.CREATED, DevBulkOperation.Status.RUNNING)
 
@@ -123,7 +123,7 @@ def bulk_query_errors(query: str) -> list[tuple[str, str]]:
         return [
             (f"Bulk queries cannot contain more than {MAX_CONNECTIONS} connections.", "INVALID")
         ]
-    if max(depths) > MAX_NESTING + 1:
+    if max(depths) > MAX_NESTING:
         return [
             (
                 "Bulk queries cannot contain connections with a nesting depth greater than 2.",

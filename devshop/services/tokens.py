@@ -153,7 +153,7 @@ def token_migrate(*, shop: DevShop, subject_token: str, expiring: bool) -> DevAc
 def token_refresh(*, shop: DevShop, refresh_token: str) -> DevAccessToken:
     """A new access token and refresh token for ``refresh_token`` (see the module docstring)."""
     current = (
-        DevAccessToken.objects.select_for_update()
+        DevAccessToken.objects.select_for_update(of=("self",))
         .select_related("installation", "replaced_by")
         .filter(refresh_token=refresh_token, installation__shop=shop)
         .first()
@@ -211,7 +211,7 @@ def token_response(token: DevAccessToken) -> dict[str, Any]:
         user = token.associated_user
         assert user is not None  # online tokens always have their user
         body.update(
-            expires_in=int((token.expires_at - now).total_seconds()),  # type: ignore[operator]
+            expires_in=round((token.expires_at - now).total_seconds()),  # type: ignore[operator]
             associated_user_scope=token.scopes,
             associated_user={
                 "id": user.id,
@@ -226,9 +226,9 @@ def token_response(token: DevAccessToken) -> dict[str, Any]:
         )
     elif token.expiring:
         body.update(
-            expires_in=int((token.expires_at - now).total_seconds()),  # type: ignore[operator]
+            expires_in=round((token.expires_at - now).total_seconds()),  # type: ignore[operator]
             refresh_token=token.refresh_token,
-            refresh_token_expires_in=int(
+            refresh_token_expires_in=round(
                 (token.refresh_token_expires_at - now).total_seconds()  # type: ignore[operator]
             ),
         )
