@@ -134,7 +134,7 @@ def _bucket_reserve(shop: Shop, cost: float) -> float:
     """Take ``cost`` points from the shop's bucket; 0, or the seconds to wait before retrying."""
     if not settings.REDIS_URL:  # development without Redis: rely on THROTTLED alone
         return 0.0
-    wait = _redis().eval(_RESERVE, 1, _bucket_key(shop), cost, time.time(), BUCKET_TTL_SECONDS)
+    wait = _redis().eval(_RESERVE, 1, _bucket_key(shop), cost, _now(), BUCKET_TTL_SECONDS)
     return float(wait)
 
 
@@ -150,7 +150,7 @@ def _bucket_record(shop: Shop, throttle_status: dict[str, Any]) -> None:
             "available": float(throttle_status["currentlyAvailable"]),
             "maximum": float(throttle_status["maximumAvailable"]),
             "rate": float(throttle_status["restoreRate"]),
-            "at": time.time(),
+            "at": _now(),
         },
     )
     pipe.expire(key, BUCKET_TTL_SECONDS)
@@ -164,6 +164,11 @@ def _wait_for_bucket(shop: Shop, cost: float) -> None:
             raise ShopifyThrottled(f"Admin API bucket of {shop.domain} is short", retry_after=wait)
         _sleep(wait)
         waited += wait
+
+
+# The bucket's clock and the waits, as functions so a test can run them on devshop's clock.
+def _now() -> float:
+    return time.time()
 
 
 def _sleep(seconds: float) -> None:
@@ -298,7 +303,7 @@ def execute(
             if attempt >= MAX_ATTEMPTS:
                 raise
             wait = _backoff(attempt)
-            logger.warning("Admin API %s for %s; retrying in %.1fs", exc, shop.domain, wait)
+            logger.warning("%s for %s; retrying in %.1fs", exc, shop.domain, wait)
             _sleep(wait)
         attempt += 1
 
