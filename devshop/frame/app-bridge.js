@@ -60,14 +60,15 @@
         return;
       }
       var requestId = "devshop-" + ++sequence;
-      pending[requestId] = { resolve: resolve, reject: reject };
-      window.parent.postMessage(Object.assign({ type: type, requestId: requestId }, extra || {}), devshopOrigin);
-      setTimeout(function () {
-        if (pending[requestId]) {
-          delete pending[requestId];
-          reject(new Error("App Bridge stand-in: the admin did not answer " + type));
-        }
+      var timer = setTimeout(function () {
+        delete pending[requestId];
+        reject(new Error("App Bridge stand-in: the admin did not answer " + type));
       }, 10000);
+      pending[requestId] = {
+        resolve: function (value) { clearTimeout(timer); resolve(value); },
+        reject: function (error) { clearTimeout(timer); reject(error); }
+      };
+      window.parent.postMessage(Object.assign({ type: type, requestId: requestId }, extra || {}), devshopOrigin);
     });
   }
 
@@ -111,7 +112,9 @@
   var originalFetch = window.fetch ? window.fetch.bind(window) : null;
   if (originalFetch) {
     window.fetch = function (input, init) {
-      var request = new Request(input, init);
+      // Resolve relative URLs against the page, as the browser's fetch does.
+      var target = typeof input === "string" || input instanceof URL ? new URL(String(input), window.location.href) : input;
+      var request = new Request(target, init);
       if (!isAppRequest(new URL(request.url))) return originalFetch(request);
       var retryCopy = request.clone();
       function authorized(req) {
