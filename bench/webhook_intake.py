@@ -109,7 +109,7 @@ def _start_server(database_url: str) -> subprocess.Popen:
         env=_env(database_url),
         start_new_session=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine boots Django slowly
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
