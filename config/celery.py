@@ -11,5 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 app = Celery("loyalty")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Operational tasks outside the domain apps.
-app.conf.include = ["config.tasks"]
+# Task modules autodiscovery can't find (it only imports ``<app>.tasks``).
+app.conf.include = ["config.tasks", "shopify_app.sync.tasks"]

@@ -21,3 +21,9 @@ class ShopifyAppConfig(AppConfig):
             "shopify", exporter=privacy.mirror_export, redactor=privacy.mirror_redact
         )
         post_install_hook_register(webhook_subscriptions_ensure_hook)
+        # The initial sync, bulk_operations/finish and billing's app_subscriptions/update.
+        from shopify_app.services import billing
+        from shopify_app.sync import handlers as sync_handlers
+
+        sync_handlers.register()
+        billing.register()

@@ -76,6 +76,9 @@ TOKEN_ENCRYPTION_KEYS = env_list(
     "TOKEN_ENCRYPTION_KEYS",
     [] if SECRETS_REQUIRED else ["ZGV2LW9ubHktdG9rZW4ta2V5LW5vdC1mb3ItcHJvZC0="],
 )
+# Billing API charges are created with `test: true` (no money moves) when this is on, or when
+# the shop is a development store.
+SHOPIFY_BILLING_TEST = env_bool("SHOPIFY_BILLING_TEST", False)
 # Webhook bodies larger than this are refused with 413 before any parsing.
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 2 * 1024 * 1024)
 
@@ -189,6 +192,7 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("webhooks", "storefront", "sync",
 CELERY_TASK_ROUTES = {
     "shopify_app.tasks.webhook_*": {"queue": "webhooks"},
     "shopify_app.tasks.sync_*": {"queue": "sync"},
+    "shopify_app.sync.tasks.*": {"queue": "sync"},
     "*.tasks.storefront_*": {"queue": "storefront"},
     # A shopper is waiting for the code they just redeemed.
     "loyalty.tasks.redemption_issue": {"queue": "storefront"},
@@ -201,6 +205,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "shopify_app.tasks.webhook_deliveries_sweep",
         "schedule": 60.0,
     },
+    # Initial syncs whose next step was lost are resumed; every shop is reconciled against
+    # Shopify (lost webhooks) every 15 minutes.
+    "sync-runs-sweep": {"task": "shopify_app.sync.tasks.sync_runs_sweep", "schedule": 120.0},
+    "sync-reconcile-all": {"task": "shopify_app.sync.tasks.sync_reconcile_all", "schedule": 900.0},
     # loyalty: held points post within minutes of their hold ending; lost redemption tasks are
     # re-enqueued; birthdays hourly (each shop's midnight falls on a different UTC hour);
     # expiry, reminders and the ledger audit daily. Every job is idempotent.

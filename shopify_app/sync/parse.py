@@ -9,10 +9,11 @@ is exactly the start of the next unprocessed line and resume from it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from shopify_app.exceptions import ShopifyError
 
@@ -45,27 +46,21 @@ def iter_jsonl(chunks: Iterable[bytes], *, start_offset: int = 0) -> Iterator[Js
     for chunk in chunks:
         if not chunk:
             continue
-        data = pending + chunk if pending else chunk
-        start = 0
-        while True:
-            newline = data.find(b"\n", start)
-            if newline < 0:
-                break
-            line = data[start:newline]
-            offset += newline + 1 - start
-            start = newline + 1
-            if line.strip():
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()  # the (possibly empty) start of a line that continues
+        for line in lines:
+            offset += len(line) + 1
+            if line and not line.isspace():
                 yield JsonlRecord(_loads(line, offset=offset), offset)
-        pending = data[start:]
-    if pending.strip():
+    if pending and not pending.isspace():
         offset += len(pending)
         yield JsonlRecord(_loads(pending, offset=offset), offset)
 
 
 def _loads(line: bytes, *, offset: int) -> dict[str, Any]:
     try:
-        obj = json.loads(line)
-    except ValueError as exc:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
         raise BulkResultCorrupt("invalid JSON line", offset=offset) from exc
     if not isinstance(obj, dict):
         raise BulkResultCorrupt("line is not a JSON object", offset=offset)
@@ -78,12 +73,3 @@ def gid_type(gid: str) -> str:
     if len(parts) < 5 or parts[0] != "gid:" or parts[2] != "shopify":
         raise BulkResultCorrupt(f"not a Shopify GID: {gid!r}")
     return parts[3]
-
-
-def gid_id(gid: str) -> int:
-    """``"gid://shopify/Order/123"`` → ``123`` (the numeric id our mirrors key on)."""
-    tail = gid.rsplit("/", 1)[-1].split("?", 1)[0]
-    try:
-        return int(tail)
-    except ValueError as exc:
-        raise BulkResultCorrupt(f"not a numeric Shopify GID: {gid!r}") from exc

@@ -1,0 +1,217 @@
+"""Set-based loading of bulk rows into the mirrors: ``COPY`` into a staging table, then one
+``INSERT … SELECT … ON CONFLICT`` per table.
+
+Why not ``shopify_app.services.mirror``'s upserts: they bind every value as a parameter of a
+multi-row ``VALUES`` list, which is right for a webhook's one row but costs seconds per
+thousand rows at bulk sizes (query text and parameter handling dominate). ``COPY`` streams the
+rows in PostgreSQL's text format instead. The conflict rules are the mirror's, restated here
+and held equal by ``tests/shopify_app/sync/test_load.py``, which runs both paths on the same
+cases:
+
+- customers and orders: the incoming row wins when its ``shopify_updated_at`` is newer or
+  equal; a redacted customer is never rewritten;
+- refunds never change in Shopify: an existing one is left alone;
+- links between mirrors don't depend on arrival order (an order adopts its customer if
+  mirrored, and customers/orders arriving later adopt what waited for them).
+
+The staging tables are temporary (per connection) and emptied at the start of each load, so
+every load runs in the caller's transaction and sees only its own rows. PostgreSQL only.
+"""
+
+# S608: the SQL below interpolates only identifiers from the models and this module (table and
+# column names), never data; every value is a bound parameter or travels through COPY.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import connection
+
+from shopify_app.models import Customer, Order, Refund, Shop
+from shopify_app.sync.rows import (
+    CUSTOMER_COLUMNS,
+    LATE_LINE_ITEM_COLUMNS,
+    ORDER_COLUMNS,
+    REFUND_COLUMNS,
+)
+
+_CUSTOMER = Customer._meta.db_table
+_ORDER = Order._meta.db_table
+_REFUND = Refund._meta.db_table
+
+_STAGES = {
+    "sync_stage_customer": (
+        CUSTOMER_COLUMNS,
+        "shopify_id bigint, email text, first_name text, last_name text, phone text,"
+        " state text, tags jsonb, amount_spent numeric, number_of_orders bigint,"
+        " shopify_created_at timestamptz, shopify_updated_at timestamptz",
+    ),
+    "sync_stage_order": (
+        ORDER_COLUMNS,
+        "shopify_id bigint, customer_shopify_id bigint, name text, email text, currency text,"
+        " financial_status text, test boolean, source_name text, subtotal_price numeric,"
+        " total_price numeric, total_discounts numeric, total_shipping numeric,"
+        " total_tax numeric, current_total_price numeric, current_subtotal_price numeric,"
+        " line_items jsonb, discount_codes jsonb, note_attributes jsonb,"
+        " processed_at timestamptz, cancelled_at timestamptz, shopify_created_at timestamptz,"
+        " shopify_updated_at timestamptz",
+    ),
+    "sync_stage_refund": (
+        REFUND_COLUMNS,
+        "shopify_id bigint, order_shopify_id bigint, amount numeric, processed_at timestamptz,"
+        " shopify_created_at timestamptz",
+    ),
+    "sync_stage_line_item": (LATE_LINE_ITEM_COLUMNS, "order_shopify_id bigint, line_item jsonb"),
+}
+
+
+def _stage(cursor, table: str, rows: Sequence[tuple], *, analyze: str = "") -> None:
+    """Empty the connection's staging ``table`` (creating it if needed) and COPY ``rows`` in.
+
+    ``analyze`` names the column the next statement looks the mirror up by: a fresh temporary
+    table has no statistics, and without them the planner may join it to a large mirror by
+    sequential scan instead of the ``(shop_id, …)`` index.
+    """
+    columns, definition = _STAGES[table]
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
+    cursor.execute(f"TRUNCATE {table}")
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    if analyze:
+        cursor.execute(f"ANALYZE {table} ({analyze})")
+
+
+def _newest(table: str, columns: Sequence[str]) -> str:
+    """The staged rows, one per ``shopify_id`` (the newest): ON CONFLICT may touch a row once."""
+    return (
+        f"(SELECT DISTINCT ON (shopify_id) {', '.join(columns)} FROM {table}"
+        " ORDER BY shopify_id, shopify_updated_at DESC NULLS LAST)"
+    )
+
+
+def customers_load(*, shop: Shop, rows: Sequence[tuple], now: datetime) -> int:
+    """Upsert staged customer tuples (``rows.customer_tuple``); returns rows written.
+
+    Same rules as ``mirror.customers_upsert``: newer-or-equal ``updated_at`` wins, redacted
+    customers are left alone, and orders waiting for these customers are linked. Idempotent.
+    """
+    if not rows:
+        return 0
+    columns = CUSTOMER_COLUMNS
+    updated = [c for c in columns if c != "shopify_id"]
+    with connection.cursor() as cursor:
+        _stage(cursor, "sync_stage_customer", rows, analyze="shopify_id")
+        cursor.execute(
+            f"INSERT INTO {_CUSTOMER} AS t (shop_id, {', '.join(columns)}, created_at, updated_at)"
+            f" SELECT %s, {', '.join(columns)}, %s, %s"
+            f" FROM {_newest('sync_stage_customer', columns)} s"
+            " ON CONFLICT (shop_id, shopify_id) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in [*updated, "updated_at"])
+            + " WHERE t.redacted_at IS NULL AND (t.shopify_updated_at IS NULL"
+            " OR excluded.shopify_updated_at >= t.shopify_updated_at)",
+            [shop.pk, now, now],
+        )
+        written = max(cursor.rowcount, 0)
+        cursor.execute(
+            f"UPDATE {_ORDER} o SET customer_id = c.id"
+            f" FROM sync_stage_customer s JOIN {_CUSTOMER} c"
+            "  ON c.shop_id = %s AND c.shopify_id = s.shopify_id"
+            " WHERE o.shop_id = %s AND o.customer_id IS NULL"
+            " AND o.customer_shopify_id = s.shopify_id",
+            [shop.pk, shop.pk],
+        )
+    return written
+
+
+def orders_load(
+    *,
+    shop: Shop,
+    rows: Sequence[tuple],
+    refunds: Sequence[tuple] = (),
+    late_line_items: Sequence[tuple] = (),
+    now: datetime,
+) -> int:
+    """Upsert staged orders, their refunds and line items whose order was already written.
+
+    Orders follow ``mirror.orders_upsert`` (newer-or-equal ``updated_at`` wins; linked to their
+    customer if mirrored; waiting refunds adopt them). Refunds follow ``mirror.refunds_upsert``
+    (inserted once). ``late_line_items`` are merged into their order's ``line_items`` by line
+    item id, keeping items already there, so replaying them is a no-op. Returns orders written.
+    """
+    written = 0
+    with connection.cursor() as cursor:
+        if rows:
+            _stage(cursor, "sync_stage_order", rows)
+            columns = ORDER_COLUMNS
+            updated = [c for c in columns if c != "shopify_id"]
+            cursor.execute(
+                f"INSERT INTO {_ORDER} AS t (shop_id, {', '.join(columns)}, customer_id,"
+                " created_at, updated_at)"
+                f" SELECT %s, {', '.join('s.' + c for c in columns)}, c.id, %s, %s"
+                f" FROM {_newest('sync_stage_order', columns)} s"
+                f" LEFT JOIN {_CUSTOMER} c"
+                "  ON c.shop_id = %s AND c.shopify_id = s.customer_shopify_id"
+                " ON CONFLICT (shop_id, shopify_id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in [*updated, "customer_id", "updated_at"])
+                + " WHERE t.shopify_updated_at IS NULL"
+                " OR excluded.shopify_updated_at >= t.shopify_updated_at",
+                [shop.pk, now, now, shop.pk],
+            )
+            written = max(cursor.rowcount, 0)
+            cursor.execute(
+                f"UPDATE {_REFUND} r SET order_id = o.id"
+                f" FROM sync_stage_order s JOIN {_ORDER} o"
+                "  ON o.shop_id = %s AND o.shopify_id = s.shopify_id"
+                " WHERE r.shop_id = %s AND r.order_id IS NULL"
+                " AND r.order_shopify_id = s.shopify_id",
+                [shop.pk, shop.pk],
+            )
+        if refunds:
+            _stage(cursor, "sync_stage_refund", refunds)
+            cursor.execute(
+                f"INSERT INTO {_REFUND} (shop_id, shopify_id, order_shopify_id,"
+                " refund_line_items, shipping_refunded, amount, processed_at,"
+                " shopify_created_at, created_at, order_id)"
+                " SELECT %s, s.shopify_id, s.order_shopify_id, '[]'::jsonb, 0, s.amount,"
+                "  s.processed_at, s.shopify_created_at, %s, o.id"
+                " FROM (SELECT DISTINCT ON (shopify_id) * FROM sync_stage_refund) s"
+                f" LEFT JOIN {_ORDER} o ON o.shop_id = %s AND o.shopify_id = s.order_shopify_id"
+                " ON CONFLICT (shop_id, shopify_id) DO NOTHING",
+                [shop.pk, now, shop.pk],
+            )
+        if late_line_items:
+            _stage(cursor, "sync_stage_line_item", late_line_items, analyze="order_shopify_id")
+            cursor.execute(
+                f"UPDATE {_ORDER} o SET line_items = o.line_items || l.items, updated_at = %s"
+                " FROM (SELECT s.order_shopify_id, jsonb_agg(s.line_item) AS items"
+                "  FROM (SELECT DISTINCT ON (order_shopify_id, line_item -> 'id') *"
+                "   FROM sync_stage_line_item) s"
+                f"  JOIN {_ORDER} existing"
+                "   ON existing.shop_id = %s AND existing.shopify_id = s.order_shopify_id"
+                "  WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(existing.line_items) e"
+                "   WHERE e -> 'id' = s.line_item -> 'id')"
+                "  GROUP BY s.order_shopify_id) l"
+                " WHERE o.shop_id = %s AND o.shopify_id = l.order_shopify_id",
+                [now, shop.pk, shop.pk],
+            )
+    return written
+
+
+def orders_link_customers(*, shop: Shop) -> int:
+    """Link every order of ``shop`` still waiting for a customer that is now mirrored.
+
+    Run when an import finishes: customers and orders import concurrently, and under READ
+    COMMITTED an order batch and the customer batch it needs can each miss the other's
+    uncommitted rows. Idempotent; returns orders linked.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_ORDER} o SET customer_id = c.id FROM {_CUSTOMER} c"
+            " WHERE o.shop_id = %s AND o.customer_id IS NULL AND o.customer_shopify_id IS NOT NULL"
+            " AND c.shop_id = o.shop_id AND c.shopify_id = o.customer_shopify_id",
+            [shop.pk],
+        )
+        return max(cursor.rowcount, 0)
