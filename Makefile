@@ -33,13 +33,18 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Shopify's own JS library, used by the tests to cross-check our signatures and tokens.
+tests/crosscheck/node_modules/.installed: tests/crosscheck/package.json tests/crosscheck/package-lock.json
+	cd tests/crosscheck && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 frontend: frontend/node_modules/.installed
 	cd frontend && npm run --silent build
 
 dev: install frontend
 	$(PY) -m config.dev
 
-test: install frontend
+test: install frontend tests/crosscheck/node_modules/.installed
 	$(PY) -m config.preflight
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
 	cd frontend && npm run --silent typecheck && npm test --silent
@@ -59,4 +64,4 @@ bench: install frontend
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist staticfiles
+	rm -rf $(VENV) frontend/node_modules frontend/dist tests/crosscheck/node_modules staticfiles
