@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
 import jwt
@@ -122,7 +123,9 @@ def test_session_token_has_shopifys_claims_and_verifies():
 
 
 def test_session_tokens_get_fresh_jtis_and_a_stable_sid():
-    kwargs = dict(shop="a.myshopify.com", client_id="c", secret=SECRET, user_id=1, now=10)
+    kwargs: dict[str, Any] = dict(
+        shop="a.myshopify.com", client_id="c", secret=SECRET, user_id=1, now=10
+    )
     one, two = (
         jwt.decode(signing.session_token(**kwargs), options={"verify_signature": False})
         for _ in range(2)

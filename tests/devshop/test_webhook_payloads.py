@@ -11,6 +11,7 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
@@ -132,7 +133,7 @@ def make_order(rng: random.Random, *, customer: p.CustomerData | None, **overrid
         )
         for _ in range(rng.randrange(1, 5))
     ]
-    fields = dict(
+    fields: dict[str, Any] = dict(
         id=5_600_000_000_000 + rng.randrange(10**6),
         order_number=1001 + rng.randrange(1000),
         email=customer.email if customer else "guest@example.com",
@@ -173,6 +174,7 @@ def test_order_payload_validates(topic, seed):
     assert_valid(topic, body)
     assert body["admin_graphql_api_id"] == f"gid://shopify/Order/{order.id}"
     assert body["name"] == f"#{order.order_number}"
+    assert order.customer is not None
     assert body["customer"]["admin_graphql_api_id"] == f"gid://shopify/Customer/{order.customer.id}"
     assert body["currency"] == shop.currency
     assert body["total_price_set"]["shop_money"] == {
