@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from devshop import dev as devshop_dev
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = os.environ.get("DEV_HOST", "127.0.0.1")
 PORT = os.environ.get("DEV_PORT", "8000")
@@ -55,6 +57,9 @@ def main() -> int:
     _banner()
     _manage("migrate", "--noinput", "-v0")
     _ensure_dev_admin()
+    devshop_dev.prepare()
+    # The app reaches its shops on devshop (the local Shopify stand-in) unless told otherwise.
+    os.environ.setdefault("SHOPIFY_SHOP_ORIGIN_TEMPLATE", devshop_dev.SHOP_ORIGIN_TEMPLATE)
     commands = [[sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"]]
     if os.environ.get("REDIS_URL"):
         commands.append(
@@ -73,6 +78,10 @@ def main() -> int:
             ]
         )
     processes = [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands]
+    devshop_argv, devshop_env = devshop_dev.command()
+    processes.append(subprocess.Popen(devshop_argv, cwd=ROOT, env=devshop_env))
+    for label, url in devshop_dev.urls().items():
+        print(f"  {label + ':':<18}{url}", flush=True)
     print(f"  app:      http://{HOST}:{PORT}/healthz", flush=True)
     print(f"  admin:    http://{HOST}:{PORT}/django-admin/ (admin / admin)", flush=True)
 

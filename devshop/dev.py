@@ -1,0 +1,65 @@
+"""devshop in ``make dev``: prepare its database and demo shop, then run it on port 8001.
+
+``config.dev`` calls ``prepare()`` once, starts ``command()`` beside the app and prints
+``urls()``. devshop keeps its own database (``devshop.settings``), so resetting one side
+never touches the other.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = os.environ.get("DEVSHOP_HOST", "127.0.0.1")
+PORT = os.environ.get("DEVSHOP_PORT", "8001")
+DEMO_SHOP = os.environ.get("DEVSHOP_DEMO_SHOP", "demo.myshopify.com")
+SHOP_ORIGIN_TEMPLATE = f"http://{HOST}:{PORT}/store/{{shop}}"
+
+
+def _env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "devshop.settings",
+        "DEVSHOP_SHOP_ORIGIN_TEMPLATE": SHOP_ORIGIN_TEMPLATE,
+    }
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=_env(), check=True)
+
+
+def prepare() -> None:
+    """Migrate devshop's database and make sure the demo shop exists with the app installed.
+
+    The demo shop is seeded only when it is new, so restarts keep what you did in it.
+    """
+    _manage("migrate", "--noinput", "-v0")
+    code = (
+        "from devshop.models import DevShop;"
+        f"import sys; sys.exit(0 if DevShop.objects.filter(domain='{DEMO_SHOP}').exists() else 3)"
+    )
+    exists = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v0", "-c", code], cwd=ROOT, env=_env(), check=False
+    )
+    if exists.returncode == 3:
+        _manage(
+            "devshop_seed", "--shop", DEMO_SHOP, "--customers", "50", "--orders", "200", "--install"
+        )
+
+
+def command() -> tuple[list[str], dict[str, str]]:
+    """The devshop server process: argv and environment."""
+    argv = [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"]
+    return argv, _env()
+
+
+def urls(handle: str = "loyalty") -> dict[str, str]:
+    origin = f"http://{HOST}:{PORT}"
+    return {
+        "embedded admin": f"{origin}/devshop/admin/{DEMO_SHOP}/apps/{handle}",
+        "storefront": f"{origin}/store/{DEMO_SHOP}/",
+        "devshop controls": f"{origin}/devshop/shops/{DEMO_SHOP}/",
+    }
