@@ -40,6 +40,7 @@ tests/crosscheck/node_modules/.installed: tests/crosscheck/package.json tests/cr
 
 frontend: frontend/node_modules/.installed
 	cd frontend && npm run --silent build
+	extensions/copy-launcher.sh
 
 dev: install frontend
 	$(PY) -m config.dev
