@@ -102,7 +102,7 @@ def import_records(
     records: Iterable[JsonlRecord],
     lease_attempt: int,
     deadline: float | None = None,
-    batch_lines: int = BATCH_LINES,
+    batch_lines: int | None = None,
 ) -> ImportProgress:
     """Import ``records`` (a stream starting at ``run.bytes_offset``) in committed batches.
 
@@ -110,6 +110,7 @@ def import_records(
     the rest to its next invocation. Raises ``LeaseLost`` if another worker took the run over,
     ``BulkResultCorrupt`` on a line Shopify would not write.
     """
+    batch_lines = batch_lines or BATCH_LINES
     shop = run.shop
     resource = run.resource
     batch = _Batch(end_offset=run.bytes_offset)

@@ -111,16 +111,18 @@ def order_payload(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def refund_payload(order_gid: str, refund: dict[str, Any]) -> dict[str, Any]:
-    """``refunds/create`` for one refund of ``SyncOrderRefunds``."""
+    """``refunds/create`` for one refund of ``SyncOrderRefunds``.
+
+    The money returned is the refund's ``totalRefundedSet``, given as one successful refund
+    transaction (what the webhook's ``transactions`` add up to).
+    """
     lines = (refund.get("refundLineItems") or {}).get("nodes") or []
-    shipping = (refund.get("refundShippingLines") or {}).get("nodes") or []
-    transactions = (refund.get("transactions") or {}).get("nodes") or []
     return {
         "id": numeric_id(refund["id"]),
         "admin_graphql_api_id": refund["id"],
         "order_id": numeric_id(order_gid),
         "created_at": refund.get("createdAt"),
-        "processed_at": refund.get("processedAt"),
+        "processed_at": refund.get("createdAt"),
         "refund_line_items": [
             {
                 "line_item_id": numeric_id((line.get("lineItem") or {}).get("id")),
@@ -130,16 +132,11 @@ def refund_payload(order_gid: str, refund: dict[str, Any]) -> dict[str, Any]:
             }
             for line in lines
         ],
-        "refund_shipping_lines": [
-            _money_fields(s, {"subtotal_amount": "subtotalAmountSet"}) for s in shipping
-        ],
         "transactions": [
             {
-                "kind": (t.get("kind") or "").lower(),
-                "status": (t.get("status") or "").lower(),
-                "amount": _amount(t.get("amountSet")),
+                "kind": "refund",
+                "status": "success",
+                "amount": _amount(refund.get("totalRefundedSet")),
             }
-            for t in transactions
         ],
-        "order_adjustments": [],
     }

@@ -1,0 +1,161 @@
+"""The initial sync against devshop: bulk operations, JSONL import, progress, re-run, resume."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from devshop.services import customers as dev_customers
+from devshop.services import orders as dev_orders
+from devshop.services.orders import LineInput
+from shopify_app.models import Customer, Order, Refund, SyncRun
+from shopify_app.sync import importer, services
+from tests.shopify_app.sync.conftest import run_to_importing, sync_all
+
+Status = SyncRun.Status
+
+
+@pytest.fixture
+def store(devshop):
+    """Two customers (one without email: protected data may be null), three orders."""
+    ada = dev_customers.customer_create(
+        shop=devshop.shop, first_name="Ada", last_name="Lovelace", email="ada@example.com",
+        tags=["vip"],
+    )  # fmt: skip
+    bob = dev_customers.customer_create(shop=devshop.shop, first_name="Bob")
+    first = dev_orders.order_create(
+        shop=devshop.shop, customer=ada,
+        lines=[LineInput("Tea", Decimal("4.50")), LineInput("Cup", Decimal("6.00"), 2)],
+        note_attributes=[("gift", "yes")],
+    )  # fmt: skip
+    second = dev_orders.order_create(
+        shop=devshop.shop, customer=bob, lines=[LineInput("Pot", Decimal("30.00"))]
+    )
+    guest = dev_orders.order_create(
+        shop=devshop.shop, customer=None, lines=[LineInput("Mug", Decimal("12.00"))]
+    )
+    tea = first.line_items.order_by("id").first()
+    refund = dev_orders.order_refund(order=first, lines=[(tea.id, 1)])
+    return {"ada": ada, "bob": bob, "orders": [first, second, guest], "refund": refund}
+
+
+def test_initial_sync_mirrors_customers_orders_and_refunds(app_shop, store):
+    runs = sync_all(app_shop)
+
+    assert {(r.resource, r.status) for r in runs} == {
+        ("customers", Status.COMPLETED),
+        ("orders", Status.COMPLETED),
+    }
+    ada = Customer.objects.get(shop=app_shop, shopify_id=store["ada"].id)
+    assert (ada.email, ada.first_name, ada.tags, ada.state) == (
+        "ada@example.com", "Ada", ["vip"], "enabled",
+    )  # fmt: skip
+    bob = Customer.objects.get(shop=app_shop, shopify_id=store["bob"].id)
+    assert bob.email is None
+    first = Order.objects.get(shop=app_shop, shopify_id=store["orders"][0].id)
+    assert first.customer == ada
+    assert first.name == store["orders"][0].name
+    assert first.financial_status == "partially_refunded"
+    assert first.subtotal_price == Decimal("16.50")
+    assert first.note_attributes == {"gift": "yes"}
+    assert sorted((Decimal(i["price"]), i["quantity"]) for i in first.line_items) == [
+        (Decimal("4.50"), 1), (Decimal("6.00"), 2),
+    ]  # fmt: skip
+    assert Order.objects.get(shop=app_shop, shopify_id=store["orders"][2].id).customer is None
+    refund = Refund.objects.get(shop=app_shop, shopify_id=store["refund"].id)
+    assert refund.order == first
+    assert refund.amount == store["refund"].amount
+
+
+def test_progress_is_stored_on_the_run(app_shop, store):
+    runs = {r.resource: r for r in sync_all(app_shop)}
+
+    orders = runs["orders"]
+    assert orders.object_count == 3 + 4  # three orders and their four line items
+    assert orders.lines_processed == orders.object_count
+    assert orders.records_processed == 3
+    assert orders.bytes_offset == orders.file_size
+    assert orders.bulk_operation_id.startswith("gid://shopify/BulkOperation/")
+    assert orders.watermark is not None and orders.finished_at is not None
+
+
+def test_rerun_neither_duplicates_nor_loses(app_shop, store, devshop):
+    sync_all(app_shop)
+    dev_customers.customer_update(customer=store["bob"], email="bob@example.com")
+
+    again = sync_all(app_shop)
+
+    assert all(r.status == Status.COMPLETED for r in again)
+    assert Customer.objects.filter(shop=app_shop).count() == 2
+    assert Order.objects.filter(shop=app_shop).count() == 3
+    assert Refund.objects.filter(shop=app_shop).count() == 1
+    assert Customer.objects.get(shop=app_shop, shopify_id=store["bob"].id).email == (
+        "bob@example.com"
+    )
+    first = Order.objects.get(shop=app_shop, shopify_id=store["orders"][0].id)
+    assert len(first.line_items) == 2
+
+
+def test_starting_twice_finds_the_active_runs(app_shop, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = services.sync_initial_start(shop=app_shop)
+        second = services.sync_initial_start(shop=app_shop)
+
+    assert [r.pk for r in first] == [r.pk for r in second]
+    assert len(callbacks) == 2  # one start task per resource, not per call
+
+
+def test_interrupted_import_resumes_at_its_offset(app_shop, store, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_LINES", 2)
+    (orders_run,) = [
+        r for r in services.sync_initial_start(shop=app_shop) if r.resource == "orders"
+    ]
+    run = run_to_importing(orders_run)
+
+    # A slice with no time left commits one batch and stops, as a task at its budget does.
+    outcome = services.sync_run_import(run=run, budget_seconds=0)
+    run.refresh_from_db()
+    assert outcome.more and run.status == Status.IMPORTING
+    assert run.lines_processed == 2 and 0 < run.bytes_offset < run.file_size
+    assert Order.objects.filter(shop=app_shop).count() == 1
+
+    # A worker killed mid-slice: its lease is taken, never released, and expires.
+    services._claim(run)
+    assert services.sync_run_import(run=run).status == Status.IMPORTING  # leased: left alone
+    SyncRun.objects.filter(pk=run.pk).update(lease_expires_at="2000-01-01T00:00:00Z")
+
+    while services.sync_run_import(run=run).more:
+        pass
+    run.refresh_from_db()
+    assert run.status == Status.COMPLETED
+    assert run.lines_processed == run.object_count == 7
+    assert Order.objects.filter(shop=app_shop).count() == 3
+    first = Order.objects.get(shop=app_shop, shopify_id=store["orders"][0].id)
+    assert len(first.line_items) == 2  # a line item split from its order by a batch boundary
+
+
+def test_failed_bulk_operation_fails_the_run(app_shop, devshop):
+    from devshop.models import DevBulkOperation
+
+    (run, _) = services.sync_initial_start(shop=app_shop)
+    run = services.sync_run_start(run=run)
+    DevBulkOperation.objects.filter(shop=devshop.shop).update(
+        status="FAILED", error_code="ACCESS_DENIED"
+    )
+
+    run = services.sync_run_check(run=run)
+
+    assert run.status == Status.FAILED
+    assert run.error == "bulk operation failed (ACCESS_DENIED)"
+
+
+def test_uninstalled_shop_fails_the_run(app_shop):
+    from django.utils import timezone
+
+    (run, _) = services.sync_initial_start(shop=app_shop)
+    type(app_shop).objects.filter(pk=app_shop.pk).update(uninstalled_at=timezone.now())
+
+    run = services.sync_run_start(run=run)
+
+    assert run.status == Status.FAILED
