@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,8 +21,10 @@ from tests.factories import CustomerFactory, OrderFactory
 from tests.shopify_app.webhooks.conftest import example_payload
 
 
-def _deliver_and_process(deliver, shop, topic, payload=None) -> WebhookDelivery | None:
-    response = deliver(shop_domain=shop.domain, topic=topic, payload=payload)
+def _deliver_and_process(
+    deliver, shop, topic, payload=None, headers=None
+) -> WebhookDelivery | None:
+    response = deliver(shop_domain=shop.domain, topic=topic, payload=payload, headers=headers)
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.filter(shop=shop, topic=topic).latest("pk")
     inbox.webhook_deliveries_process(delivery_id=delivery.pk, batch=0)
@@ -45,6 +48,33 @@ def test_app_uninstalled_drops_the_token_and_marks_the_shop(shop, deliver):
     shop.refresh_from_db()
     assert shop.uninstalled_at is not None
     assert not ShopCredential.objects.filter(shop=shop).exists()
+
+
+def test_app_uninstalled_records_when_shopify_triggered_it(shop, deliver):
+    triggered = shop.installed_at + timedelta(minutes=5)
+
+    _deliver_and_process(
+        deliver, shop, "app/uninstalled", headers={"X-Shopify-Triggered-At": triggered.isoformat()}
+    )
+
+    shop.refresh_from_db()
+    assert shop.uninstalled_at == triggered
+
+
+def test_a_late_app_uninstalled_cannot_undo_a_reinstall(shop, deliver):
+    # Uninstalled, then reinstalled (the shop's installed_at) before this delivery arrived:
+    # its trigger time predates the current installation, so it must change nothing.
+    ShopCredential.objects.create(shop=shop, access_token="ciphertext")
+    triggered = shop.installed_at - timedelta(minutes=5)
+
+    delivery = _deliver_and_process(
+        deliver, shop, "app/uninstalled", headers={"X-Shopify-Triggered-At": triggered.isoformat()}
+    )
+
+    assert delivery.status == "done", delivery.last_error
+    shop.refresh_from_db()
+    assert shop.is_installed and shop.uninstalled_at is None
+    assert ShopCredential.objects.filter(shop=shop).exists()
 
 
 def test_app_scopes_update_records_the_granted_scopes(shop, deliver):
