@@ -23,9 +23,10 @@ in-process adapter in tests) and adds:
   caller's mutation must be idempotent (discount codes are unique; ``metafieldsSet`` upserts).
   When retries run out the error is raised (``ShopifyThrottled``/``ShopifyRetriableError``) and
   the calling task retries later.
-- **401**: the merchant revoked the token (or it expired). It is dropped
+- **401**: the merchant revoked the token (or it expired). The token that was sent is dropped
   (``shop_access_token_revoked``) so the next admin load exchanges a new one, and
-  ``ReauthorizationRequired`` is raised.
+  ``ReauthorizationRequired`` is raised. If another worker stored a new pair while the request
+  was in flight (a refresh, a re-exchange), that pair is kept and the call is retried with it.
 - **typed errors**: top-level ``errors`` → ``GraphqlQueryError`` (except field-level
   ``ACCESS_DENIED`` on protected customer data, which Shopify answers with nulls plus an error
   until the app is approved: those are logged and the partial data returned); non-empty
@@ -182,8 +183,9 @@ def _endpoint(shop: Shop) -> str:
     return http.shop_url(shop.domain, f"/admin/api/{settings.SHOPIFY_API_VERSION}/graphql.json")
 
 
-def _post(shop: Shop, document: str, variables: dict[str, Any] | None) -> requests.Response:
-    token = credentials.shop_access_token_get(shop=shop)
+def _post(
+    shop: Shop, token: str, document: str, variables: dict[str, Any] | None
+) -> requests.Response:
     return http.session.post(
         _endpoint(shop),
         json={"query": document, "variables": variables or {}},
@@ -216,14 +218,19 @@ def _send_once(shop: Shop, document: str, variables: dict[str, Any] | None) -> d
     """One attempt: reserve, POST, classify. Returns the body's ``data``; raises typed errors."""
     doc_key = _document_key(document)
     _wait_for_bucket(shop, _document_costs.get(doc_key, DEFAULT_COST))
+    # The token is fetched here, not inside _post, so a 401 can name the token it refused.
+    token = credentials.shop_access_token_get(shop=shop)
     try:
-        response = _post(shop, document, variables)
+        response = _post(shop, token, document, variables)
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise ShopifyRetriableError(f"Admin API unreachable: {type(exc).__name__}") from exc
 
     if response.status_code == 401:
-        credentials.shop_access_token_revoked(shop=shop)
-        raise ReauthorizationRequired(f"Admin API refused the access token of {shop.domain}")
+        # Drop only the token Shopify refused: a pair another worker stored meanwhile must
+        # survive, or a 401 racing a refresh would lock the shop out until the merchant returns.
+        if credentials.shop_access_token_revoked(shop=shop, access_token=token):
+            raise ReauthorizationRequired(f"Admin API refused the access token of {shop.domain}")
+        raise ShopifyRetriableError("Admin API refused a token replaced meanwhile", status=401)
     if response.status_code == 429:
         raise ShopifyThrottled(
             "Admin API answered 429",

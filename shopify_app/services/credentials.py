@@ -87,23 +87,26 @@ def shop_access_token_get(*, shop: Shop) -> str:
     return _refresh(shop=shop, stale=credential)
 
 
-def shop_access_token_revoked(*, shop: Shop, access_token: str | None = None) -> None:
+def shop_access_token_revoked(*, shop: Shop, access_token: str | None = None) -> bool:
     """Drop the shop's credential after Shopify answered 401 to it (merchant revoked access).
 
     Deletes the ShopCredential row so the next embedded admin load re-runs token exchange.
     With ``access_token`` (the token that got the 401), only that token is dropped: if another
-    worker has meanwhile stored a new pair, it is kept. Idempotent: nothing to drop is fine.
+    worker has meanwhile stored a new pair, it is kept. Returns whether the shop is now without
+    a credential (False: a newer pair was kept and is worth trying). Idempotent: nothing to drop
+    is fine.
     """
     with transaction.atomic():
         credential = ShopCredential.objects.select_for_update().filter(shop=shop).first()
         if credential is None:
-            return
+            return True
         if access_token is not None and crypto.decrypt(credential.access_token) != access_token:
-            return
+            return False
         credential.delete()
     logger.warning(
         "access token revoked by Shopify; credential dropped", extra={"shop": shop.domain}
     )
+    return True
 
 
 def shop_credential_usable(*, shop: Shop) -> bool:

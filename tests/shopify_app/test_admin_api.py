@@ -14,7 +14,7 @@ import requests
 from django.conf import settings
 
 from devshop import clock as devshop_clock
-from shopify_app import admin_api
+from shopify_app import admin_api, crypto
 from shopify_app.exceptions import (
     ReauthorizationRequired,
     ShopifyRetriableError,
@@ -159,6 +159,36 @@ def test_a_revoked_token_is_dropped_and_reported(app_shop, devshop):
     assert not ShopCredential.objects.filter(shop=app_shop).exists()
 
 
+def test_a_401_keeps_a_pair_stored_meanwhile_and_retries_with_it(
+    app_shop, devshop, waits, monkeypatch
+):
+    # The request goes out with a token Shopify no longer accepts; while it is in flight
+    # another worker stores a fresh pair (a refresh, a re-exchange). The 401 concerns only the
+    # old token: the fresh pair must survive and serve the retry.
+    ShopCredential.objects.filter(shop=app_shop).delete()
+    shop_credential_store(shop=app_shop, token_response={"access_token": "shpat_old", "scope": ""})
+    real_post = admin_api._post
+    sent: list[str] = []
+
+    def post(shop, token, document, variables):
+        sent.append(token)
+        response = real_post(shop, token, document, variables)
+        if token == "shpat_old":
+            shop_credential_store(
+                shop=shop, token_response={"access_token": devshop.token, "scope": ""}
+            )
+        return response
+
+    monkeypatch.setattr(admin_api, "_post", post)
+
+    data = admin_api.execute(shop=app_shop, document=SHOP_QUERY)
+
+    assert "shop" in data
+    assert sent == ["shpat_old", devshop.token]
+    assert len(waits) == 1  # one backoff before the retry
+    assert crypto.decrypt(ShopCredential.objects.get(shop=app_shop).access_token) == devshop.token
+
+
 def _response(status: int, headers: dict | None = None) -> requests.Response:
     response = requests.Response()
     response.status_code = status
@@ -171,13 +201,13 @@ def _failing_first(monkeypatch, *failures):
     real_post = admin_api._post
     queue = list(failures)
 
-    def post(shop, document, variables):
+    def post(shop, token, document, variables):
         if queue:
             failure = queue.pop(0)
             if isinstance(failure, Exception):
                 raise failure
             return failure
-        return real_post(shop, document, variables)
+        return real_post(shop, token, document, variables)
 
     monkeypatch.setattr(admin_api, "_post", post)
 

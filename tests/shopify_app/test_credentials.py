@@ -120,9 +120,9 @@ def test_revoked_drops_the_credential(shop, other_shop):
 def test_revoked_keeps_a_pair_stored_after_the_refused_token(shop):
     shop_credential_store(shop=shop, token_response=EXPIRING)
     shop_credential_store(shop=shop, token_response={**EXPIRING, "access_token": "shpat_second"})
-    shop_access_token_revoked(shop=shop, access_token="shpat_first")
+    assert shop_access_token_revoked(shop=shop, access_token="shpat_first") is False
     assert shop_access_token_get(shop=shop) == "shpat_second"
-    shop_access_token_revoked(shop=shop, access_token="shpat_second")
+    assert shop_access_token_revoked(shop=shop, access_token="shpat_second") is True
     assert not ShopCredential.objects.filter(shop=shop).exists()
 
 
