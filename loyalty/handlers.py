@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.services import earning, members, redemption
-from shopify_app.models import Customer, Order, Refund, Shop, WebhookDelivery
+from shopify_app.models import Customer, Refund, Shop, WebhookDelivery
 from shopify_app.webhooks.payloads import shopify_id
 
 
@@ -20,11 +20,10 @@ def order_changed(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDeliv
     redemptions whose codes it used."""
     order_id = shopify_id(payload)
     earning.order_points_sync(shop=shop, order_shopify_id=order_id)
-    order = Order.objects.filter(shop=shop, shopify_id=order_id).only("discount_codes").first()
-    if order is not None and order.discount_codes:
-        redemption.redemptions_mark_used(
-            shop=shop, codes=list(order.discount_codes), order_shopify_id=order_id
-        )
+    # The codes an order used never change, so the payload's list is as good as the mirror's.
+    codes = [str(c.get("code", "")) for c in payload.get("discount_codes") or []]
+    if any(codes):
+        redemption.redemptions_mark_used(shop=shop, codes=codes, order_shopify_id=order_id)
 
 
 def refund_created(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:

@@ -166,10 +166,17 @@ def order_points_sync(
     excluded members, and unpaid orders earn nothing. Idempotent by construction.
     """
     at = now or timezone.now()
-    order = Order.objects.filter(shop=shop, shopify_id=order_shopify_id).first()
+    order = (
+        Order.objects.select_related("customer")
+        .filter(shop=shop, shopify_id=order_shopify_id)
+        .first()
+    )
     if order is None:
         return None
-    with transaction.atomic():
+    settings = program_settings_get(shop_id=shop.pk)
+    # No savepoint: inside the webhook dispatcher's own savepoint a failure here already undoes
+    # the whole delivery, and two round trips per order matter at webhook volume.
+    with transaction.atomic(savepoint=False):
         existing = OrderPoints.objects.filter(shop=shop, order_shopify_id=order_shopify_id).first()
         if existing is not None:
             member = member_lock(member_id=existing.member_id)
@@ -190,7 +197,7 @@ def order_points_sync(
         if op is None:
             if order.financial_status not in PAID_STATUSES or order.cancelled_at is not None:
                 return None
-            op = _order_earn(member=member, order=order, at=at)
+            op = _order_earn(member=member, order=order, settings=settings, at=at)
             if op is None:
                 return None
         if order.cancelled_at is not None and not op.cancelled:
@@ -199,12 +206,13 @@ def order_points_sync(
             "processed_at", "shopify_id"
         )
         for refund in refunds:
-            _order_refund(member=member, op=op, refund=refund, at=at)
+            _order_refund(member=member, op=op, refund=refund, settings=settings, at=at)
         return op
 
 
-def _order_earn(*, member: Member, order: Order, at: datetime) -> OrderPoints | None:
-    settings = program_settings_get(shop_id=order.shop_id)
+def _order_earn(
+    *, member: Member, order: Order, settings: ProgramSettings, at: datetime
+) -> OrderPoints | None:
     eligible = order_eligible_amount(settings=settings, order=order)
     points = order_points_quote(settings=settings, member=member, eligible=eligible)
     if points <= 0:
@@ -291,11 +299,12 @@ def _take_back(
     return taken, entry
 
 
-def _order_refund(*, member: Member, op: OrderPoints, refund: Refund, at: datetime) -> None:
+def _order_refund(
+    *, member: Member, op: OrderPoints, refund: Refund, settings: ProgramSettings, at: datetime
+) -> None:
     key = f"refund:{refund.shopify_id}:reverse"
     if PointsReversal.objects.filter(shop_id=op.shop_id, idempotency_key=key).exists():
         return
-    settings = program_settings_get(shop_id=op.shop_id)
     refunded = refund_eligible_amount(settings=settings, refund=refund)
     cumulative = min(op.eligible_amount, op.refunded_amount + refunded)
     if op.cancelled or op.eligible_amount <= 0:

@@ -1,0 +1,252 @@
+"""orders/paid → points posted, end to end through the inbox and two workers, beside pgbench.
+
+1. A fresh database ``<DATABASE_URL name>_bench_orders`` is migrated; one installed shop with
+   the default program (1 point per unit, no hold, so points post at once) and ``CUSTOMERS``
+   customers.
+2. Peak: ``ORDERS`` ``orders/paid`` bodies (devshop's builders: Shopify's example
+   payload with our data) are stored through the real intake service
+   (``webhook_delivery_receive``: the inbox row plus its enqueued task), then a Celery worker
+   with two processes is started and drains them: mirror upserts, our handler, the ledger
+   entry, its lot and the member's balance. Orders/s = orders / (last - first processed).
+3. Half peak: with the workers running, deliveries are stored at half the peak rate for
+   ``DURATION`` seconds; latency = ledger entry written - delivery received; p50/p99
+   (target p99 < 1 s).
+4. pgbench on the same database, two clients (as many as the workers), ``DURATION`` seconds,
+   with a custom script doing the ledger transaction by itself: lock the member, insert the
+   entry with its idempotency key, update the balance; on copies of the two tables.
+
+Printed: both rates and their ratio (target ≥ 0.3). Environment: BENCH_ORDERS,
+BENCH_CUSTOMERS, BENCH_DURATION (s).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from urllib.parse import urlparse
+
+from bench._loyalty import ROOT, database_urls, fresh_database, percentile, run_child
+
+ORDERS = int(os.environ.get("BENCH_ORDERS", "3000"))
+CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "500"))
+DURATION = float(os.environ.get("BENCH_DURATION", "10"))
+WORKER_PROCESSES = 2
+SHOP = "bench-loyalty.myshopify.com"
+
+
+def _pgbench(database_url: str, name: str, members: int) -> float:
+    parsed = urlparse(database_url)
+    script = (
+        f"\\set m random(1, {members})\n"
+        "BEGIN;\n"
+        "SELECT id FROM bench_member WHERE id = :m FOR UPDATE;\n"
+        "INSERT INTO bench_entry (shop_id, member_id, amount, kind, status, idempotency_key,"
+        " source_type, source_id, reason, note, created_by, posted_at, created_at)"
+        " VALUES (1, :m, 100, 'order', 'posted', 'order:' || gen_random_uuid() || ':earn',"
+        " 'order', '1', '', 'Order', '', now(), now());\n"
+        "UPDATE bench_member SET balance = balance + 100, lifetime_earned = lifetime_earned"
+        " + 100, last_activity_at = now() WHERE id = :m;\n"
+        "COMMIT;\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+    try:
+        result = subprocess.run(
+            ["pgbench", "-n", "-c", str(WORKER_PROCESSES), "-j", str(WORKER_PROCESSES),
+             "-T", str(int(DURATION)), "-f", f.name, "-h", parsed.hostname or "127.0.0.1",
+             "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres", name],
+            capture_output=True,
+            text=True,
+            check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(f.name)
+    match = re.search(r"tps = ([\d.]+)", result.stdout)
+    if not match:
+        raise SystemExit(f"pgbench printed no tps:\n{result.stdout}\n{result.stderr}")
+    return float(match.group(1))
+
+
+def run() -> dict[str, object]:
+    database_url, name, maintenance_url = database_urls("orders")
+    fresh_database(database_url, name, maintenance_url)
+    figures = run_child("loyalty_orders", database_url)
+    tps = _pgbench(database_url, name, figures.pop("members"))
+    print(f"   pgbench ledger transaction (2 clients): {tps:.0f}/s", flush=True)
+    peak = float(figures["orders/s (peak, 2 workers)"])
+    figures["pgbench ledger txn/s (2 clients)"] = f"{tps:.0f}"
+    figures["ratio orders / pgbench"] = f"{peak / tps:.2f} (target >= 0.3)"
+    return figures
+
+
+# --- the child: Django, the inbox and the workers --------------------------------------------
+
+
+def _child() -> dict[str, object]:
+    import django
+
+    django.setup()
+    from datetime import timedelta
+    from decimal import Decimal
+
+    import redis
+    from django.db import connection
+    from django.utils import timezone
+
+    from devshop.webhooks import payloads as p
+    from loyalty.models import Member, PointsTransaction
+    from shopify_app.models import Shop, WebhookDelivery
+    from shopify_app.services.webhooks import webhook_delivery_receive
+
+    Shop.objects.create(domain=SHOP, name="Bench", installed_at=timezone.now())
+    data = p.ShopData(id=1, domain=SHOP, name="Bench", email="o@example.com")
+    now = timezone.now()
+    customers = [
+        p.CustomerData(
+            id=8_000_000 + i,
+            email=f"c{i}@example.com",
+            first_name="Ada",
+            last_name="Bench",
+            created_at=now,
+            updated_at=now,
+        )
+        for i in range(CUSTOMERS)
+    ]
+    counter = iter(range(10**9))
+
+    def body(i: int) -> str:
+        import json
+
+        oid = 6_000_000_000 + next(counter)
+        customer = customers[i % CUSTOMERS]
+        order = p.OrderData(
+            id=oid,
+            order_number=oid % 100000,
+            email=customer.email,
+            customer=customer,
+            line_items=[p.LineItemData(id=oid * 10, title="Tea", quantity=1, price=Decimal(100))],
+            created_at=now,
+            updated_at=now,
+            processed_at=now,
+        )
+        return json.dumps(p.order_payload(shop=data, order=order))
+
+    def receive(text: str) -> None:
+        webhook_delivery_receive(
+            shop_domain=SHOP,
+            webhook_id=f"bench-{next(counter)}",
+            topic="orders/paid",
+            api_version="2026-07",
+            event_id=None,
+            triggered_at=timezone.now(),
+            body=text,
+        )
+
+    broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+    broker.delete("webhooks")
+    bodies = [body(i) for i in range(ORDERS)]
+    for text in bodies:
+        receive(text)
+    print(f"   stored {ORDERS} orders/paid deliveries; starting 2 worker processes", flush=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-Q", "webhooks",
+         "-P", "prefork", "-c", str(WORKER_PROCESSES), "--loglevel", "WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 600
+        while WebhookDelivery.objects.filter(status="pending").exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("workers did not drain the inbox in 10 minutes")
+            time.sleep(0.2)
+        failed = WebhookDelivery.objects.exclude(status="done").count()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT min(processed_at), max(processed_at) FROM shopify_app_webhookdelivery"
+            )
+            first, last = cursor.fetchone()
+        peak = ORDERS / max((last - first).total_seconds(), 1e-3)
+        print(f"   peak: {peak:.0f} orders/s through the inbox ({failed} not done)", flush=True)
+
+        # Half peak, open loop: one delivery every 1/rate seconds, workers running.
+        rate = peak / 2
+        started = timezone.now()
+        stop_at = time.monotonic() + DURATION
+        sent = 0
+
+        def produce() -> None:
+            nonlocal sent
+            next_at = time.monotonic()
+            while time.monotonic() < stop_at:
+                receive(body(sent))
+                sent += 1
+                next_at += 1 / rate
+                pause = next_at - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+            connection.close()
+
+        producer = threading.Thread(target=produce)
+        producer.start()
+        producer.join()
+        deadline = time.monotonic() + 120
+        while WebhookDelivery.objects.filter(status="pending").exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("workers did not keep up at half peak")
+            time.sleep(0.1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT extract(epoch FROM e.created_at - d.received_at)"
+                " FROM shopify_app_webhookdelivery d JOIN loyalty_pointstransaction e"
+                " ON e.idempotency_key = 'order:' || (d.payload->>'id') || ':earn'"
+                " WHERE d.received_at >= %s",
+                [started - timedelta(milliseconds=1)],
+            )
+            latencies = [float(r[0]) * 1000 for r in cursor.fetchall()]
+        p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+        print(
+            f"   half peak ({rate:.0f}/s offered, {len(latencies)} orders): p50 {p50:.0f} ms,"
+            f" p99 {p99:.0f} ms",
+            flush=True,
+        )
+    finally:
+        worker.terminate()  # warm shutdown: the pool finishes its current tasks
+        worker.wait(timeout=60)
+        broker.delete("webhooks")
+
+    entries = PointsTransaction.objects.filter(kind="order", status="posted").count()
+    members = Member.objects.count()
+    # pgbench's side: copies of the ledger and member tables (constraints and indexes, no
+    # trigger), members renumbered 1..n so the script can pick one at random.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_entry (LIKE loyalty_pointstransaction INCLUDING ALL);"
+            "CREATE TABLE bench_member (LIKE loyalty_member INCLUDING ALL);"
+            "INSERT INTO bench_member SELECT * FROM loyalty_member;"
+            "UPDATE bench_member b SET id = r.n FROM (SELECT id, row_number() OVER"
+            " (ORDER BY id) AS n FROM bench_member) r WHERE b.id = r.id;"
+        )
+    return {
+        "orders/s (peak, 2 workers)": f"{peak:.0f}",
+        "p50 / p99 ms (half peak)": f"{p50:.0f} / {p99:.0f} (target p99 < 1000)",
+        "orders posted exactly once": f"{entries} entries for {ORDERS + sent} orders",
+        "setup": f"{ORDERS} orders, {CUSTOMERS} customers, {os.cpu_count()} CPUs",
+        "members": members,
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["child"]:
+        import json
+
+        print(json.dumps(_child()), flush=True)
+    else:
+        print(run())
