@@ -195,11 +195,17 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
             }
         }
         value = {
-            "discountAmount": {"amount": _money(redemption.amount or 0), "appliesOnEachItem": False}
+            "discountAmount": {
+                "amount": _money(redemption.amount or Decimal(0)),
+                "appliesOnEachItem": False,
+            }
         }
     else:
         value = {
-            "discountAmount": {"amount": _money(redemption.amount or 0), "appliesOnEachItem": False}
+            "discountAmount": {
+                "amount": _money(redemption.amount or Decimal(0)),
+                "appliesOnEachItem": False,
+            }
         }
     common["customerGets"] = {"items": items, "value": value}
     return (
