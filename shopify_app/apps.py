@@ -10,7 +10,7 @@ class ShopifyAppConfig(AppConfig):
         # handlers are registered (and run) first for every topic.
         from shopify_app import privacy
         from shopify_app.services.shops import post_install_hook_register
-        from shopify_app.tasks import webhook_subscriptions_ensure_hook
+        from shopify_app.tasks import shop_details_refresh_hook, webhook_subscriptions_ensure_hook
         from shopify_app.webhooks.handlers import HANDLERS
         from shopify_app.webhooks.registry import register_handler
 
@@ -21,6 +21,7 @@ class ShopifyAppConfig(AppConfig):
             "shopify", exporter=privacy.mirror_export, redactor=privacy.mirror_redact
         )
         post_install_hook_register(webhook_subscriptions_ensure_hook)
+        post_install_hook_register(shop_details_refresh_hook)
         # The initial sync, bulk_operations/finish and billing's app_subscriptions/update.
         from shopify_app.services import billing
         from shopify_app.sync import handlers as sync_handlers

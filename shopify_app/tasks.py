@@ -10,7 +10,7 @@ from celery import shared_task
 
 from shopify_app.exceptions import ShopifyRetriableError
 from shopify_app.models import Shop
-from shopify_app.services import subscriptions
+from shopify_app.services import shops, subscriptions
 from shopify_app.services import webhooks as webhook_services
 
 
@@ -61,3 +61,28 @@ def webhook_subscriptions_ensure(shop_id: int) -> None:
 def webhook_subscriptions_ensure_hook(*, shop_id: int) -> None:
     """The post-install hook: enqueue, never call Shopify inside the install request."""
     webhook_subscriptions_ensure.delay(shop_id)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(ShopifyRetriableError,),
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    max_retries=8,
+)
+def shop_details_refresh(shop_id: int) -> None:
+    """Copy the shop's name, email, currency, timezone and plan from Shopify (post-install).
+
+    Retries only transient failures; a revoked token is not retried (the next install runs the
+    hook again).
+    """
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None or not shop.is_installed:
+        return
+    shops.shop_details_refresh(shop=shop)
+
+
+def shop_details_refresh_hook(*, shop_id: int) -> None:
+    """The post-install hook: enqueue, never call Shopify inside the install transaction."""
+    shop_details_refresh.delay(shop_id)

@@ -11,16 +11,19 @@ be idempotent, since a reinstall runs them again.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.utils import timezone
 
-from shopify_app import oauth
+from shopify_app import admin_api, oauth
 from shopify_app.exceptions import InvalidSessionToken
+from shopify_app.graphql import shop as shop_documents
 from shopify_app.models import Shop, ShopCredential
 from shopify_app.services.credentials import shop_credential_store
 from shopify_app.session_tokens import SessionToken
@@ -134,3 +137,64 @@ def shop_redact(*, shop: Shop) -> None:
     deleted, _ = Shop.objects.filter(pk=shop.pk).delete()
     if deleted:
         logger.info("shop redacted", extra={"shop": domain, "rows": deleted})
+
+
+_SHOP_GID = re.compile(r"^gid://shopify/Shop/(\d+)$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def shop_details_refresh(*, shop: Shop) -> Shop:
+    """Read the shop's name, owner email, currency, IANA timezone, plan and id from Shopify.
+
+    Calls the Admin API first (outside any transaction), then writes the fields it got to the
+    Shop in one locked UPDATE. A field Shopify withholds (null: protected data not approved) or
+    sends in a shape we cannot store keeps its current value, so a partial answer never breaks
+    or blanks anything. Raises what ``admin_api.execute`` raises (a revoked token, retries
+    exhausted). Idempotent: the same answer writes the same values.
+    """
+    data = admin_api.execute(shop=shop, document=shop_documents.SHOP_DETAILS)
+    details = data.get("shop") or {}
+    domain = details.get("myshopifyDomain")
+    if domain is not None and domain != shop.domain:
+        # Never expected (the token belongs to the shop); refuse to copy another shop's details.
+        logger.error("shop details answered for another shop", extra={"shop": shop.domain})
+        return shop
+    fields = _details_fields(details)
+    with transaction.atomic():
+        shop = Shop.objects.select_for_update().get(pk=shop.pk)
+        for name, value in fields.items():
+            setattr(shop, name, value)
+        shop.full_clean()
+        shop.save(update_fields=[*fields, "updated_at"])
+    return shop
+
+
+def _details_fields(details: dict[str, Any]) -> dict[str, Any]:
+    """The Shop columns ``details`` (Shopify's ``shop`` object) can fill, withheld ones left out."""
+    fields: dict[str, Any] = {}
+    if isinstance(details.get("name"), str) and details["name"]:
+        fields["name"] = details["name"][:255]
+    if isinstance(details.get("email"), str) and details["email"]:
+        fields["email"] = details["email"][:255]
+    if isinstance(details.get("currencyCode"), str) and _CURRENCY.match(details["currencyCode"]):
+        fields["currency"] = details["currencyCode"]
+    if _known_timezone(details.get("ianaTimezone")):
+        # Loyalty schedules (birthdays, expiry) run at the shop's local midnight.
+        fields["timezone"] = details["ianaTimezone"]
+    plan = (details.get("plan") or {}).get("publicDisplayName")
+    if isinstance(plan, str) and plan:
+        fields["shopify_plan"] = plan[:64]
+    gid = _SHOP_GID.match(details.get("id") or "")
+    if gid:
+        fields["shopify_id"] = int(gid.group(1))
+    return fields
+
+
+def _known_timezone(name: Any) -> bool:
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
