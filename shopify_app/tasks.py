@@ -14,19 +14,44 @@ from shopify_app.services import shops, subscriptions
 from shopify_app.services import webhooks as webhook_services
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def webhook_delivery_process(delivery_id: int) -> None:
-    """Process one inbox row (and a batch of other fresh ones); schedule retries of failures.
-
-    A retry is a new message with a countdown rather than ``self.retry``: the batch may hold
-    failures of rows other than ``delivery_id``, each with its own attempt count.
-    """
-    for outcome in webhook_services.webhook_deliveries_process(delivery_id=delivery_id):
+def _schedule_retries(outcomes: list[webhook_services.ProcessOutcome]) -> None:
+    """A retry is a new message with a countdown rather than ``self.retry``: a batch may hold
+    failures of several rows, each with its own attempt count."""
+    for outcome in outcomes:
         if outcome.retry:
             webhook_delivery_process.apply_async(
                 args=[outcome.delivery_id],
                 countdown=webhook_services.retry_delay(outcome.attempts),
             )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_delivery_process(delivery_id: int) -> None:
+    """Process one inbox row (and a batch of other fresh ones); schedule retries of failures.
+
+    Sent for retries, replays and by the sweeper; fresh deliveries are drained instead.
+    """
+    _schedule_retries(webhook_services.webhook_deliveries_process(delivery_id=delivery_id))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_deliveries_drain() -> None:
+    """Process fresh inbox rows batch after batch until none is left (the intake's wake-up).
+
+    A full first batch means a backlog: one more drain is published so another worker joins
+    (claims skip each other's locked rows). After ``DRAIN_MAX_BATCHES`` the rest is handed to a
+    new message.
+    """
+    webhook_services.webhook_drain_started()
+    batch = webhook_services.PROCESS_BATCH
+    for number in range(webhook_services.DRAIN_MAX_BATCHES):
+        outcomes = webhook_services.webhook_deliveries_process(delivery_id=None, batch=batch)
+        _schedule_retries(outcomes)
+        if len(outcomes) < batch:
+            return
+        if number == 0:
+            webhook_deliveries_drain.delay()
+    webhook_deliveries_drain.delay()
 
 
 @shared_task(ignore_result=True)

@@ -17,6 +17,7 @@ from devshop import clock as devshop_clock
 from devshop import http as devshop_http
 from devshop.testing import BASE_URL, DevshopHandle, InProcessAdapter
 from shopify_app import http as app_http
+from shopify_app.services import webhooks as webhook_inbox
 from tests.factories import ShopFactory
 
 
@@ -36,13 +37,14 @@ def celery_worker(transactional_db) -> Iterator[None]:
 
     The worker uses its own database connection, so tests that use it must commit
     (``transactional_db``). The queues are purged first so no stale message from an earlier
-    run is processed.
+    run is processed, and with them the webhook drain flag of a purged drain message.
     """
     assert not settings.CELERY_TASK_ALWAYS_EAGER, "tests need REDIS_URL (a real broker)"
     queues = [q.name for q in settings.CELERY_TASK_QUEUES]
     with celery_app.connection_for_write() as conn:
         for name in queues:
             conn.default_channel.queue_purge(name)
+        conn.default_channel.client.delete(webhook_inbox.DRAIN_PENDING_KEY)
     with start_worker(
         celery_app,
         pool="solo",

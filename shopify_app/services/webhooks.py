@@ -2,9 +2,22 @@
 
 Receiving (the web request, ``webhook_delivery_receive``): one ``INSERT … ON CONFLICT DO
 NOTHING``. Either unique key makes a repeat a no-op: ``(shop, webhook_id)`` (Shopify's retry
-of a delivery) and ``(shop, topic, event_id)`` (a second subscription to the same topic). The
-processing task is enqueued on commit, so a worker never looks for a row that isn't there yet;
-if the broker is down the row is still durable and the sweeper enqueues it later.
+of a delivery) and ``(shop, topic, event_id)`` (a second subscription to the same topic). After
+the commit the intake asks for a drain (``webhook_drain_request``), so a worker never looks for
+a row that isn't there yet; if the broker is down the row is still durable and the sweeper
+enqueues it later.
+
+Waking the workers (a debounced drain rather than one message per delivery): publishing a
+Celery message costs the web request ~1 ms of CPU plus a broker round trip, as much as the
+INSERT itself, and a burst of deliveries doesn't need one message each, since a worker claims
+fresh rows in batches anyway. So the intake sets a Redis flag (``SET NX PX``, one cheap round
+trip) and publishes a ``webhook_deliveries_drain`` message only when it set the flag. The drain
+clears the flag *before* it claims anything and then claims until no fresh row is left. Why no
+delivery is missed: a delivery checks the flag after its row is committed; if it finds the flag
+set, the drain that will clear it has not cleared it yet, so that drain's claims (which come
+after the clear) see the committed row; if it finds the flag clear, it publishes a drain
+itself. The flag's expiry only matters when a drain message is lost (a broker restart): the
+next delivery after it publishes again, and the sweeper catches the rest.
 
 Processing (the worker, ``webhook_deliveries_process``): in one transaction, claim pending rows
 with ``SELECT … FOR UPDATE SKIP LOCKED`` (the delivery the task was enqueued for first, then up
@@ -27,6 +40,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import redis
+from django.conf import settings
 from django.db import DataError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -49,8 +64,15 @@ RETRY_MAX_SECONDS = 30 * 60
 # re-enqueues them. Longer than a normal queue wait, shorter than Shopify's patience for data.
 SWEEP_GRACE = timedelta(minutes=5)
 SWEEP_LIMIT = 1000
-# Extra fresh pending rows a worker takes along when it processes one.
+# Extra fresh pending rows a worker takes along when it processes one; a drain's batch.
 PROCESS_BATCH = 50
+# A drain stops after this many batches and hands the rest to a new message, so one task stays
+# well under the Celery time limits and other tasks on the queue get their turn.
+DRAIN_MAX_BATCHES = 20
+# The "a drain is pending" flag. Its lifetime bounds how long deliveries rely on a drain message
+# that was lost; a normal drain clears it within a queue wait.
+DRAIN_PENDING_KEY = "shopify:webhook-drain-pending"
+DRAIN_PENDING_TTL_MS = 5_000
 
 _TABLE = WebhookDelivery._meta.db_table
 _SHOP_TABLE = Shop._meta.db_table
@@ -102,8 +124,6 @@ def webhook_delivery_receive(
     ``UNKNOWN_SHOP`` or ``NOT_INSTALLED``. Raises ``InvalidPayload`` when the database refuses
     the JSON (e.g. a NUL character, which ``jsonb`` cannot hold).
     """
-    from shopify_app.tasks import webhook_delivery_process as webhook_delivery_process_task
-
     # PostgreSQL won't assign untyped text to jsonb/timestamptz columns from a SELECT list;
     # SQLite must not cast (it would turn the JSON into a number).
     json_cast, time_cast = (
@@ -140,10 +160,9 @@ def webhook_delivery_receive(
     except DataError as exc:
         raise InvalidPayload("the payload cannot be stored as JSON") from exc
     if row is not None:
-        delivery_id = int(row[0])
         # Outside a transaction this runs at once (the INSERT is committed). robust: the row is
-        # durable whatever the broker says, and the sweeper enqueues it if this fails.
-        transaction.on_commit(lambda: webhook_delivery_process_task.delay(delivery_id), robust=True)
+        # durable whatever Redis says, and the sweeper enqueues it if this fails.
+        transaction.on_commit(webhook_drain_request, robust=True)
         return Receipt.STORED
     # The rare paths: find out why nothing was inserted.
     shop = Shop.objects.filter(domain=shop_domain).only("installed_at", "uninstalled_at").first()
@@ -152,6 +171,45 @@ def webhook_delivery_receive(
     if not (shop.is_installed or accept_uninstalled):
         return Receipt.NOT_INSTALLED
     return Receipt.DUPLICATE
+
+
+_redis_client: redis.Redis | None = None
+
+
+def _redis() -> redis.Redis:
+    global _redis_client
+    if _redis_client is None:
+        # Short timeouts: this runs before the 200, and a slow Redis must not hold Shopify's
+        # request (the row is already durable; the sweeper is the fallback).
+        _redis_client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+    return _redis_client
+
+
+def webhook_drain_request() -> None:
+    """Make sure a drain runs after this point: publish one unless one is already pending.
+
+    Called after a delivery's row is committed (see the module docstring for why a pending
+    drain is enough). Raises ``redis.RedisError`` or the broker's error; callers log it.
+    """
+    from shopify_app.tasks import webhook_deliveries_drain as webhook_deliveries_drain_task
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # development without Redis: drain in-process
+        webhook_deliveries_drain_task.delay()
+        return
+    if _redis().set(DRAIN_PENDING_KEY, "1", nx=True, px=DRAIN_PENDING_TTL_MS):
+        webhook_deliveries_drain_task.delay()
+
+
+def webhook_drain_started() -> None:
+    """A drain is starting: clear the pending flag *before* it claims any row.
+
+    Deliveries committed from now on publish a new drain; those committed before are visible to
+    this drain's claims.
+    """
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        _redis().delete(DRAIN_PENDING_KEY)
 
 
 def _claim(*, delivery_id: int | None, batch: int) -> list[WebhookDelivery]:
