@@ -17,9 +17,7 @@ urlpatterns: list = [
         billing.confirm_subscription,
         name="devshop-confirm-subscription",
     ),
-    path(
-        "devshop/bulk/<int:operation_id>.jsonl", admin_api.bulk_result, name="devshop-bulk-result"
-    ),
+    path("devshop/bulk/results/<str:file_name>", admin_api.bulk_result, name="devshop-bulk-result"),
     # devshop's controls.
     path("devshop/", control.home, name="devshop-home"),
     path("devshop/clock", control.clock_view, name="devshop-clock"),

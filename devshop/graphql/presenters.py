@@ -401,7 +401,7 @@ def bulk_operation(row: DevBulkOperation) -> dict[str, Any]:
 
 
 def bulk_result_url(row: DevBulkOperation) -> str:
-    return f"{conf.public_origin()}/devshop/bulk/{row.id}.jsonl"
+    return f"{conf.public_origin()}/devshop/bulk/results/{row.file_name}"
 
 
 def app_subscription(row: DevAppSubscription) -> dict[str, Any]:

@@ -609,6 +609,22 @@ def m_app_subscription_create(ctx: Context, **args: Any) -> dict[str, Any]:
     }
 
 
+def m_app_subscription_cancel(ctx: Context, id: str, prorate: bool | None = None) -> dict[str, Any]:
+    parsed = parse_gid(id, "AppSubscription")
+    if parsed is None:
+        raise _invalid_id(id)
+    row = DevAppSubscription.objects.filter(shop=ctx.shop, id=parsed[1]).first()
+    if row is None:
+        return {
+            "appSubscription": None,
+            "userErrors": [
+                {"__typename": "UserError", "field": ["id"], "message": "Subscription not found"}
+            ],
+        }
+    row = billing.app_subscription_cancel(subscription=row)
+    return {"appSubscription": presenters.app_subscription(row), "userErrors": []}
+
+
 def q_current_app_installation(ctx: Context) -> dict[str, Any]:
     def all_subscriptions(**args: Any) -> dict[str, Any]:
         return connection(
@@ -693,4 +709,5 @@ MUTATION: dict[str, Callable[..., Any]] = {
     "webhookSubscriptionDelete": m_webhook_subscription_delete,
     "bulkOperationRunQuery": m_bulk_operation_run_query,
     "appSubscriptionCreate": m_app_subscription_create,
+    "appSubscriptionCancel": m_app_subscription_cancel,
 }

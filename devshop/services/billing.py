@@ -90,3 +90,20 @@ def app_subscription_decide(
     for item in [*changed, row]:
         emit(row.shop, "app_subscriptions/update", item)
     return row
+
+
+@transaction.atomic
+def app_subscription_cancel(*, subscription: DevAppSubscription) -> DevAppSubscription:
+    """Cancel a subscription (``appSubscriptionCancel``) and send ``app_subscriptions/update``.
+
+    Cancelling a cancelled, declined or expired subscription changes nothing and sends
+    nothing. ``prorate`` has no effect: devshop moves no money.
+    """
+    row = DevAppSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if row.status not in {DevAppSubscription.Status.ACTIVE, DevAppSubscription.Status.PENDING}:
+        return row
+    row.status = DevAppSubscription.Status.CANCELLED
+    row.updated_at = clock.now()
+    row.save(update_fields=["status", "updated_at"])
+    emit(row.shop, "app_subscriptions/update", row)
+    return row

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from typing import Any
 
 from django.db import close_old_connections, transaction
@@ -205,9 +206,11 @@ def bulk_operation_run(*, operation: DevBulkOperation) -> DevBulkOperation:
     DevBulkOperation.objects.filter(pk=operation.pk, status=DevBulkOperation.Status.CREATED).update(
         status=DevBulkOperation.Status.RUNNING, started_at=clock.now()
     )
+    # A random file name: result URLs are unguessable (Shopify's are signed), and ids repeat
+    # across test runs that share the results directory.
     claimed = DevBulkOperation.objects.filter(
         pk=operation.pk, status=DevBulkOperation.Status.RUNNING, completed_at=None, file_name=""
-    ).update(file_name=f"{operation.id}.jsonl")
+    ).update(file_name=f"{operation.id}-{uuid.uuid4().hex}.jsonl")
     operation.refresh_from_db()
     if not claimed:
         return operation
@@ -249,7 +252,7 @@ def _write_results(operation: DevBulkOperation) -> tuple[int, int, int]:
     ctx = Context(
         shop=shop, installation=installation, scopes=set(installation.scope_list), bulk=True
     )
-    path = conf.bulk_results_dir() / f"{operation.id}.jsonl"
+    path = conf.bulk_results_dir() / operation.file_name
     objects = roots = size = 0
     with path.open("w", encoding="utf-8") as out:
         while True:

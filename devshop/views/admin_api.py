@@ -40,12 +40,12 @@ def graphql(request: HttpRequest, shop_domain: str, version: str) -> JsonRespons
 
 
 @require_GET
-def bulk_result(request: HttpRequest, operation_id: int) -> FileResponse:
+def bulk_result(request: HttpRequest, file_name: str) -> FileResponse:
     """A finished operation's JSONL (Shopify serves it from signed storage URLs, no auth)."""
     operation = DevBulkOperation.objects.filter(
-        pk=operation_id, status=DevBulkOperation.Status.COMPLETED
+        file_name=file_name, status=DevBulkOperation.Status.COMPLETED
     ).first()
-    path = conf.bulk_results_dir() / f"{operation_id}.jsonl"
+    path = conf.bulk_results_dir() / file_name
     if operation is None or not path.exists():
         raise Http404("no such bulk operation result")
     return FileResponse(path.open("rb"), content_type="application/jsonl")

@@ -89,3 +89,16 @@ def test_blank_name_is_a_user_error(devshop):
 
     assert payload["appSubscription"] is None
     assert payload["userErrors"] == [{"field": ["name"], "message": "Name can't be blank"}]
+
+
+def test_cancel_an_active_subscription(devshop):
+    payload = _create(devshop)
+    devshop.client.post(urlsplit(payload["confirmationUrl"]).path, {"decision": "approve"})
+
+    cancelled = devshop.data(
+        "mutation($id: ID!) { appSubscriptionCancel(id: $id, prorate: true) { appSubscription { status } userErrors { message } } }",
+        {"id": payload["appSubscription"]["id"]},
+    )["appSubscriptionCancel"]
+
+    assert cancelled == {"appSubscription": {"status": "CANCELLED"}, "userErrors": []}
+    assert devshop.data(ACTIVE)["currentAppInstallation"]["activeSubscriptions"] == []
