@@ -69,10 +69,15 @@ def inprocess_http(db) -> Iterator[InProcessAdapter]:
         session.adapters.pop(f"{BASE_URL}/", None)
 
 
-@pytest.fixture
-def devshop(db) -> Iterator[DevshopHandle]:
-    """devshop's ``alice-shop.myshopify.com`` (the ``shop`` fixture's domain) with the app
-    installed and an offline token; devshop's clock is reset afterwards."""
-    handle = DevshopHandle.create(domain="alice-shop.myshopify.com")
-    yield handle
+@pytest.fixture(autouse=True)
+def _devshop_clock() -> Iterator[None]:
+    """devshop's clock is process-wide: a test that moves it must not move the next test's."""
+    yield
     devshop_clock.reset()
+
+
+@pytest.fixture
+def devshop(db) -> DevshopHandle:
+    """devshop's ``alice-shop.myshopify.com`` (the ``shop`` fixture's domain) with the app
+    installed and an offline token."""
+    return DevshopHandle.create(domain="alice-shop.myshopify.com")

@@ -20,12 +20,6 @@ ONLINE = "urn:shopify:params:oauth:token-type:online-access-token"
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    yield
-    clock.reset()
-
-
 @pytest.fixture
 def dev_shop(db):
     return shops.shop_create(domain=SHOP)
