@@ -31,8 +31,9 @@ def app_url() -> str:
 
 def shop_origin(shop_domain: str) -> str:
     """Where devshop serves ``shop_domain`` (Shopify: ``https://{shop}``)."""
-    template = getattr(settings, "DEVSHOP_SHOP_ORIGIN_TEMPLATE", None) or getattr(
-        settings, "SHOPIFY_SHOP_ORIGIN_TEMPLATE", "http://127.0.0.1:8001/store/{shop}"
+    template = str(
+        getattr(settings, "DEVSHOP_SHOP_ORIGIN_TEMPLATE", None)
+        or getattr(settings, "SHOPIFY_SHOP_ORIGIN_TEMPLATE", "http://127.0.0.1:8001/store/{shop}")
     )
     return template.format(shop=shop_domain).rstrip("/")
 

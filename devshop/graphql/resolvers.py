@@ -251,7 +251,8 @@ def order_node(ctx: Context, row: DevOrder) -> dict[str, Any]:
             present=present_line,
             typename="LineItem",
             unbounded=ctx.bulk,
-            **{k: args.get(k) for k in ("first", "after", "last", "before", "reverse")},
+            reverse=bool(args.get("reverse")),
+            **{k: args.get(k) for k in ("first", "after", "last", "before")},
         )
 
     def present_refund(refund: DevRefund) -> dict[str, Any]:
@@ -263,7 +264,8 @@ def order_node(ctx: Context, row: DevOrder) -> dict[str, Any]:
                 ),
                 typename="RefundLineItem",
                 unbounded=ctx.bulk,
-                **{k: args.get(k) for k in ("first", "after", "last", "before", "reverse")},
+                reverse=bool(args.get("reverse")),
+                **{k: args.get(k) for k in ("first", "after", "last", "before")},
             )
 
         return presenters.refund(

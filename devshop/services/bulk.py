@@ -20,6 +20,7 @@ from typing import Any
 from django.db import close_old_connections, transaction
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
@@ -43,7 +44,7 @@ _ACTIVE = (DevBulkOperation.Status.CREATED, DevBulkOperation.Status.RUNNING)
 
 
 def _is_connection(type_: Any) -> bool:
-    fields = getattr(type_, "fields", None)
+    fields = getattr(type_, "fields", None) or {}
     return bool(fields) and type_.name.endswith("Connection") and "pageInfo" in fields
 
 
@@ -115,7 +116,9 @@ def bulk_query_errors(query: str) -> list[tuple[str, str]]:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) != 1 or operations[0].operation.value != "query":
         return [("Bulk queries must contain exactly one query operation.", "INVALID")]
-    fragments = {d.name.value: d for d in document.definitions if hasattr(d, "type_condition")}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     top = _fields(operations[0].selection_set, fragments)
     depths = _connections(schema, schema.query_type, top, fragments, 1)
     if not depths:
@@ -243,7 +246,9 @@ def _write_results(operation: DevBulkOperation) -> tuple[int, int, int]:
     shop = operation.shop
     installation = shop.installation
     document = parse(operation.query)
-    fragments = {d.name.value: d for d in document.definitions if hasattr(d, "type_condition")}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     operation_ast = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
     root = _fields(operation_ast.selection_set, fragments)[0]
     root_key = root.alias.value if root.alias else root.name.value

@@ -211,7 +211,7 @@ def token_response(token: DevAccessToken) -> dict[str, Any]:
         user = token.associated_user
         assert user is not None  # online tokens always have their user
         body.update(
-            expires_in=round((token.expires_at - now).total_seconds()),  # type: ignore[operator]
+            expires_in=round((token.expires_at - now).total_seconds()),
             associated_user_scope=token.scopes,
             associated_user={
                 "id": user.id,
@@ -226,11 +226,9 @@ def token_response(token: DevAccessToken) -> dict[str, Any]:
         )
     elif token.expiring:
         body.update(
-            expires_in=round((token.expires_at - now).total_seconds()),  # type: ignore[operator]
+            expires_in=round((token.expires_at - now).total_seconds()),
             refresh_token=token.refresh_token,
-            refresh_token_expires_in=round(
-                (token.refresh_token_expires_at - now).total_seconds()  # type: ignore[operator]
-            ),
+            refresh_token_expires_in=round((token.refresh_token_expires_at - now).total_seconds()),
         )
     return body
 
