@@ -22,7 +22,10 @@ next delivery after it publishes again, and the sweeper catches the rest.
 Processing (the worker, ``webhook_deliveries_process``): in one transaction, claim pending rows
 with ``SELECT … FOR UPDATE SKIP LOCKED`` (the delivery the task was enqueued for first, then up
 to ``batch`` other fresh pending rows, so a backlog drains with one commit per batch instead of
-one per row), run each row's handlers inside a savepoint, and record the outcome on the row.
+one per row), run the handlers, and record the outcome on the rows. Rows of a topic with
+set-based handlers (the registry) are run together, per shop and topic, in one savepoint; if
+that fails they are run again one by one, and otherwise each row runs in its own savepoint,
+so a failing row undoes only its own writes.
 The row lock is the claim: two workers never process one row at once, and a worker killed
 mid-batch leaves its rows pending and unlocked (its transaction dies with its connection) for a
 redelivered message or the sweeper. Handler writes and the ``done`` mark commit together, so a
@@ -43,12 +46,12 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.db import DataError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from shopify_app.models import Shop, WebhookDelivery
 from shopify_app.webhooks.payloads import InvalidPayload
-from shopify_app.webhooks.registry import handlers_for
+from shopify_app.webhooks.registry import batch_handler_for, handlers_for, has_batch_handlers
 
 logger = logging.getLogger(__name__)
 
@@ -116,19 +119,26 @@ def webhook_delivery_receive(
 ) -> Receipt:
     """Store one delivery in the inbox and enqueue its processing once it is committed.
 
-    ``body`` is the verified raw JSON text (already checked to be an object); it is stored as
-    is. The shop check and the insert are one statement (``INSERT … SELECT FROM shop WHERE
-    installed … ON CONFLICT DO NOTHING``), committed on its own: the common path costs one
-    round trip, and a row exists only for a known shop that is installed (or, with
-    ``accept_uninstalled``, that was). Returns ``STORED``; or, writing nothing, ``DUPLICATE``,
-    ``UNKNOWN_SHOP`` or ``NOT_INSTALLED``. Raises ``InvalidPayload`` when the database refuses
-    the JSON (e.g. a NUL character, which ``jsonb`` cannot hold).
+    ``body`` is the verified raw JSON text of an object (the caller checked that it opens with
+    ``{``); it is stored as is, without being parsed in Python. The shop check and the insert
+    are one statement (``INSERT … SELECT FROM shop WHERE installed … ON CONFLICT DO NOTHING``),
+    committed on its own: the common path costs one round trip, and a row exists only for a
+    known shop that is installed (or, with ``accept_uninstalled``, that was). Returns
+    ``STORED``; or, writing nothing, ``DUPLICATE``, ``UNKNOWN_SHOP`` or ``NOT_INSTALLED``.
+    Raises ``InvalidPayload`` when the JSON is malformed or the database refuses it (e.g. a NUL
+    character, which ``jsonb`` cannot hold).
     """
     # PostgreSQL won't assign untyped text to jsonb/timestamptz columns from a SELECT list;
-    # SQLite must not cast (it would turn the JSON into a number).
-    json_cast, time_cast = (
-        ("::jsonb", "::timestamptz") if connection.vendor == "postgresql" else ("", "")
-    )
+    # its jsonb input is also what validates the JSON (a DataError when malformed). SQLite must
+    # not cast (it would turn the JSON into a number) and stores any text: validate it here.
+    if connection.vendor == "postgresql":
+        json_cast, time_cast = "::jsonb", "::timestamptz"
+    else:
+        json_cast = time_cast = ""
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            raise InvalidPayload("the payload is not valid JSON") from exc
     adapt = connection.ops.adapt_datetimefield_value
     # Called inside a transaction (a test, a caller's atomic block) the statement gets a
     # savepoint, so a refused payload doesn't abort the outer transaction. In the web request
@@ -237,18 +247,81 @@ def _claim(*, delivery_id: int | None, batch: int) -> list[WebhookDelivery]:
     return claimed
 
 
+def _payload(delivery: WebhookDelivery) -> dict[str, Any]:
+    payload: dict[str, Any] = delivery.payload
+    if isinstance(payload, str):  # SQLite returns the stored text of a raw insert
+        payload = json.loads(payload)
+    return payload
+
+
 def _run_handlers(delivery: WebhookDelivery) -> str:
     """Run the topic's handlers; the status the row ends in (done, or ignored when none)."""
     handlers = handlers_for(delivery.topic)
     if not handlers:
         logger.info("no handler for webhook topic %s; ignored", delivery.topic)
         return Status.IGNORED
-    payload: dict[str, Any] = delivery.payload
-    if isinstance(payload, str):  # SQLite returns the stored text of a raw insert
-        payload = json.loads(payload)
+    payload = _payload(delivery)
     for handler in handlers:
         handler(shop=delivery.shop, payload=payload, delivery=delivery)
     return Status.DONE
+
+
+def _groups(claimed: list[WebhookDelivery]) -> list[list[WebhookDelivery]]:
+    """Claimed rows grouped by shop and topic where the topic has set-based handlers (each
+    group where its first row was); every other row on its own, in place."""
+    groups: dict[object, list[WebhookDelivery]] = {}
+    for delivery in claimed:
+        key = (delivery.shop_id, delivery.topic) if has_batch_handlers(delivery.topic) else delivery
+        groups.setdefault(key, []).append(delivery)
+    return list(groups.values())
+
+
+def _run_group(group: list[WebhookDelivery]) -> None:
+    """Run a topic's handlers over a group of one shop's deliveries (see the registry)."""
+    shop, topic = group[0].shop, group[0].topic
+    for delivery in group:
+        delivery.payload = _payload(delivery)
+    for handler in handlers_for(topic):
+        batch_handler = batch_handler_for(topic, handler)
+        if batch_handler is not None:
+            batch_handler(shop=shop, deliveries=group)
+        else:
+            for delivery in group:
+                handler(shop=shop, payload=delivery.payload, delivery=delivery)
+
+
+def _process_one(delivery: WebhookDelivery) -> tuple[str, str]:
+    """Run one row's handlers in a savepoint: (status, error)."""
+    attempts = delivery.attempts + 1
+    try:
+        with transaction.atomic():  # a savepoint: a failing row undoes only its writes
+            return _run_handlers(delivery), ""
+    except InvalidPayload as exc:
+        return Status.FAILED, f"invalid payload: {exc}"
+    except Exception as exc:  # any handler bug must be recorded on the row, not lost
+        error = "".join(traceback.format_exception_only(exc)).strip()
+        logger.warning(
+            "webhook %s (%s) attempt %d failed: %s", delivery.pk, delivery.topic, attempts, error
+        )
+        return (Status.FAILED if attempts >= MAX_ATTEMPTS else Status.PENDING), error
+
+
+def _process_group(group: list[WebhookDelivery]) -> list[tuple[str, str]]:
+    """(status, error) of each row of a group: all done by its set-based handlers in one
+    savepoint, or, if that fails (or the topic has none), each row on its own."""
+    if has_batch_handlers(group[0].topic):
+        try:
+            with transaction.atomic():
+                _run_group(group)
+            return [(Status.DONE, "")] * len(group)
+        except Exception:  # the bad row is found (and recorded) by running them one by one
+            logger.info(
+                "webhook batch of %d %s failed; processing them one by one",
+                len(group),
+                group[0].topic,
+                exc_info=True,
+            )
+    return [_process_one(delivery) for delivery in group]
 
 
 def webhook_deliveries_process(
@@ -264,32 +337,25 @@ def webhook_deliveries_process(
     """
     outcomes: list[ProcessOutcome] = []
     with transaction.atomic():
-        for delivery in _claim(delivery_id=delivery_id, batch=batch):
-            attempts = delivery.attempts + 1
-            error = ""
-            try:
-                with transaction.atomic():  # a savepoint: a failing row undoes only its writes
-                    status = _run_handlers(delivery)
-            except InvalidPayload as exc:
-                status, error = Status.FAILED, f"invalid payload: {exc}"
-            except Exception as exc:  # any handler bug must be recorded on the row, not lost
-                error = "".join(traceback.format_exception_only(exc)).strip()
-                status = Status.FAILED if attempts >= MAX_ATTEMPTS else Status.PENDING
-                logger.warning(
-                    "webhook %s (%s) attempt %d failed: %s",
-                    delivery.pk,
-                    delivery.topic,
-                    attempts,
-                    error,
+        finished: dict[str, list[int]] = {Status.DONE: [], Status.IGNORED: []}
+        for group in _groups(_claim(delivery_id=delivery_id, batch=batch)):
+            for delivery, (status, error) in zip(group, _process_group(group), strict=True):
+                attempts = delivery.attempts + 1
+                outcomes.append(ProcessOutcome(delivery.pk, status, attempts, error))
+                if status in finished:
+                    finished[status].append(delivery.pk)
+                else:
+                    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                        status=status, attempts=attempts, last_error=error[:4000], processed_at=None
+                    )
+        # Finished rows are marked in one statement per status (a row's attempts is read under
+        # its claim lock, so F() + 1 is the count reported in its outcome).
+        now = timezone.now()
+        for status, ids in finished.items():
+            if ids:
+                WebhookDelivery.objects.filter(pk__in=ids).update(
+                    status=status, attempts=F("attempts") + 1, last_error="", processed_at=now
                 )
-            now = timezone.now()
-            WebhookDelivery.objects.filter(pk=delivery.pk).update(
-                status=status,
-                attempts=attempts,
-                last_error=error[:4000],
-                processed_at=now if status in (Status.DONE, Status.IGNORED) else None,
-            )
-            outcomes.append(ProcessOutcome(delivery.pk, status, attempts, error))
     return outcomes
 
 

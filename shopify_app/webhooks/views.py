@@ -23,7 +23,6 @@ Shopify retry for hours.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 
@@ -52,6 +51,7 @@ COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "sh
 ACCEPTED_WHEN_UNINSTALLED = COMPLIANCE_TOPICS | {"app/uninstalled"}
 # Column sizes of WebhookDelivery.
 _MAX_ID_LENGTH = 128
+_JSON_WHITESPACE = " \t\r\n"  # RFC 8259's insignificant whitespace
 
 
 def _text(status: int, message: str) -> HttpResponse:
@@ -105,11 +105,15 @@ def webhook_receive(request: HttpRequest) -> HttpResponse:
         logger.warning("webhook refused (%s) for topic %s", verification.reason, topic)
         return _text(401, "Invalid HMAC")
 
+    # Only the shape is checked here: a JSON text whose first token is "{" can only be an
+    # object. Its syntax is checked where it is parsed anyway, by PostgreSQL's jsonb input as the
+    # row is inserted (malformed JSON → InvalidPayload → 400, no row), which spares every
+    # delivery a second full parse in Python (~0.2 ms of CPU for an 11 kB order).
     try:
         text = body.decode("utf-8")
-        if not isinstance(json.loads(text), dict):
-            raise ValueError("not an object")
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+    except UnicodeDecodeError:
+        return _text(400, "Body is not a JSON object")
+    if text.lstrip(_JSON_WHITESPACE)[:1] != "{":
         return _text(400, "Body is not a JSON object")
 
     domain = signatures.shop_domain_sanitize(headers["X-Shopify-Shop-Domain"])
@@ -127,7 +131,7 @@ def webhook_receive(request: HttpRequest) -> HttpResponse:
             accept_uninstalled=topic in ACCEPTED_WHEN_UNINSTALLED,
         )
     except InvalidPayload:
-        return _text(400, "Body cannot be stored")
+        return _text(400, "Body is not a valid JSON object")
     if receipt is Receipt.UNKNOWN_SHOP:
         if topic in COMPLIANCE_TOPICS:
             return _text(200, "Nothing held for this shop")

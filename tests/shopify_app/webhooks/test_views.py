@@ -174,13 +174,32 @@ def test_a_body_longer_than_its_content_length_header_is_413(shop, rf, settings)
 
 
 @pytest.mark.parametrize(
-    "body", [b"{not json", b"[1, 2]", b'"a string"', b"\xff\xfe{}", b'{"a": 1}{']
+    "body",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"a string"',
+        b"\xff\xfe{}",
+        b'{"a": 1}{',
+        b"{",
+        b'{"a": NaN}',
+        b"\xef\xbb\xbf{}",  # a UTF-8 byte order mark
+    ],
 )
 def test_a_body_that_is_not_a_json_object_is_400(shop, deliver, body):
     response = deliver(shop_domain=shop.domain, topic="orders/paid", body=body)
 
     assert response.status_code == 400
     assert WebhookDelivery.objects.count() == 0
+
+
+def test_whitespace_around_the_json_object_is_fine(shop, deliver):
+    body = b' \r\n\t{"id": 1, "note": "x"}\n'
+
+    response = deliver(shop_domain=shop.domain, topic="orders/paid", body=body)
+
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get(shop=shop).payload == {"id": 1, "note": "x"}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="jsonb refuses NUL characters")
