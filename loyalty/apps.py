@@ -8,9 +8,11 @@ class LoyaltyConfig(AppConfig):
     def ready(self) -> None:
         # After shopify_app's ready() (INSTALLED_APPS order): our handlers run after its
         # mirror upserts for the same topic.
-        from loyalty.handlers import HANDLERS
-        from shopify_app.webhooks.registry import register_handler
+        from loyalty.handlers import BATCH_HANDLERS, HANDLERS
+        from shopify_app.webhooks.registry import register_batch_handler, register_handler
 
         for topic, handlers in HANDLERS.items():
             for handler in handlers:
                 register_handler(topic, handler)
+                if handler in BATCH_HANDLERS:
+                    register_batch_handler(topic, handler, BATCH_HANDLERS[handler])

@@ -26,6 +26,17 @@ def order_changed(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDeliv
         redemption.redemptions_mark_used(shop=shop, codes=codes, order_shopify_id=order_id)
 
 
+def orders_changed(*, shop: Shop, deliveries: list[WebhookDelivery]) -> None:
+    """The set-based ``order_changed``: the points of every order of the batch at once, then
+    the redemptions their codes used."""
+    order_ids = [shopify_id(d.payload) for d in deliveries]
+    earning.orders_points_sync(shop=shop, order_shopify_ids=order_ids)
+    for delivery, order_id in zip(deliveries, order_ids, strict=True):
+        codes = [str(c.get("code", "")) for c in delivery.payload.get("discount_codes") or []]
+        if any(codes):
+            redemption.redemptions_mark_used(shop=shop, codes=codes, order_shopify_id=order_id)
+
+
 def refund_created(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
     """refunds/create: reconcile the refunded order (before its orders/paid, this is a no-op
     and the refund is applied when the order's earn is written)."""
@@ -53,3 +64,6 @@ HANDLERS = {
     "customers/create": [customer_changed],
     "customers/update": [customer_changed],
 }
+
+# Set-based forms of the handlers above (see ``shopify_app.webhooks.registry``).
+BATCH_HANDLERS = {order_changed: orders_changed}

@@ -11,12 +11,14 @@ class ShopifyAppConfig(AppConfig):
         from shopify_app import privacy
         from shopify_app.services.shops import post_install_hook_register
         from shopify_app.tasks import shop_details_refresh_hook, webhook_subscriptions_ensure_hook
-        from shopify_app.webhooks.handlers import HANDLERS
-        from shopify_app.webhooks.registry import register_handler
+        from shopify_app.webhooks.handlers import BATCH_HANDLERS, HANDLERS
+        from shopify_app.webhooks.registry import register_batch_handler, register_handler
 
         for topic, handlers in HANDLERS.items():
             for handler in handlers:
                 register_handler(topic, handler)
+                if handler in BATCH_HANDLERS:
+                    register_batch_handler(topic, handler, BATCH_HANDLERS[handler])
         privacy.register_privacy(
             "shopify", exporter=privacy.mirror_export, redactor=privacy.mirror_redact
         )

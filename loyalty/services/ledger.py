@@ -52,7 +52,8 @@ def entry_get(*, shop_id: int, idempotency_key: str) -> PointsTransaction | None
     ).first()
 
 
-def _check_amount(points: int) -> None:
+def check_amount(points: int) -> None:
+    """Raise ``InvalidPointsAmount`` unless ``points`` is a positive int within ``MAX_POINTS``."""
     if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise InvalidPointsAmount(extra={"points": points})
     if points > MAX_POINTS:
@@ -150,7 +151,7 @@ def entry_write(
     once and raises ``InsufficientPoints`` when the balance does not cover it. The member row
     is saved by this function.
     """
-    _check_amount(abs(amount))
+    check_amount(abs(amount))
     existing = entry_get(shop_id=member.shop_id, idempotency_key=idempotency_key)
     if existing is not None:
         return existing, False

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from loyalty.exceptions import BirthdayAlreadySet, MemberExcluded
-from loyalty.models import Member, ProgramSettings
+from loyalty.models import EarningRule, Member, ProgramSettings
+from loyalty.services.bulk import rows_insert_new
 from loyalty.services.ledger import member_lock
 from loyalty.services.program import program_settings_get
 from shopify_app.models import Customer
@@ -58,6 +60,64 @@ def member_for_earning(*, customer: Customer, now: datetime | None = None) -> Me
             return None
         member = member_enrol(customer=customer, now=now)
     return member if member.state == Member.State.ACTIVE else None
+
+
+def members_for_earning(
+    *, shop_id: int, customers: Sequence[Customer], now: datetime | None = None
+) -> dict[int, Member]:
+    """``member_for_earning`` for many customers of one shop, by customer id (those that should
+    not earn are left out).
+
+    The missing members of an automatic-enrolment program are enrolled in one statement
+    (``INSERT … ON CONFLICT DO NOTHING``, in customer order so two concurrent batches queue on
+    the unique key in one order), then the signup rule is awarded to those this call created,
+    as ``member_enrol`` does. A member enrolled concurrently by another transaction is read,
+    not created twice.
+    """
+    from loyalty.services.earning import action_points_award  # earning imports members
+
+    ids = sorted({c.pk for c in customers})
+    members = {
+        m.customer_id: m for m in Member.objects.filter(shop_id=shop_id, customer_id__in=ids)
+    }
+    missing = sorted((c for c in customers if c.pk not in members), key=lambda c: c.pk)
+    settings = program_settings_get(shop_id=shop_id) if missing else None
+    if settings is not None and settings.enrolment == ProgramSettings.Enrolment.AUTOMATIC:
+        at = now or timezone.now()
+        rows = []
+        for customer in {c.pk: c for c in missing}.values():
+            excluded = _tagged(customer, settings.exclusion_tag)
+            rows.append(
+                Member(
+                    shop_id=shop_id,
+                    customer=customer,
+                    joined_at=at,
+                    last_activity_at=at,
+                    state=Member.State.EXCLUDED if excluded else Member.State.ACTIVE,
+                    excluded_reason=EXCLUDED_BY_TAG if excluded else "",
+                )
+            )
+        created = rows_insert_new(rows=rows, unique=["shop", "customer"])
+        if len(created) < len(rows):  # enrolled meanwhile by another transaction: read those
+            others = [r.customer_id for r in rows if r.pk is None]
+            members.update(
+                (m.customer_id, m)
+                for m in Member.objects.filter(shop_id=shop_id, customer_id__in=others)
+            )
+        members.update((m.customer_id, m) for m in created)
+        new_active = [m for m in created if m.state == Member.State.ACTIVE]
+        signup = (
+            EarningRule.objects.filter(
+                shop_id=shop_id, kind=EarningRule.Kind.SIGNUP, active=True
+            ).first()
+            if new_active
+            else None
+        )
+        for member in new_active if signup is not None else ():
+            action_points_award(
+                member=member, rule=signup, occurrence=f"member:{member.pk}", now=at
+            )
+    return {cid: m for cid, m in members.items() if m.state == Member.State.ACTIVE}
 
 
 @transaction.atomic

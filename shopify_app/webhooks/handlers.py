@@ -44,6 +44,38 @@ def order_upsert(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelive
     mirror.orders_upsert(shop=shop, rows=[payloads.order_row(payload)])
 
 
+def orders_upsert_batch(*, shop: Shop, deliveries: list[WebhookDelivery]) -> None:
+    """The set-based ``order_upsert``: one customers upsert and one orders upsert for a batch.
+
+    One statement cannot upsert a key twice, so each customer and order is kept once, in its
+    newest state (latest ``updated_at``; on a tie, or without one, the later delivery): the
+    state that upserting the deliveries one by one would leave.
+    """
+    customers: dict[int, mirror.CustomerRow] = {}
+    orders: dict[int, mirror.OrderRow] = {}
+    for delivery in deliveries:
+        customer = payloads.order_customer_row(delivery.payload)
+        if customer is not None:
+            _keep_newest(customers, customer)
+        _keep_newest(orders, payloads.order_row(delivery.payload))
+    if customers:
+        mirror.customers_upsert(shop=shop, rows=list(customers.values()))
+    mirror.orders_upsert(shop=shop, rows=list(orders.values()))
+
+
+def _keep_newest(rows: dict[int, Any], row: Any) -> None:
+    # The mirror's rule: an incoming row applies over a stored one when its updated_at is >=
+    # the stored one's, or when the stored one has none.
+    kept = rows.get(row.shopify_id)
+    applies = (
+        kept is None
+        or kept.updated_at is None
+        or (row.updated_at is not None and row.updated_at >= kept.updated_at)
+    )
+    if applies:
+        rows[row.shopify_id] = row
+
+
 def refund_create(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
     """refunds/create."""
     mirror.refunds_upsert(shop=shop, rows=[payloads.refund_row(payload)])
@@ -109,4 +141,9 @@ HANDLERS: dict[str, list[Callable[..., None]]] = {
     "customers/data_request": [customers_data_request],
     "customers/redact": [customers_redact],
     "shop/redact": [shop_redact],
+}
+
+# Set-based forms of some handlers above (see the registry), for the high-volume topics.
+BATCH_HANDLERS: dict[Callable[..., None], Callable[..., None]] = {
+    order_upsert: orders_upsert_batch,
 }
