@@ -12,6 +12,17 @@ from shopify_app.services.credentials import shop_credential_store
 from shopify_app.sync import services
 
 
+@pytest.fixture(autouse=True)
+def private_bulk_dir(settings, tmp_path):
+    """devshop's result files in this test's own directory.
+
+    devshop numbers bulk operations per database, and its default directory is shared by every
+    process on the machine: two test runs on different databases would overwrite each other's
+    ``<id>.jsonl`` mid-import.
+    """
+    settings.DEVSHOP_BULK_DIR = str(tmp_path / "devshop-bulk")
+
+
 @pytest.fixture
 def app_shop(shop, devshop, inprocess_http):
     """Our Shop holding devshop's offline token, with a clean Redis bucket."""

@@ -1,0 +1,204 @@
+"""Initial sync: importing devshop's bulk JSONL into the mirrors, beside PostgreSQL COPY.
+
+1. A fresh database ``<DATABASE_URL name>_bench_sync`` (app and devshop tables) is seeded by
+   ``devshop_seed`` with ``BENCH_SYNC_CUSTOMERS`` customers and ``BENCH_SYNC_ORDERS`` orders
+   (within the 60 days the Admin API shows), and devshop runs the app's two bulk queries to
+   JSONL files exactly as the sync asks for them (not timed: devshop's GraphQL executor is far
+   slower than Shopify's bulk export).
+2. Import, timed: each file is streamed in 1 MiB chunks through the app's importer (parse,
+   map, COPY into staging, INSERT … ON CONFLICT into the mirrors, progress committed per
+   batch), as ``sync_run_import`` does after the download. Customers/s and orders/s.
+3. COPY, timed: the very rows the import produced, copied with ``COPY … FROM STDIN`` into
+   ``LIKE … INCLUDING ALL`` copies of the mirror tables (same columns, constraints, indexes).
+   Ratio = import rate / COPY rate (target ≥ 0.5).
+4. Memory: the importing process's peak RSS before and after each import
+   (``resource.getrusage``). Streaming keeps it flat: the orders file is many times larger
+   than the growth.
+
+Environment: BENCH_SYNC_CUSTOMERS (100000), BENCH_SYNC_ORDERS (1000000). At 1M orders devshop
+needs a long time to write the JSONL; the files are kept in ``BENCH_SYNC_DIR`` (default: the
+temp dir) per size and seed, so a rerun only imports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+from bench._loyalty import ROOT, database_urls, env
+
+CUSTOMERS = int(os.environ.get("BENCH_SYNC_CUSTOMERS", "100000"))
+ORDERS = int(os.environ.get("BENCH_SYNC_ORDERS", "1000000"))
+SHOP = "bench-sync.myshopify.com"
+CHUNK = 1 << 20
+
+
+def _files_dir() -> Path:
+    base = Path(os.environ.get("BENCH_SYNC_DIR", tempfile.gettempdir()))
+    path = base / f"loyalty-bench-sync-{CUSTOMERS}-{ORDERS}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _env(database_url: str) -> dict[str, str]:
+    # The test settings: devshop installed beside the app (its tables, its seed command).
+    return {**env(database_url), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+
+
+def run() -> dict[str, object]:
+    database_url, name, maintenance_url = database_urls("sync")
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=ROOT, env=_env(database_url), check=True,
+    )  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.initial_sync", "child", str(_files_dir())],
+        cwd=ROOT, env=_env(database_url), stdout=subprocess.PIPE, text=True, check=True,
+    )  # fmt: skip
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    for line in lines[:-1]:
+        print(line, flush=True)
+    return json.loads(lines[-1])
+
+
+# --- the child: Django set up on the bench database ----------------------------------------
+
+
+def _max_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _write_results(files: Path) -> dict[str, Path]:
+    """Seed devshop and run the sync's bulk queries there; the JSONL file per resource."""
+    from django.core.management import call_command
+
+    from devshop.models import DevShop
+    from devshop.services import bulk
+    from shopify_app.sync.services import BULK_QUERIES
+
+    targets = {resource: files / f"{resource}.jsonl" for resource in BULK_QUERIES}
+    if all(path.exists() for path in targets.values()):
+        print(f"   reusing {files}", flush=True)
+        return targets
+    started = time.monotonic()
+    call_command(
+        "devshop_seed", shop=SHOP, customers=CUSTOMERS, orders=ORDERS, days=50, install=True
+    )
+    print(f"   seeded in {time.monotonic() - started:.0f} s", flush=True)
+    shop = DevShop.objects.get(domain=SHOP)
+    for resource, query in BULK_QUERIES.items():
+        started = time.monotonic()
+        operation, errors = bulk.bulk_operation_create(shop=shop, query=query, group_objects=False)
+        assert operation is not None, errors
+        operation = bulk.bulk_operation_run(operation=operation)
+        assert operation.status == "COMPLETED", operation.error_code
+        source = Path(os.environ["DEVSHOP_BULK_DIR"]) / operation.file_name
+        source.replace(targets[resource])
+        print(
+            f"   devshop wrote {resource}: {operation.object_count} lines in "
+            f"{time.monotonic() - started:.0f} s",
+            flush=True,
+        )
+    return targets
+
+
+def _import(shop, resource: str, path: Path) -> tuple[float, int]:
+    from shopify_app.models import SyncRun
+    from shopify_app.sync.importer import import_records
+    from shopify_app.sync.parse import iter_jsonl
+
+    run = SyncRun.objects.create(
+        shop=shop, kind="initial", resource=resource, status="importing", attempts=1
+    )
+    run = SyncRun.objects.select_related("shop").get(pk=run.pk)
+
+    def chunks():
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                yield chunk
+
+    started = time.perf_counter()
+    import_records(run=run, records=iter_jsonl(chunks()), lease_attempt=1)
+    elapsed = time.perf_counter() - started
+    run.refresh_from_db()
+    return elapsed, run.records_processed
+
+
+def _copy_baseline(table: str, shop_id: int) -> tuple[float, int]:
+    """COPY the shop's rows of ``table`` into an identical table; seconds and rows."""
+    import io
+
+    from django.db import connection
+
+    copy_table = f"bench_copy_{table}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {copy_table}")
+        cursor.execute(f"CREATE TABLE {copy_table} (LIKE {table} INCLUDING ALL)")
+        buffer = io.BytesIO()
+        with cursor.cursor.copy(
+            f"COPY (SELECT * FROM {table} WHERE shop_id = {int(shop_id)}) TO STDOUT"
+        ) as copy:
+            for data in copy:
+                buffer.write(data)
+        data = buffer.getvalue()
+        started = time.perf_counter()
+        with cursor.cursor.copy(f"COPY {copy_table} FROM STDIN") as copy:
+            for start in range(0, len(data), CHUNK):
+                copy.write(data[start : start + CHUNK])
+        elapsed = time.perf_counter() - started
+        cursor.execute(f"SELECT count(*) FROM {copy_table}")
+        rows = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {copy_table}")
+    return elapsed, rows
+
+
+def child(files_dir: str) -> dict[str, object]:
+    import django
+
+    os.environ.setdefault("DEVSHOP_BULK_DIR", files_dir)
+    django.setup()
+    from django.conf import settings
+
+    settings.DEVSHOP_BULK_DIR = files_dir
+    from shopify_app.models import Customer, Order
+    from tests.factories import ShopFactory
+
+    files = _write_results(Path(files_dir))
+    shop = ShopFactory(domain=SHOP)
+    figures: dict[str, object] = {}
+    rss_start = _max_rss_mb()
+    for resource, model in (("customers", Customer), ("orders", Order)):
+        elapsed, records = _import(shop, resource, files[resource])
+        copy_elapsed, copied = _copy_baseline(model._meta.db_table, shop.pk)
+        assert copied == records, (copied, records)
+        rate, copy_rate = records / elapsed, copied / copy_elapsed
+        size_mb = files[resource].stat().st_size / 2**20
+        print(
+            f"   {resource}: {records} in {elapsed:.1f} s = {rate:,.0f}/s ({size_mb:,.0f} MiB "
+            f"JSONL); COPY {copy_rate:,.0f}/s; ratio {rate / copy_rate:.2f}; "
+            f"peak RSS {_max_rss_mb():.0f} MiB",
+            flush=True,
+        )
+        figures[f"{resource}/s (import)"] = round(rate)
+        figures[f"{resource}/s (COPY)"] = round(copy_rate)
+        figures[f"{resource} ratio (target >= 0.5)"] = round(rate / copy_rate, 2)
+        figures[f"{resource} JSONL MiB"] = round(size_mb)
+    figures["peak RSS MiB before imports"] = round(rss_start)
+    figures["peak RSS MiB after imports"] = round(_max_rss_mb())
+    return figures
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["child"]:
+    print(json.dumps(child(sys.argv[2])))
