@@ -1,8 +1,9 @@
 """`make dev`: migrate, then run the app with its Celery worker and beat, until Ctrl-C.
 
 With no configuration this runs on SQLite with tasks executed in-process, and says so first.
-``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and a real worker + beat. Extra
-processes (devshop) register themselves in ``EXTRA_PROCESSES``.
+``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and a real worker + beat. devshop, the
+local Shopify stand-in, runs beside the app (``devshop.dev``); this launcher is development
+tooling, so importing devshop here does not put it in the production app.
 """
 
 from __future__ import annotations
@@ -58,8 +59,11 @@ def main() -> int:
     _manage("migrate", "--noinput", "-v0")
     _ensure_dev_admin()
     devshop_dev.prepare()
-    # The app reaches its shops on devshop (the local Shopify stand-in) unless told otherwise.
-    os.environ.setdefault("SHOPIFY_SHOP_ORIGIN_TEMPLATE", devshop_dev.SHOP_ORIGIN_TEMPLATE)
+    # The app reaches its shops on devshop (the local Shopify stand-in) unless told otherwise,
+    # loads devshop's App Bridge stand-in, lets devshop's admin page frame it, and sends
+    # merchants opening it outside the admin to devshop's admin.
+    for name, value in devshop_dev.app_environment(app_url=f"http://{HOST}:{PORT}").items():
+        os.environ.setdefault(name, value)
     commands = [[sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"]]
     if os.environ.get("REDIS_URL"):
         commands.append(
@@ -78,8 +82,8 @@ def main() -> int:
             ]
         )
     processes = [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands]
-    devshop_argv, devshop_env = devshop_dev.command()
-    processes.append(subprocess.Popen(devshop_argv, cwd=ROOT, env=devshop_env))
+    for devshop_argv, devshop_env in devshop_dev.commands():
+        processes.append(subprocess.Popen(devshop_argv, cwd=ROOT, env=devshop_env))
     for label, url in devshop_dev.urls().items():
         print(f"  {label + ':':<18}{url}", flush=True)
     print(f"  app:      http://{HOST}:{PORT}/healthz", flush=True)

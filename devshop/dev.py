@@ -50,10 +50,25 @@ def prepare() -> None:
         )
 
 
-def command() -> tuple[list[str], dict[str, str]]:
-    """The devshop server process: argv and environment."""
-    argv = [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"]
-    return argv, _env()
+def commands() -> list[tuple[list[str], dict[str, str]]]:
+    """devshop's processes (argv, environment): the server, and the webhook retry loop."""
+    return [
+        ([sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], _env()),
+        # Retries and delayed deliveries go out when due, as Shopify's would.
+        ([sys.executable, "manage.py", "devshop_webhooks", "--loop"], _env()),
+    ]
+
+
+def app_environment(*, app_url: str) -> dict[str, str]:
+    """Settings the app needs to treat devshop as Shopify in development."""
+    origin = f"http://{HOST}:{PORT}"
+    return {
+        "SHOPIFY_SHOP_ORIGIN_TEMPLATE": SHOP_ORIGIN_TEMPLATE,
+        "APP_BRIDGE_SCRIPT_URL": f"{origin}/devshop/app-bridge.js",
+        "SHOPIFY_ADMIN_APP_URL_TEMPLATE": f"{origin}/devshop/{{host}}/apps/{{client_id}}",
+        "SHOPIFY_EXTRA_FRAME_ANCESTORS": origin,
+        "APP_URL": app_url,
+    }
 
 
 def urls(handle: str = "loyalty") -> dict[str, str]:
