@@ -79,9 +79,6 @@ def test_free_plan_needs_no_charge(app_shop, devshop):
     assert not DevAppSubscription.objects.filter(shop=devshop.shop).exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="devshop does not implement appSubscriptionCancel (Shopify does)"
-)
 def test_free_plan_cancels_the_paid_one(app_shop, devshop):
     result = billing.billing_plan_subscribe(shop=app_shop, plan="pro")
     _decide(devshop, result.confirmation_url, "approve")
