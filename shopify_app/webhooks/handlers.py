@@ -58,9 +58,11 @@ def orders_upsert_batch(*, shop: Shop, deliveries: list[WebhookDelivery]) -> Non
         if customer is not None:
             _keep_newest(customers, customer)
         _keep_newest(orders, payloads.order_row(delivery.payload))
+    # In id order: the upserts lock the rows they write, and two workers' batches holding the
+    # same customers must take those locks in one order.
     if customers:
-        mirror.customers_upsert(shop=shop, rows=list(customers.values()))
-    mirror.orders_upsert(shop=shop, rows=list(orders.values()))
+        mirror.customers_upsert(shop=shop, rows=[customers[i] for i in sorted(customers)])
+    mirror.orders_upsert(shop=shop, rows=[orders[i] for i in sorted(orders)])
 
 
 def _keep_newest(rows: dict[int, Any], row: Any) -> None:

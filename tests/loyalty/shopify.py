@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,7 +16,7 @@ from django.utils import timezone
 
 from devshop.webhooks import payloads as p
 from shopify_app.models import Shop, WebhookDelivery
-from shopify_app.services.webhooks import webhook_deliveries_process
+from shopify_app.services.webhooks import ProcessOutcome, webhook_deliveries_process
 
 _ids = itertools.count(9_100_000_000)
 
@@ -33,6 +35,7 @@ class Store:
             iana_timezone=shop.timezone,
         )
         self.clock = timezone.now().replace(microsecond=0)
+        self._held: list[WebhookDelivery] | None = None
 
     def tick(self, **delta) -> datetime:
         self.clock += timedelta(**(delta or {"seconds": 1}))
@@ -129,10 +132,32 @@ class Store:
                 "payload": json.loads(json.dumps(body)),
             },
         )
-        if created:
+        if created and self._held is not None:
+            self._held.append(delivery)
+        elif created:
             webhook_deliveries_process(delivery_id=delivery.pk, batch=0)
             delivery.refresh_from_db()
         return delivery
+
+    @contextmanager
+    def hold(self) -> Iterator[list[WebhookDelivery]]:
+        """Deliveries sent inside the block are only stored (listed), not processed."""
+        self._held = []
+        try:
+            yield self._held
+        finally:
+            self._held = None
+
+    @contextmanager
+    def batch(self) -> Iterator[list[ProcessOutcome]]:
+        """Deliveries sent inside the block are stored; at its end one worker call claims and
+        processes them all together (the list is filled with their outcomes)."""
+        outcomes: list[ProcessOutcome] = []
+        with self.hold() as held:
+            yield outcomes
+        outcomes += webhook_deliveries_process(delivery_id=None, batch=len(held))
+        for delivery in held:
+            delivery.refresh_from_db()
 
     def order_event(self, topic: str, order: p.OrderData, **kw) -> WebhookDelivery:
         return self.send(topic, p.order_payload(shop=self.data, order=order, topic=topic), **kw)
