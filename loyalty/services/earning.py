@@ -238,9 +238,12 @@ def orders_points_sync(
     ids = list(dict.fromkeys(order_shopify_ids))
     settings = program_settings_get(shop_id=shop.pk)
     with transaction.atomic(savepoint=False):
+        # What decides who may earn (the amounts are read again under the locks below).
         orders = {
             o.shopify_id: o
-            for o in Order.objects.select_related("customer").filter(shop=shop, shopify_id__in=ids)
+            for o in Order.objects.select_related("customer")
+            .only(*_ORDER_STATE, "customer")
+            .filter(shop=shop, shopify_id__in=ids)
         }
         earned = dict(
             OrderPoints.objects.filter(shop=shop, order_shopify_id__in=list(orders)).values_list(
@@ -305,6 +308,12 @@ def orders_points_sync(
         _earns_write(new, at=at)
         for order_id in later:
             order_points_sync(shop=shop, order_shopify_id=order_id, now=at)
+
+
+_ORDER_STATE = (
+    "shop_id", "shopify_id", "financial_status", "cancelled_at", "customer_id",
+    "customer_shopify_id",
+)  # fmt: skip
 
 
 def _earns(order: Order) -> bool:
