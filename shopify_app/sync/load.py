@@ -15,7 +15,11 @@ cases:
   mirrored, and customers/orders arriving later adopt what waited for them).
 
 The staging tables are temporary (per connection) and emptied at the start of each load, so
-every load runs in the caller's transaction and sees only its own rows. PostgreSQL only.
+every load runs in the caller's transaction and sees only its own rows.
+
+``COPY``, ``TRUNCATE``, ``DISTINCT ON`` and ``jsonb`` are PostgreSQL's. On any other database
+(``make dev`` without configuration runs on SQLite) the same calls go through the mirror's
+portable upserts instead: slower, but the same rules by construction, and dev shops are small.
 """
 
 # S608: the SQL below interpolates only identifiers from the models and this module (table and
@@ -26,10 +30,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
+import orjson
 from django.db import connection
 
 from shopify_app.models import Customer, Order, Refund, Shop
+from shopify_app.services import mirror
 from shopify_app.sync.rows import (
     CUSTOMER_COLUMNS,
     LATE_LINE_ITEM_COLUMNS,
@@ -100,6 +108,10 @@ def customers_load(*, shop: Shop, rows: Sequence[tuple], now: datetime) -> int:
     """
     if not rows:
         return 0
+    if not _copy_capable():
+        return mirror.customers_upsert(
+            shop=shop, rows=[_customer_row(r) for r in _newest_per_id(rows)]
+        )
     columns = CUSTOMER_COLUMNS
     updated = [c for c in columns if c != "shopify_id"]
     with connection.cursor() as cursor:
@@ -141,6 +153,10 @@ def orders_load(
     (inserted once). ``late_line_items`` are merged into their order's ``line_items`` by line
     item id, keeping items already there, so replaying them is a no-op. Returns orders written.
     """
+    if not _copy_capable():
+        return _orders_load_portable(
+            shop=shop, rows=rows, refunds=refunds, late_line_items=late_line_items, now=now
+        )
     written = 0
     with connection.cursor() as cursor:
         if rows:
@@ -207,11 +223,139 @@ def orders_link_customers(*, shop: Shop) -> int:
     COMMITTED an order batch and the customer batch it needs can each miss the other's
     uncommitted rows. Idempotent; returns orders linked.
     """
+    if not _copy_capable():
+        return _orders_link_customers_portable(shop=shop)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_ORDER} o SET customer_id = c.id FROM {_CUSTOMER} c"
             " WHERE o.shop_id = %s AND o.customer_id IS NULL AND o.customer_shopify_id IS NOT NULL"
             " AND c.shop_id = o.shop_id AND c.shopify_id = o.customer_shopify_id",
+            [shop.pk],
+        )
+        return max(cursor.rowcount, 0)
+
+
+# --- other databases: the mirror's portable upserts -------------------------------------------
+
+
+def _copy_capable() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _newest_per_id(rows: Sequence[tuple]) -> list[tuple]:
+    """One tuple per ``shopify_id`` (first column), the newest (last column), as DISTINCT ON."""
+    newest: dict[Any, tuple] = {}
+    for row in rows:
+        kept = newest.get(row[0])
+        if kept is None or (row[-1] or "") >= (kept[-1] or ""):
+            newest[row[0]] = row
+    return list(newest.values())
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _customer_row(row: tuple) -> mirror.CustomerRow:
+    c = dict(zip(CUSTOMER_COLUMNS, row, strict=True))
+    return mirror.CustomerRow(
+        shopify_id=c["shopify_id"],
+        email=c["email"],
+        first_name=c["first_name"],
+        last_name=c["last_name"],
+        phone=c["phone"],
+        state=c["state"],
+        tags=orjson.loads(c["tags"]),
+        amount_spent=None if c["amount_spent"] is None else Decimal(c["amount_spent"]),
+        number_of_orders=c["number_of_orders"],
+        created_at=_time(c["shopify_created_at"]),
+        updated_at=_time(c["shopify_updated_at"]),
+    )
+
+
+_ORDER_MONEY = (
+    "subtotal_price", "total_price", "total_discounts", "total_shipping", "total_tax",
+    "current_total_price", "current_subtotal_price",
+)  # fmt: skip
+
+
+def _order_row(row: tuple) -> mirror.OrderRow:
+    o = dict(zip(ORDER_COLUMNS, row, strict=True))
+    return mirror.OrderRow(
+        shopify_id=o["shopify_id"],
+        currency=o["currency"],
+        customer_shopify_id=o["customer_shopify_id"],
+        name=o["name"],
+        email=o["email"],
+        financial_status=o["financial_status"],
+        test=o["test"],
+        source_name=o["source_name"],
+        **{name: Decimal(o[name]) for name in _ORDER_MONEY},
+        line_items=orjson.loads(o["line_items"]),
+        discount_codes=orjson.loads(o["discount_codes"]),
+        note_attributes=orjson.loads(o["note_attributes"]),
+        processed_at=_time(o["processed_at"]),
+        cancelled_at=_time(o["cancelled_at"]),
+        created_at=_time(o["shopify_created_at"]),
+        updated_at=_time(o["shopify_updated_at"]),
+    )
+
+
+def _refund_row(row: tuple) -> mirror.RefundRow:
+    r = dict(zip(REFUND_COLUMNS, row, strict=True))
+    return mirror.RefundRow(
+        shopify_id=r["shopify_id"],
+        order_shopify_id=r["order_shopify_id"],
+        amount=Decimal(r["amount"]),
+        processed_at=_time(r["processed_at"]),
+        created_at=_time(r["shopify_created_at"]),
+    )
+
+
+def _orders_load_portable(
+    *,
+    shop: Shop,
+    rows: Sequence[tuple],
+    refunds: Sequence[tuple],
+    late_line_items: Sequence[tuple],
+    now: datetime,
+) -> int:
+    written = 0
+    if rows:
+        written = mirror.orders_upsert(
+            shop=shop, rows=[_order_row(r) for r in _newest_per_id(rows)]
+        )
+    if refunds:
+        mirror.refunds_upsert(shop=shop, rows=[_refund_row(r) for r in refunds])
+    if late_line_items:
+        waiting: dict[int, list[dict[str, Any]]] = {}
+        for order_id, item in late_line_items:
+            waiting.setdefault(order_id, []).append(orjson.loads(item))
+        orders = Order.objects.select_for_update().filter(shop=shop, shopify_id__in=waiting)
+        for order in orders.only("pk", "shopify_id", "line_items"):
+            known = {item.get("id") for item in order.line_items}
+            new = []
+            for item in waiting[order.shopify_id]:
+                if item["id"] not in known:
+                    known.add(item["id"])
+                    new.append(item)
+            if new:
+                Order.objects.filter(pk=order.pk).update(
+                    line_items=[*order.line_items, *new], updated_at=now
+                )
+    return written
+
+
+def _orders_link_customers_portable(*, shop: Shop) -> int:
+    mirrored = (
+        f"FROM {_CUSTOMER} c WHERE c.shop_id = {_ORDER}.shop_id"
+        f" AND c.shopify_id = {_ORDER}.customer_shopify_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_ORDER} SET customer_id = (SELECT c.id {mirrored})"
+            " WHERE shop_id = %s AND customer_id IS NULL AND customer_shopify_id IS NOT NULL"
+            f" AND EXISTS (SELECT 1 {mirrored})",
             [shop.pk],
         )
         return max(cursor.rowcount, 0)
