@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from shopify_app.exceptions import ShopifyRetriableError, ShopifyUserErrors
 from shopify_app.models import Shop, SyncRun
@@ -34,6 +35,18 @@ def sync_initial_start(shop_id: int) -> None:
         services.sync_initial_start(shop=shop)
 
 
+def _check_later(run_id: int) -> None:
+    """Poll the run's bulk operation again in ``POLL_SECONDS``, in case its webhook is lost.
+
+    Tasks run in-process (``make dev`` without Redis) ignore countdowns: each poll would run at
+    once and poll again, recursing as fast as Shopify answers until the operation finishes.
+    There ``bulk_operations/finish`` alone moves the run on.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    sync_run_check.apply_async(args=[run_id], countdown=POLL_SECONDS)
+
+
 def _run(run_id: int) -> SyncRun | None:
     return SyncRun.objects.select_related("shop").filter(pk=run_id).first()
 
@@ -56,7 +69,7 @@ def sync_run_start(self, run_id: int) -> None:
             return
         raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries)) from exc
     if run.status == Status.RUNNING:
-        sync_run_check.apply_async(args=[run_id], countdown=POLL_SECONDS)
+        _check_later(run_id)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=5)
@@ -70,7 +83,7 @@ def sync_run_check(self, run_id: int) -> None:
     except ShopifyRetriableError as exc:
         raise self.retry(exc=exc, countdown=POLL_SECONDS) from exc
     if run.status == Status.RUNNING:
-        sync_run_check.apply_async(args=[run_id], countdown=POLL_SECONDS)
+        _check_later(run_id)
     elif run.status == Status.IMPORTING:
         sync_run_import.delay(run_id)
 

@@ -3,9 +3,10 @@
 Run by ``test_sqlite_dev_flow.py`` as ``python -m tests.shopify_app.sync.sqlite_dev_flow`` with
 ``DATABASE_URL=sqlite:///…`` and ``REDIS_URL=`` (the test settings, so devshop's tables and
 routes are there). It migrates, seeds a devshop shop, opens the app from devshop's admin (the
-first open installs it by token exchange, and the post-install initial sync runs inline, as in
-``make dev``), then a webhook arrives for an order placed afterwards. Prints what the mirrors
-hold as one JSON line.
+first open installs it by token exchange and starts the initial sync inline, as in ``make dev``),
+devshop runs the bulk operations as its background runner would (each sends
+``bulk_operations/finish``, on which the app imports the result inline), then a webhook arrives
+for an order placed afterwards. Prints what the mirrors hold as one JSON line.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def main() -> dict[str, object]:
 
     from devshop import http as devshop_http
     from devshop.frame.views import embedded_app_src
-    from devshop.models import DevCustomer, DevShop
+    from devshop.models import DevBulkOperation, DevCustomer, DevShop
+    from devshop.services import bulk as devshop_bulk
     from devshop.services import orders as devshop_orders
     from devshop.services import shops as devshop_shops
     from devshop.testing import BASE_URL, InProcessAdapter
@@ -48,6 +50,10 @@ def main() -> dict[str, object]:
     dev_shop = DevShop.objects.get(domain=DOMAIN)
     src = urlsplit(embedded_app_src(DOMAIN, devshop_shops.shop_owner(shop=dev_shop).id))
     response = Client().get(f"{src.path}?{src.query}")
+    # In-process tasks ignore countdowns, so the sync must not poll itself: it waits.
+    waiting = sorted(SyncRun.objects.values_list("resource", "status"))
+    for operation in DevBulkOperation.objects.filter(shop=dev_shop).order_by("id"):
+        devshop_bulk.bulk_operation_run(operation=operation)
 
     shop = Shop.objects.get(domain=DOMAIN)
     # After the install: an order placed now reaches the app by webhook (orders/create, paid).
@@ -60,6 +66,7 @@ def main() -> dict[str, object]:
     return {
         "vendor": connection.vendor,
         "status": response.status_code,
+        "runs_after_open": waiting,
         "runs": sorted(
             (run.resource, run.status, run.error)
             for run in SyncRun.objects.filter(shop=shop, kind=SyncRun.Kind.INITIAL)

@@ -36,6 +36,7 @@ def test_install_on_sqlite_syncs_the_shop_into_the_mirrors(tmp_path):
 
     assert outcome["vendor"] == "sqlite"
     assert outcome["status"] == 200
+    assert outcome["runs_after_open"] == [["customers", "running"], ["orders", "running"]]
     assert outcome["runs"] == [["customers", "completed", ""], ["orders", "completed", ""]]
     assert outcome["customers"] == 6
     assert outcome["orders"] == 12 + 1  # the seeded history, then the webhook's order
