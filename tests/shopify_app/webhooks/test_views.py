@@ -210,6 +210,15 @@ def test_a_json_object_postgres_cannot_store_is_400(shop, deliver):
     assert WebhookDelivery.objects.count() == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage setting")
+def test_payloads_are_stored_lz4_compressed(shop, deliver):
+    deliver(shop_domain=shop.domain, topic="orders/paid")  # ~11 kB: always compressed
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_compression(payload) FROM shopify_app_webhookdelivery")
+        assert cursor.fetchone() == ("lz4",)
+
+
 def test_an_unknown_shop_is_404(db, deliver):
     response = deliver(shop_domain="nobody.myshopify.com", topic="orders/paid")
 
