@@ -60,7 +60,7 @@ def decode(token: str, *, now: float | None = None) -> SessionToken:
             algorithms=ALGORITHMS,
             audience=settings.SHOPIFY_API_KEY,
             leeway=LEEWAY_SECONDS,
-            options=options,
+            options=options,  # type: ignore[arg-type]  # PyJWT types this as a TypedDict
         )
     except jwt.ExpiredSignatureError:
         raise InvalidSessionToken("Session token expired.", code="session_token_expired") from None

@@ -102,7 +102,7 @@ def _embedded_load(request: HttpRequest) -> HttpResponse:
         return error_page(request, "The session token belongs to another shop.", status=400)
 
     # From here the shop is the token's (signed) shop: framing is allowed for it.
-    request.shopify_shop_domain = session.shop  # type: ignore[attr-defined]
+    request.shopify_shop_domain = session.shop
     try:
         _ensure_installed(session)
     except InvalidSessionToken:
@@ -133,7 +133,7 @@ def _bounce(request: HttpRequest, shop_domain: str | None) -> HttpResponse:
     reload_url = f"{request.path}?{urlencode(kept)}" if kept else request.path
     query = urlencode([*kept, ("shopify-reload", reload_url)])
     if shop_domain is not None:
-        request.shopify_shop_domain = shop_domain  # type: ignore[attr-defined]
+        request.shopify_shop_domain = shop_domain
     return HttpResponseRedirect(f"{reverse('shopify_session_token_bounce')}?{query}")
 
 
@@ -150,5 +150,5 @@ def session_token_bounce(request: HttpRequest) -> HttpResponse:
     if shop_domain is not None:
         # Not authenticated (that is the point of this page), only well-formed: the page holds
         # nothing but the App Bridge loader, so letting that shop's admin frame it is harmless.
-        request.shopify_shop_domain = shop_domain  # type: ignore[attr-defined]
+        request.shopify_shop_domain = shop_domain
     return render(request, "shopify_app/bounce.html", app_bridge_context())

@@ -49,7 +49,7 @@ def install(request: HttpRequest) -> HttpResponse:
     if request.GET.get("embedded") == "1":
         # Shopify's authorize page sends X-Frame-Options: DENY; leave the iframe first.
         top_level = f"{settings.APP_URL}{reverse('shopify_install')}?shop={shop}"
-        request.shopify_shop_domain = shop  # type: ignore[attr-defined]
+        request.shopify_shop_domain = shop
         return render(request, "shopify_app/break_out.html", {"url": top_level})
     state = oauth.state_nonce()
     response = HttpResponseRedirect(

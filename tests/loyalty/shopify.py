@@ -61,7 +61,7 @@ class Store:
         gift_card: Decimal | None = None,
         shipping: Decimal = Decimal(0),
         tax: Decimal = Decimal(0),
-        codes: list[str] = (),
+        codes: tuple[str, ...] = (),
     ) -> p.OrderData:
         oid = next(_ids)
         items = [

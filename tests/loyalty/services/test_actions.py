@@ -3,7 +3,7 @@ and their limits; enrolment and exclusion by tag."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -71,9 +71,10 @@ def test_staff_exclusion_is_not_undone_by_tags(shop):
     member = MemberFactory(shop=shop)
     member_exclude(member=member, reason="fraud")
 
-    member = member_exclusion_sync(customer=member.customer)
+    synced = member_exclusion_sync(customer=member.customer)
 
-    assert (member.state, member.excluded_reason) == ("excluded", "fraud")
+    assert synced is not None
+    assert (synced.state, synced.excluded_reason) == ("excluded", "fraud")
 
 
 def test_birthday_points_once_a_year_on_the_day_in_the_shops_timezone(shop):
@@ -181,4 +182,3 @@ def test_action_points_count_as_activity(shop):
     member.refresh_from_db()
     assert member.last_activity_at == later
     assert member.lifetime_earned == 5
-    assert later - timedelta(days=1) < member.last_activity_at

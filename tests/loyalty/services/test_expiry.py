@@ -113,7 +113,12 @@ def test_registered_senders_deliver_the_outbox_once(shop):
     credit(member, 300, "a")
     expiry_reminders_queue(now=add_months(T0, 12) - timedelta(days=20))
     sent = []
-    register_notification_sender("points_expiring", lambda n: sent.append(n.pk) or True)
+
+    def record(notification) -> bool:
+        sent.append(notification.pk)
+        return True
+
+    register_notification_sender("points_expiring", record)
     try:
         assert notifications_send_pending() == 1
         assert notifications_send_pending() == 0
