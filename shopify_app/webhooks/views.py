@@ -55,7 +55,11 @@ _JSON_WHITESPACE = " \t\r\n"  # RFC 8259's insignificant whitespace
 
 
 def _text(status: int, message: str) -> HttpResponse:
-    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    # Served before CommonMiddleware (shopify_app.middleware.WebhookIntakeMiddleware), which
+    # would add it; without it the server would frame the answer as chunked.
+    response["Content-Length"] = str(len(response.content))
+    return response
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes | None:

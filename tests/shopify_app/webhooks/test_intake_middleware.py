@@ -13,6 +13,7 @@ def test_a_delivery_skips_the_browser_middleware_but_keeps_its_request_id(shop, 
     assert response.status_code == 200
     assert WebhookDelivery.objects.filter(shop=shop).count() == 1
     assert response["X-Request-ID"]
+    assert response["Content-Length"] == str(len(response.content))
     # XFrameOptionsMiddleware and SessionMiddleware never saw it.
     assert "X-Frame-Options" not in response
     assert "Vary" not in response
