@@ -51,7 +51,7 @@ STATIC_URL = "/static/"
 
 # The app devshop hosts.
 DEVSHOP_CLIENT_ID = env_str("DEVSHOP_CLIENT_ID", "devshop-client-id")
-DEVSHOP_CLIENT_SECRET = env_str("DEVSHOP_CLIENT_SECRET", "devshop-client-secret")
+DEVSHOP_CLIENT_SECRET = env_str("DEVSHOP_CLIENT_SECRET", "devshop-client-secret-0123456789abcdef")
 DEVSHOP_APP_URL = env_str("DEVSHOP_APP_URL", "http://127.0.0.1:8000").rstrip("/")
 DEVSHOP_SHOP_ORIGIN_TEMPLATE = env_str(
     "DEVSHOP_SHOP_ORIGIN_TEMPLATE", "http://127.0.0.1:8001/store/{shop}"

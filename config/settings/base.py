@@ -39,7 +39,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "t
 SHOPIFY_API_VERSION = "2026-07"
 SHOPIFY_API_KEY = env_str("SHOPIFY_API_KEY", "devshop-client-id")
 SHOPIFY_API_SECRET = env_secret(
-    "SHOPIFY_API_SECRET", required=SECRETS_REQUIRED, dev_default="devshop-client-secret"
+    "SHOPIFY_API_SECRET",
+    required=SECRETS_REQUIRED,
+    dev_default="devshop-client-secret-0123456789abcdef",
 )
 # During a secret rotation Shopify may sign webhooks with the old secret for up to an hour.
 SHOPIFY_API_SECRET_PREVIOUS = env_str("SHOPIFY_API_SECRET_PREVIOUS", "")
