@@ -2,27 +2,37 @@
 
 1. A fresh database ``<DATABASE_URL name>_bench_webhooks`` is migrated and given one shop.
 2. The app runs under gunicorn on a loopback port (production-like: DEBUG off, the real
-   Redis broker, so each delivery is also enqueued).
+   Redis broker, so deliveries also wake the workers: a debounced drain message).
 3. Peak: ``CLIENTS`` keep-alive clients fire signed ``orders/paid`` deliveries with Shopify's
    example body (a fresh Webhook-Id each) for ``DURATION`` seconds; accepted/s and p50/p99.
+   The clients write pre-built requests on raw sockets: on a small machine they share the
+   CPUs with the server, and pgbench's own client is C.
 4. Half peak: an open-loop run at half the peak rate; p50/p99 (target p99 < 20 ms).
 5. pgbench on the same database, same client count and duration, with a custom script: one
-   INSERT of an identical row (the same JSON payload) into a copy of the inbox table.
+   INSERT of an identical row (the same JSON payload) into a copy of the inbox table. Twice:
+   copying the payload from a jsonb table (the issue's baseline), and sending it as JSON text
+   the way the intake must (PostgreSQL then parses it into jsonb and compresses it).
 
-Printed: both rates and their ratio (target ≥ 0.5). Environment: BENCH_DURATION (s),
-BENCH_CLIENTS, BENCH_WORKERS (gunicorn processes), BENCH_THREADS (threads per process).
+Printed: the rates and ratios (target ≥ 0.5 against the baseline), the CPU each accepted
+delivery cost the app (gunicorn) and its PostgreSQL backends, and the load average, since
+other work on the machine shifts every figure. Environment: BENCH_DURATION (s),
+BENCH_CLIENTS, BENCH_WORKERS (gunicorn processes), BENCH_THREADS (threads per process),
+BENCH_WORKER_CLASS (gunicorn worker class, default gthread).
 """
 
 from __future__ import annotations
 
 import base64
+import glob
 import hashlib
 import hmac
 import http.client
 import json
 import os
+import random
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +55,7 @@ DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(max(2, (os.cpu_count() or 2)))))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 CLIENT_PROCESSES = 2
 
 
@@ -103,7 +114,7 @@ def _start_server(database_url: str) -> subprocess.Popen:
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application",
          "--bind", f"127.0.0.1:{PORT}", "--workers", str(WORKERS),
-         "--worker-class", "gthread", "--threads", str(THREADS),
+         "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
          "--keep-alive", "30", "--log-level", "warning"],
         cwd=ROOT,
         env=_env(database_url),
@@ -122,60 +133,96 @@ def _start_server(database_url: str) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def _headers(body: bytes) -> dict[str, str]:
+def _request_parts(body: bytes) -> tuple[bytes, bytes, bytes]:
+    """The request as bytes around its two Webhook-Id slots: ``head + id + mid + id + tail``."""
     signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
-    return {
-        "Content-Type": "application/json",
-        "X-Shopify-Topic": "orders/paid",
-        "X-Shopify-Hmac-Sha256": signature.decode(),
-        "X-Shopify-Shop-Domain": SHOP,
-        "X-Shopify-API-Version": "2026-07",
-        "X-Shopify-Triggered-At": "2026-07-01T12:00:00Z",
-    }
+    head = (
+        f"POST /webhooks HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        f"X-Shopify-Topic: orders/paid\r\nX-Shopify-Hmac-Sha256: {signature.decode()}\r\n"
+        f"X-Shopify-Shop-Domain: {SHOP}\r\nX-Shopify-API-Version: 2026-07\r\n"
+        "X-Shopify-Triggered-At: 2026-07-01T12:00:00Z\r\nX-Shopify-Webhook-Id: "
+    ).encode()
+    return head, b"\r\nX-Shopify-Event-Id: ", b"\r\n\r\n" + body
+
+
+class _Connection:
+    """A keep-alive HTTP/1.1 connection that sends whole requests and reads the status."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+        # One write per request, so Nagle never holds a request back.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.sock.makefile("rb")
+
+    def exchange(self, request: bytes) -> int:
+        self.sock.sendall(request)
+        status_line = self.reader.readline()
+        if not status_line:
+            raise ConnectionError("server closed the connection")
+        length, chunked = 0, False
+        while (line := self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+        if chunked:
+            while (size := int(self.reader.readline().split(b";")[0], 16)) > 0:
+                self.reader.read(size + 2)  # the chunk and its CRLF
+            self.reader.readline()  # the CRLF after the last chunk
+        else:
+            self.reader.read(length)
+        return int(status_line.split()[1])
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
 
 
 def _client(args: tuple[float, int, float | None]) -> tuple[int, int, list[float]]:
     """One process of ``threads`` keep-alive clients until ``deadline``.
 
     Closed loop when ``interval`` is None (each thread sends as fast as answers come);
-    otherwise open loop: each thread sends one request every ``interval`` seconds.
-    Returns (accepted, refused, latencies in ms).
+    otherwise open loop: each thread sends one request every ``interval`` seconds, from a
+    random phase (threads starting in step would send in bursts of ``CLIENTS`` and measure
+    their own queueing). Returns (accepted, refused, latencies in ms).
     """
     deadline, threads, interval = args
     body = json.dumps(json.loads(EXAMPLE.read_text())["response"]).encode()
-    headers = _headers(body)
+    head, mid, tail = _request_parts(body)
     accepted = refused = 0
     latencies: list[float] = []
     lock = threading.Lock()
 
     def loop() -> None:
         nonlocal accepted, refused
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
-        next_at = time.monotonic()
+        conn = _Connection()
+        next_at = time.monotonic() + (random.uniform(0, interval) if interval else 0)
         ok = bad = 0
         mine: list[float] = []
         while time.monotonic() < deadline:
             if interval is not None:
-                next_at += interval
                 pause = next_at - time.monotonic()
                 if pause > 0:
                     time.sleep(pause)
-            webhook_id = str(uuid.uuid4())
+                next_at += interval
+            webhook_id = uuid.uuid4().hex.encode()
+            request = head + webhook_id + mid + webhook_id + tail
             started = time.perf_counter()
-            conn.request(
-                "POST",
-                "/webhooks",
-                body=body,
-                headers={**headers, "X-Shopify-Webhook-Id": webhook_id,
-                         "X-Shopify-Event-Id": webhook_id},
-            )  # fmt: skip
-            response = conn.getresponse()
-            response.read()
+            try:
+                status = conn.exchange(request)
+            except ConnectionError:  # the server ended the keep-alive: reconnect, resend
+                conn.close()
+                conn = _Connection()
+                status = conn.exchange(request)
             mine.append((time.perf_counter() - started) * 1000)
-            if response.status == 200:
+            if status == 200:
                 ok += 1
             else:
                 bad += 1
+        conn.close()
         with lock:
             accepted += ok
             refused += bad
@@ -206,14 +253,23 @@ def _load(duration: float, clients: int, rate: float | None) -> dict[str, float]
     }
 
 
-def _pgbench(database_url: str, name: str) -> float:
+_PGBENCH_COLUMNS = (
+    "INSERT INTO bench_inbox (shop_id, webhook_id, topic, api_version, event_id,"
+    " triggered_at, payload, status, attempts, last_error, received_at)"
+    " SELECT 1, gen_random_uuid()::text, 'orders/paid', '2026-07', gen_random_uuid()::text,"
+)
+# The issue's baseline: the payload copied from a table, already jsonb (and compressed).
+PGBENCH_COPIED = _PGBENCH_COLUMNS + " now(), body, 'pending', 0, '', now() FROM bench_payload;\n"
+
+
+def _pgbench_as_text() -> str:
+    """The same INSERT with the payload sent as JSON text, as the intake sends it."""
+    body = json.dumps(json.loads(EXAMPLE.read_text())["response"]).replace("'", "''")
+    return _PGBENCH_COLUMNS + f" now(), '{body}'::jsonb, 'pending', 0, '', now();\n"
+
+
+def _pgbench(database_url: str, name: str, script: str) -> float:
     parsed = urlparse(database_url)
-    script = (
-        "INSERT INTO bench_inbox (shop_id, webhook_id, topic, api_version, event_id,"
-        " triggered_at, payload, status, attempts, last_error, received_at)"
-        " SELECT 1, gen_random_uuid()::text, 'orders/paid', '2026-07', gen_random_uuid()::text,"
-        " now(), body, 'pending', 0, '', now() FROM bench_payload;\n"
-    )
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(script)
     try:
@@ -233,24 +289,58 @@ def _pgbench(database_url: str, name: str) -> float:
     return float(match.group(1))
 
 
+def _cpu_seconds(matches) -> float:
+    """User + system CPU of the live processes whose (pgrp, cmdline) satisfy ``matches``."""
+    ticks = 0
+    for path in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(path) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(path.removesuffix("stat") + "cmdline", "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        if matches(int(fields[2]), cmdline):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _loadavg() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def _purge_queue() -> None:
-    """Drop the messages the run enqueued (no worker consumes them here)."""
+    """Drop the messages the run enqueued (no worker consumes them here) and the drain flag."""
     import redis
 
     client = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    client.delete("webhooks")
+    client.delete("webhooks", "shopify:webhook-drain-pending")
 
 
 def run() -> dict[str, object]:
     database_url, name, maintenance_url = _database_urls()
     _prepare_database(database_url, name, maintenance_url)
+    load_before = _loadavg()
     server = _start_server(database_url)
+
+    def app_cpu() -> float:  # gunicorn's process group
+        return _cpu_seconds(lambda pgrp, cmd: pgrp == server.pid)
+
+    def db_cpu() -> float:  # the backends serving the bench database (a local server)
+        return _cpu_seconds(lambda pgrp, cmd: cmd.startswith("postgres: ") and name in cmd)
+
     try:
         _load(2, CLIENTS, None)  # warm up: connections, imports, caches
+        app_before, db_before = app_cpu(), db_cpu()
         peak = _load(DURATION, CLIENTS, None)
+        accepted = peak["accepted_per_s"] * DURATION
+        app_ms = (app_cpu() - app_before) / accepted * 1000
+        db_ms = (db_cpu() - db_before) / accepted * 1000
         print(
             f"   intake peak: {peak['accepted_per_s']:.0f}/s accepted, p50 {peak['p50_ms']:.1f} ms,"
-            f" p99 {peak['p99_ms']:.1f} ms, {peak['refused']:.0f} refused",
+            f" p99 {peak['p99_ms']:.1f} ms, {peak['refused']:.0f} refused;"
+            f" CPU per delivery: app {app_ms:.2f} ms, PostgreSQL {db_ms:.2f} ms",
             flush=True,
         )
         half = _load(DURATION, CLIENTS, peak["accepted_per_s"] / 2)
@@ -264,17 +354,25 @@ def run() -> dict[str, object]:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         _purge_queue()
-    tps = _pgbench(database_url, name)
-    print(f"   pgbench single INSERT of the same row: {tps:.0f}/s", flush=True)
+    tps = _pgbench(database_url, name, PGBENCH_COPIED)
+    print(f"   pgbench single INSERT of the same row (payload copied): {tps:.0f}/s", flush=True)
+    tps_text = _pgbench(database_url, name, _pgbench_as_text())
+    print(f"   pgbench single INSERT, payload sent as JSON text: {tps_text:.0f}/s", flush=True)
     with psycopg.connect(database_url) as conn:
-        stored = conn.execute("SELECT count(*) FROM shopify_app_webhookdelivery").fetchone()[0]
+        row = conn.execute("SELECT count(*) FROM shopify_app_webhookdelivery").fetchone()
+        stored = row[0] if row else 0
+    rate = peak["accepted_per_s"]
     return {
-        "intake accepted/s (peak)": f"{peak['accepted_per_s']:.0f}",
+        "intake accepted/s (peak)": f"{rate:.0f}",
         "intake p50 / p99 ms (peak)": f"{peak['p50_ms']:.1f} / {peak['p99_ms']:.1f}",
         "intake p50 / p99 ms (half peak)": f"{half['p50_ms']:.1f} / {half['p99_ms']:.1f}",
-        "pgbench INSERT/s": f"{tps:.0f}",
-        "ratio intake / pgbench": f"{peak['accepted_per_s'] / tps:.2f} (target >= 0.5)",
+        "intake CPU ms/delivery app / db": f"{app_ms:.2f} / {db_ms:.2f}",
+        "pgbench INSERT/s (payload copied)": f"{tps:.0f}",
+        "pgbench INSERT/s (payload as text)": f"{tps_text:.0f}",
+        "ratio intake / pgbench": f"{rate / tps:.2f} (target >= 0.5)",
+        "ratio intake / pgbench (as text)": f"{rate / tps_text:.2f}",
         "rows stored in the inbox": stored,
-        "setup": f"{CLIENTS} clients, gunicorn {WORKERS}x{THREADS} gthread, {DURATION:.0f} s, "
-        f"{os.cpu_count()} CPUs",
+        "load average before / after": f"{load_before} / {_loadavg()}",
+        "setup": f"{CLIENTS} clients, gunicorn {WORKERS}x{THREADS} {WORKER_CLASS},"
+        f" {DURATION:.0f} s, {os.cpu_count()} CPUs",
     }
