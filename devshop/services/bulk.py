@@ -11,12 +11,12 @@ their own with ``"__parentId"`` (the parent's GID), written right after their pa
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
 from typing import Any
 
+import orjson
 from django.db import close_old_connections, transaction
 from graphql import (
     FieldNode,
@@ -29,8 +29,10 @@ from graphql import (
     get_named_type,
     parse,
 )
+from graphql.execution.values import get_argument_values
 
 from devshop import clock, conf
+from devshop.graphql.projection import BulkNode, Projector, is_connection
 from devshop.models import DevBulkOperation, DevSequence, DevShop
 from devshop.services.events import emit
 
@@ -40,12 +42,10 @@ MAX_CONCURRENT = 5  # per shop, since 2026-01
 MAX_CONNECTIONS = 5
 MAX_NESTING = 2  # the root connection is level 1: customers → orders is as deep as it gets
 ROOT_FIELDS = {"customers", "orders"}
+# Root objects per page: each page is a few queries (rows, then their children prefetched),
+# and a page is held in memory while it is written.
+BULK_PAGE_SIZE = 1000
 _ACTIVE = (DevBulkOperation.Status.CREATED, DevBulkOperation.Status.RUNNING)
-
-
-def _is_connection(type_: Any) -> bool:
-    fields = getattr(type_, "fields", None) or {}
-    return bool(fields) and type_.name.endswith("Connection") and "pageInfo" in fields
 
 
 def _fields(selection_set: SelectionSetNode | None, fragments: dict) -> list[FieldNode]:
@@ -87,7 +87,7 @@ def _connections(schema, parent, fields, fragments, depth) -> list[int]:
     depths: list[int] = []
     for field in fields:
         type_ = _field_type(schema, parent, field.name.value)
-        if _is_connection(type_):
+        if is_connection(type_):
             depths.append(depth)
             node_type = get_named_type(type_.fields["nodes"].type)
             depths += _connections(
@@ -237,9 +237,14 @@ def bulk_operation_run(*, operation: DevBulkOperation) -> DevBulkOperation:
 
 
 def _write_results(operation: DevBulkOperation) -> tuple[int, int, int]:
-    # The executor imports the resolvers, which import this module: import it at run time.
-    from devshop.graphql.executor import run_document
-    from devshop.graphql.resolvers import Context
+    """Write the operation's JSONL file; (objects, root objects, bytes).
+
+    The root connection is read page by page through its resolver (scopes, search arguments
+    and visibility as for any query); each node is written by the query's compiled projection
+    (``devshop.graphql.projection``), not by the executor: same fields, a fraction of the cost.
+    """
+    # The resolvers import this module: import them at run time.
+    from devshop.graphql.resolvers import QUERY, Context
     from devshop.graphql.schema import admin_schema
 
     schema = admin_schema()
@@ -251,33 +256,35 @@ def _write_results(operation: DevBulkOperation) -> tuple[int, int, int]:
     }
     operation_ast = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
     root = _fields(operation_ast.selection_set, fragments)[0]
-    root_key = root.alias.value if root.alias else root.name.value
-    root_type = _field_type(schema, schema.query_type, root.name.value)
-    node_type = get_named_type(root_type.fields["nodes"].type)
+    assert schema.query_type is not None
+    root_definition = schema.query_type.fields[root.name.value]
+    projector = Projector(schema, fragments)
+    node = BulkNode(
+        projector, *projector.connection_nodes(get_named_type(root_definition.type), [root])
+    )
+    arguments = get_argument_values(root_definition, root, {})
     ctx = Context(
-        shop=shop, installation=installation, scopes=set(installation.scope_list), bulk=True
+        shop=shop,
+        installation=installation,
+        scopes=set(installation.scope_list),
+        bulk=True,
+        bulk_page_size=BULK_PAGE_SIZE,
     )
     path = conf.bulk_results_dir() / operation.file_name
-    objects = roots = size = 0
-    with path.open("w", encoding="utf-8") as out:
+    objects = roots = 0
+    with path.open("wb") as out:
         while True:
-            result = run_document(ctx, document, {}, None)
-            if result.errors:
-                raise result.errors[0]
-            page = (result.data or {}).get(root_key) or {}
-            for node in _page_nodes(page):
+            page = QUERY[root.name.value](ctx, **arguments)
+            for root_node in _page_nodes(page):
                 roots += 1
-                for line in _lines(
-                    schema, node_type, _node_selection(root, fragments), fragments, node, None
-                ):
-                    text = json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n"
-                    out.write(text)
+                for line in node.lines(root_node):
+                    out.write(orjson.dumps(line) + b"\n")
                     objects += 1
-                    size += len(text.encode())
             info = ctx.cache.get("bulk_page_info") or {}
             if not info.get("hasNextPage"):
                 break
             ctx.bulk_after = info["endCursor"]
+        size = out.tell()
     return objects, roots, size
 
 
@@ -285,28 +292,3 @@ def _page_nodes(page: dict[str, Any]) -> list[dict[str, Any]]:
     if "nodes" in page:
         return page["nodes"]
     return [edge["node"] for edge in page.get("edges", []) if "node" in edge]
-
-
-def _lines(schema, node_type, fields, fragments, node, parent_id):
-    """``node`` as its own line, then each nested connection's objects as child lines."""
-    line = dict(node)
-    children = []
-    for field in fields:
-        key = field.alias.value if field.alias else field.name.value
-        type_ = _field_type(schema, node_type, field.name.value)
-        if _is_connection(type_) and key in line:
-            children.append((field, type_, line.pop(key)))
-    if parent_id is not None:
-        line["__parentId"] = parent_id
-    yield line
-    for field, type_, page in children:
-        child_type = get_named_type(type_.fields["nodes"].type)
-        for child in _page_nodes(page or {}):
-            yield from _lines(
-                schema,
-                child_type,
-                _node_selection(field, fragments),
-                fragments,
-                child,
-                node.get("id"),
-            )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from devshop import conf
 from devshop.models import DevBulkOperation
 from devshop.services import bulk, customers, orders
 from devshop.services.orders import LineInput
@@ -77,23 +78,21 @@ def test_lifecycle_and_jsonl_with_parent_ids(devshop):
     ]
 
 
-def test_pages_through_many_roots(devshop):
+def test_pages_through_many_roots(devshop, monkeypatch):
     for i in range(7):
         customers.customer_create(shop=devshop.shop, email=f"c{i}@example.com")
     operation, _ = bulk.bulk_operation_create(
         shop=devshop.shop, query="{ customers { nodes { id email } } }", group_objects=False
     )
-    # Small pages exercise the cursor loop.
-    from devshop.graphql import resolvers
+    monkeypatch.setattr(bulk, "BULK_PAGE_SIZE", 3)  # small pages exercise the cursor loop
 
-    resolvers.Context.bulk_page_size = 3
-    try:
-        operation = bulk.bulk_operation_run(operation=operation)
-    finally:
-        resolvers.Context.bulk_page_size = 250
+    operation = bulk.bulk_operation_run(operation=operation)
 
     assert operation.status == "COMPLETED"
     assert operation.root_object_count == operation.object_count == 7
+    path = conf.bulk_results_dir() / operation.file_name
+    emails = [json.loads(line)["email"] for line in path.read_text().splitlines()]
+    assert emails == [f"c{i}@example.com" for i in range(7)]
 
 
 def test_deprecated_current_bulk_operation_and_node(devshop):
