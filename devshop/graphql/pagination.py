@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from functools import partial
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -68,10 +69,12 @@ def connection(
     reverse: bool = False,
     sort: SortKey = SortKey("id"),
     unbounded: bool = False,
+    page_limit: int = MAX_PAGE_SIZE,
 ) -> dict[str, Any]:
     """One page of ``queryset`` as ``{edges, nodes, pageInfo}``.
 
-    ``unbounded`` (nested connections of a bulk operation) returns every row.
+    ``unbounded`` (nested connections of a bulk operation) returns every row; ``page_limit``
+    lifts Shopify's page size for a bulk operation's own paging of its root connection.
     """
     if unbounded:
         rows = list(queryset.order_by(*_ordering(sort, reverse)))
@@ -82,8 +85,8 @@ def connection(
         raise GraphQLError("providing both first and last is not supported")
     size = first if first is not None else last
     assert size is not None
-    if size < 0 or size > MAX_PAGE_SIZE:
-        raise GraphQLError(f"The page size (first/last) must be between 0 and {MAX_PAGE_SIZE}")
+    if size < 0 or size > page_limit:
+        raise GraphQLError(f"The page size (first/last) must be between 0 and {page_limit}")
     descending = reverse
     backwards = last is not None
     if backwards:
@@ -113,16 +116,18 @@ def _page(
     has_next: bool,
     has_previous: bool,
 ) -> dict[str, Any]:
+    # Each edge's cursor is computed only if selected (a callable field): a bulk export has
+    # hundreds of thousands of edges and reads none of their cursors.
     edges = [
         {
             "__typename": f"{typename}Edge",
-            "cursor": _encode(row.pk, _raw(sort, row)),
+            "cursor": partial(_encode, row.pk, _raw(sort, row)),
             "node": present(row),
         }
         for row in rows
     ]
-    start = edges[0]["cursor"] if edges else None
-    end = edges[-1]["cursor"] if edges else None
+    start = _encode(rows[0].pk, _raw(sort, rows[0])) if rows else None
+    end = _encode(rows[-1].pk, _raw(sort, rows[-1])) if rows else None
     return {
         "__typename": f"{typename}Connection",
         "edges": edges,
@@ -266,7 +271,11 @@ def list_connection(
     else:
         page = ordered[:first]
     edges = [
-        {"__typename": f"{typename}Edge", "cursor": _encode(r.pk, r.pk), "node": present(r)}
+        {
+            "__typename": f"{typename}Edge",
+            "cursor": partial(_encode, r.pk, r.pk),
+            "node": present(r),
+        }
         for r in page
     ]
     return {
@@ -277,7 +286,7 @@ def list_connection(
             "__typename": "PageInfo",
             "hasNextPage": last is None and len(page) < total,
             "hasPreviousPage": bool(after) or (last is not None and len(page) < total),
-            "startCursor": edges[0]["cursor"] if edges else None,
-            "endCursor": edges[-1]["cursor"] if edges else None,
+            "startCursor": _encode(page[0].pk, page[0].pk) if page else None,
+            "endCursor": _encode(page[-1].pk, page[-1].pk) if page else None,
         },
     }

@@ -47,11 +47,9 @@ def money(amount: Decimal, currency: str) -> dict[str, Any]:
 
 
 def money_bag(amount: Decimal, currency: str) -> dict[str, Any]:
-    return {
-        "__typename": "MoneyBag",
-        "shopMoney": money(amount, currency),
-        "presentmentMoney": money(amount, currency),
-    }
+    # devshop has one currency per shop: both sides are the same amount (one dict, read-only).
+    shop_money = money(amount, currency)
+    return {"__typename": "MoneyBag", "shopMoney": shop_money, "presentmentMoney": shop_money}
 
 
 def shop(row: DevShop) -> dict[str, Any]:
@@ -75,8 +73,11 @@ def shop(row: DevShop) -> dict[str, Any]:
     }
 
 
-def customer(row: DevCustomer, *, orders: Any = None, metafield: Any = None) -> dict[str, Any]:
-    """``orders`` and ``metafield`` are resolver callables supplied by the query layer."""
+def customer(
+    row: DevCustomer, *, currency: str, orders: Any = None, metafield: Any = None
+) -> dict[str, Any]:
+    """``currency`` is the shop's; ``orders`` and ``metafield`` are resolver callables supplied
+    by the query layer."""
     data: dict[str, Any] = {
         "__typename": "Customer",
         "id": row.gid,
@@ -97,7 +98,7 @@ def customer(row: DevCustomer, *, orders: Any = None, metafield: Any = None) -> 
         "verifiedEmail": row.verified_email,
         "tags": list(row.tags),
         "note": row.note,
-        "amountSpent": money(row.amount_spent, row.shop.currency),
+        "amountSpent": money(row.amount_spent, currency),
         "numberOfOrders": str(row.number_of_orders),
         "createdAt": iso(row.created_at),
         "updatedAt": iso(row.updated_at),
