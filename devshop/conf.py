@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import connection
 
 
 def client_id() -> str:
@@ -60,9 +61,20 @@ def app_scopes() -> list[str]:
 
 
 def bulk_results_dir() -> Path:
-    """Where finished bulk operations write their JSONL files."""
+    """Where finished bulk operations write their JSONL files.
+
+    ``DEVSHOP_BULK_DIR`` if set; else a directory of the temp dir per database (operation ids
+    are allocated per database, so test runs and devshops on different databases never share
+    a directory; file names are unique anyway).
+    """
     configured = getattr(settings, "DEVSHOP_BULK_DIR", None)
-    path = Path(configured) if configured else Path(tempfile.gettempdir()) / "devshop-bulk"
+    if configured:
+        path = Path(configured)
+    else:
+        db = connection.settings_dict
+        where = f"{db['ENGINE']}|{db.get('HOST') or ''}|{db.get('PORT') or ''}|{db['NAME']}"
+        key = hashlib.sha256(where.encode()).hexdigest()[:16]
+        path = Path(tempfile.gettempdir()) / "devshop-bulk" / key
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -14,12 +14,8 @@ from shopify_app.sync import services
 
 @pytest.fixture(autouse=True)
 def private_bulk_dir(settings, tmp_path):
-    """devshop's result files in this test's own directory.
-
-    devshop numbers bulk operations per database, and its default directory is shared by every
-    process on the machine: two test runs on different databases would overwrite each other's
-    ``<id>.jsonl`` mid-import.
-    """
+    """devshop's result files in this test's own directory, removed with it (the 100k sync
+    writes tens of MB)."""
     settings.DEVSHOP_BULK_DIR = str(tmp_path / "devshop-bulk")
 
 
