@@ -335,6 +335,7 @@ class DevLineItem(models.Model):
     quantity = models.IntegerField()
     price = models.DecimalField(max_digits=14, decimal_places=2)  # unit price
     total_discount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    gift_card = models.BooleanField(default=False)  # selling a gift card (no points, no tax)
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.title}"

@@ -185,6 +185,7 @@ def line_item(row: DevLineItem, currency: str, refunded_quantity: int) -> dict[s
         "quantity": row.quantity,
         "currentQuantity": current,
         "refundableQuantity": current,
+        "isGiftCard": row.gift_card,
         "originalUnitPriceSet": money_bag(row.price, currency),
         "discountedUnitPriceSet": money_bag(row.price - unit_discount, currency),
         "originalTotalSet": money_bag(row.price * row.quantity, currency),
@@ -203,18 +204,53 @@ def line_item(row: DevLineItem, currency: str, refunded_quantity: int) -> dict[s
 
 
 def refund(
-    row: DevRefund, currency: str, *, order_node: Any, refund_line_items: Any
+    row: DevRefund,
+    currency: str,
+    *,
+    order_node: Any,
+    refund_line_items: Any,
+    transactions: Any,
+    refund_shipping_lines: Any,
 ) -> dict[str, Any]:
     return {
         "__typename": "Refund",
         "id": gid("Refund", row.id),
         "legacyResourceId": str(row.id),
         "createdAt": iso(row.created_at),
+        "processedAt": iso(row.processed_at),
         "updatedAt": iso(row.processed_at),
         "note": row.note,
         "totalRefundedSet": money_bag(row.amount, currency),
         "order": order_node,
         "refundLineItems": refund_line_items,
+        "transactions": transactions,
+        "refundShippingLines": refund_shipping_lines,
+    }
+
+
+def refund_transaction(row: DevRefund, currency: str, *, test: bool) -> dict[str, Any]:
+    """The refund's one successful refund transaction (id as in the refunds/create webhook)."""
+    return {
+        "__typename": "OrderTransaction",
+        "id": gid("OrderTransaction", row.id + 1),
+        "kind": "REFUND",
+        "status": "SUCCESS",
+        "gateway": "bogus",
+        "test": test,
+        "amountSet": money_bag(row.amount, currency),
+        "createdAt": iso(row.created_at),
+        "processedAt": iso(row.processed_at),
+    }
+
+
+def refund_shipping_line(row: DevRefund, currency: str) -> dict[str, Any]:
+    """The shipping a refund gave back (devshop charges no tax on shipping)."""
+    return {
+        "__typename": "RefundShippingLine",
+        "id": gid("RefundShippingLine", row.id),
+        "subtotalAmountSet": money_bag(row.shipping_amount, currency),
+        "taxAmountSet": money_bag(Decimal("0"), currency),
+        "shippingLine": {"__typename": "ShippingLine", "id": None, "title": "Shipping"},
     }
 
 

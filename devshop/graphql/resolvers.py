@@ -273,21 +273,54 @@ def order_node(ctx: Context, row: DevOrder) -> dict[str, Any]:
             **{k: args.get(k) for k in ("first", "after", "last", "before")},
         )
 
+    def children(rows: list[Any], present: Callable, typename: str, args: dict[str, Any]):
+        return list_connection(
+            rows,
+            present=present,
+            typename=typename,
+            unbounded=ctx.bulk,
+            reverse=bool(args.get("reverse")),
+            **{k: args.get(k) for k in ("first", "after", "last", "before")},
+        )
+
     def present_refund(refund: DevRefund) -> dict[str, Any]:
         def refund_lines(**args: Any) -> dict[str, Any]:
-            return list_connection(
+            return children(
                 list(refund.line_rows),
-                present=lambda rli: presenters.refund_line_item(
+                lambda rli: presenters.refund_line_item(
                     rli, currency, present_line(lines[rli.line_item_id])
                 ),
-                typename="RefundLineItem",
-                unbounded=ctx.bulk,
-                reverse=bool(args.get("reverse")),
-                **{k: args.get(k) for k in ("first", "after", "last", "before")},
+                "RefundLineItem",
+                args,
+            )
+
+        # devshop keeps no transaction or shipping-line rows: each refund has exactly one
+        # refund transaction (its amount), and one refund shipping line when it refunded
+        # shipping. Both are keyed by the refund.
+        def transactions(**args: Any) -> dict[str, Any]:
+            return children(
+                [refund],
+                lambda r: presenters.refund_transaction(r, currency, test=row.test),
+                "OrderTransaction",
+                args,
+            )
+
+        def shipping_lines(**args: Any) -> dict[str, Any]:
+            refunded = [refund] if refund.shipping_amount else []
+            return children(
+                refunded,
+                lambda r: presenters.refund_shipping_line(r, currency),
+                "RefundShippingLine",
+                args,
             )
 
         return presenters.refund(
-            refund, currency, order_node=lambda: node, refund_line_items=refund_lines
+            refund,
+            currency,
+            order_node=lambda: node,
+            refund_line_items=refund_lines,
+            transactions=transactions,
+            refund_shipping_lines=shipping_lines,
         )
 
     def refunds_field(first: int | None = None) -> list[dict[str, Any]]:

@@ -43,6 +43,7 @@ class LineInput:
     sku: str = ""
     product_id: int | None = None
     variant_id: int | None = None
+    gift_card: bool = False
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -140,6 +141,7 @@ def order_create(
             quantity=line.quantity,
             price=line.price,
             total_discount=share,
+            gift_card=line.gift_card,
         )
     if discount is not None:
         discounts.discount_redeem(discount=discount, order=order)

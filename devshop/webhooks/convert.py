@@ -124,6 +124,7 @@ def order_data(order: DevOrder) -> p.OrderData:
                 product_id=item.product_id,
                 variant_id=item.variant_id,
                 total_discount=item.total_discount,
+                gift_card=item.gift_card,
             )
             for item in order.line_items.order_by("id")
         ],

@@ -32,6 +32,7 @@ from devshop.models import (
 )
 from devshop.services import shops
 
+GIFT_CARD = "Gift Card"  # its lines are gift cards (isGiftCard)
 PRODUCTS = [
     ("Organic Green Tea", Decimal("12.00")),
     ("Ceramic Mug", Decimal("18.50")),
@@ -39,7 +40,7 @@ PRODUCTS = [
     ("Espresso Beans 1kg", Decimal("29.90")),
     ("Travel Tumbler", Decimal("24.00")),
     ("Matcha Whisk", Decimal("9.75")),
-    ("Gift Card", Decimal("50.00")),
+    (GIFT_CARD, Decimal("50.00")),
     ("Pour-over Dripper", Decimal("27.00")),
 ]
 REFUND_RATE = 0.03
@@ -303,8 +304,8 @@ def _write_orders(shop, orders, items, refunds, refund_lines) -> None:
         )
         _copy(
             DevLineItem._meta.db_table,
-            ["id", "order_id", "title", "sku", "quantity", "price", "total_discount"],
-            [(i[0], i[1], i[2], "", i[3], i[4], 0) for i in items],
+            ["id", "order_id", "title", "sku", "quantity", "price", "total_discount", "gift_card"],
+            [(i[0], i[1], i[2], "", i[3], i[4], 0, i[2] == GIFT_CARD) for i in items],
         )
         _copy(
             DevRefund._meta.db_table,
@@ -347,7 +348,14 @@ def _write_orders(shop, orders, items, refunds, refund_lines) -> None:
     for start in range(0, len(items), BATCH):
         DevLineItem.objects.bulk_create(
             [
-                DevLineItem(id=i[0], order_id=i[1], title=i[2], quantity=i[3], price=i[4])
+                DevLineItem(
+                    id=i[0],
+                    order_id=i[1],
+                    title=i[2],
+                    quantity=i[3],
+                    price=i[4],
+                    gift_card=i[2] == GIFT_CARD,
+                )
                 for i in items[start : start + BATCH]
             ]
         )
