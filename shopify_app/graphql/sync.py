@@ -6,12 +6,9 @@ and ``shopify_app.sync.payloads``). Money is always the ``shopMoney`` side of a 
 
 Bulk query rules (shopify-platform.md §9): at most five connections, nested at most two deep,
 nested connections need no ``first``, and a connection may not sit inside a list field. So an
-order's ``refunds`` (a list) carries only its scalar totals: refund line items are a connection
-and cannot be read in bulk; ``refunds/create`` webhooks and reconciliation bring them.
-
-``LineItem.isGiftCard`` is not selected yet: devshop does not implement it, and every document
-here runs against devshop in the tests. The mapping reads it when present, so adding it back is
-one line once devshop serves it; until then synced line items have ``gift_card: false``.
+order's ``refunds`` (a list) carries only its scalar totals in bulk: refund line items,
+transactions and shipping lines are connections; ``refunds/create`` webhooks and
+reconciliation (``ORDER_REFUNDS``) bring them.
 """
 
 _MONEY = "shopMoney { amount currencyCode }"
@@ -55,6 +52,7 @@ _ORDER_FIELDS = f"""
       refunds {{
         id
         createdAt
+        processedAt
         totalRefundedSet {{ {_MONEY} }}
       }}
 """
@@ -62,6 +60,7 @@ _ORDER_FIELDS = f"""
 _LINE_ITEM_FIELDS = f"""
           id
           quantity
+          isGiftCard
           variant {{ id }}
           product {{ id }}
           originalUnitPriceSet {{ {_MONEY} }}
@@ -161,10 +160,10 @@ query SyncOrdersUpdated($first: Int!, $after: String, $query: String!, $lineItem
 }}
 """
 
-# The refunds of one order with their lines, for reconciliation of a lost refunds/create
-# (connections inside the refunds list are fine outside bulk operations). A refund's time is its
-# `createdAt` (Shopify processes a refund when it creates it) and its amount `totalRefundedSet`.
-# 5 refunds x 25 lines (about 6 points per line) stay under the 1,000-point ceiling.
+# The refunds of one order with their lines, money movements and refunded shipping, for
+# reconciliation of a lost refunds/create (connections inside the refunds list are fine outside
+# bulk operations). 5 refunds x (25 lines, 3 transactions, 2 shipping lines) stay under the
+# 1,000-point ceiling.
 ORDER_REFUNDS = f"""
 query SyncOrderRefunds($id: ID!) {{
   order(id: $id) {{
@@ -172,13 +171,28 @@ query SyncOrderRefunds($id: ID!) {{
     refunds(first: 5) {{
       id
       createdAt
+      processedAt
       totalRefundedSet {{ {_MONEY} }}
       refundLineItems(first: 25) {{
         nodes {{
-          lineItem {{ id }}
+          lineItem {{ id isGiftCard }}
           quantity
           subtotalSet {{ {_MONEY} }}
           totalTaxSet {{ {_MONEY} }}
+        }}
+      }}
+      transactions(first: 3) {{
+        nodes {{
+          id
+          kind
+          status
+          amountSet {{ {_MONEY} }}
+        }}
+      }}
+      refundShippingLines(first: 2) {{
+        nodes {{
+          subtotalAmountSet {{ {_MONEY} }}
+          taxAmountSet {{ {_MONEY} }}
         }}
       }}
     }}

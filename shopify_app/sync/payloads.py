@@ -110,19 +110,31 @@ def order_payload(node: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _transaction(node: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": numeric_id(node["id"]),
+        "admin_graphql_api_id": node["id"],
+        "kind": (node.get("kind") or "").lower(),
+        "status": (node.get("status") or "").lower(),
+        "amount": _amount(node.get("amountSet")),
+    }
+
+
 def refund_payload(order_gid: str, refund: dict[str, Any]) -> dict[str, Any]:
     """``refunds/create`` for one refund of ``SyncOrderRefunds``.
 
-    The money returned is the refund's ``totalRefundedSet``, given as one successful refund
-    transaction (what the webhook's ``transactions`` add up to).
+    The money returned is what the refund's transactions moved (``refund``/``success`` ones
+    count, as in the webhook); shipping given back is in ``refund_shipping_lines``.
     """
     lines = (refund.get("refundLineItems") or {}).get("nodes") or []
+    transactions = (refund.get("transactions") or {}).get("nodes") or []
+    shipping = (refund.get("refundShippingLines") or {}).get("nodes") or []
     return {
         "id": numeric_id(refund["id"]),
         "admin_graphql_api_id": refund["id"],
         "order_id": numeric_id(order_gid),
         "created_at": refund.get("createdAt"),
-        "processed_at": refund.get("createdAt"),
+        "processed_at": refund.get("processedAt") or refund.get("createdAt"),
         "refund_line_items": [
             {
                 "line_item_id": numeric_id((line.get("lineItem") or {}).get("id")),
@@ -132,11 +144,11 @@ def refund_payload(order_gid: str, refund: dict[str, Any]) -> dict[str, Any]:
             }
             for line in lines
         ],
-        "transactions": [
-            {
-                "kind": "refund",
-                "status": "success",
-                "amount": _amount(refund.get("totalRefundedSet")),
-            }
+        "refund_shipping_lines": [
+            _money_fields(
+                s, {"subtotal_amount": "subtotalAmountSet", "total_tax_amount": "taxAmountSet"}
+            )
+            for s in shipping
         ],
+        "transactions": [_transaction(t) for t in transactions],
     }

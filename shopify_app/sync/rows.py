@@ -130,17 +130,15 @@ def order_tuple(node: dict[str, Any], line_items: list[dict[str, Any]]) -> tuple
 
 
 def refund_tuples(node: dict[str, Any]) -> list[tuple]:
-    """The order's refunds (totals only: a bulk query cannot read their line items).
-
-    A refund is processed when it is created, so ``createdAt`` serves as ``processed_at``.
-    """
+    """The order's refunds (totals only: a bulk query cannot read their line items, transactions
+    or shipping lines, which are connections inside the ``refunds`` list)."""
     order_id = numeric_id(node.get("id"))
     return [
         (
             numeric_id(refund.get("id")),
             order_id,
             _money(refund.get("totalRefundedSet")),
-            refund.get("createdAt"),
+            refund.get("processedAt") or refund.get("createdAt"),
             refund.get("createdAt"),
         )
         for refund in node.get("refunds") or []

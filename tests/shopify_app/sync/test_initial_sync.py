@@ -159,3 +159,23 @@ def test_uninstalled_shop_fails_the_run(app_shop):
     run = services.sync_run_start(run=run)
 
     assert run.status == Status.FAILED
+
+
+def test_gift_cards_and_refund_times_are_mirrored(app_shop, devshop):
+    order = dev_orders.order_create(
+        shop=devshop.shop, customer=None,
+        lines=[LineInput("Tea", Decimal("4.50")), LineInput("Card", Decimal("25"), gift_card=True)],
+    )  # fmt: skip
+    devshop.advance(60)  # the refund is processed a minute after the order
+    tea = order.line_items.get(title="Tea")
+    refund = dev_orders.order_refund(order=order, lines=[(tea.id, 1)])
+
+    sync_all(app_shop)
+
+    mirrored = Order.objects.get(shop=app_shop, shopify_id=order.id)
+    assert sorted((i["price"], i["gift_card"]) for i in mirrored.line_items) == [
+        ("25.0", True), ("4.5", False),
+    ]  # fmt: skip
+    assert Refund.objects.get(shop=app_shop, shopify_id=refund.id).processed_at == (
+        refund.processed_at.replace(microsecond=0)
+    )

@@ -75,6 +75,28 @@ def test_lost_webhooks_are_repaired_through_the_inbox(app_shop, devshop, synced)
     assert [line["line_item_id"] for line in repaired.refund_line_items] == [tea.id]
 
 
+def test_a_lost_refund_brings_its_shipping_gift_cards_and_transactions(app_shop, devshop):
+    order = dev_orders.order_create(
+        shop=devshop.shop, customer=None, shipping=Decimal("5"),
+        lines=[LineInput("Tea", Decimal("8.00")), LineInput("Card", Decimal("20"), gift_card=True)],
+    )  # fmt: skip
+    sync_all(app_shop)
+    devshop.advance(2)
+    card = order.line_items.get(title="Card")
+    refund = dev_orders.order_refund(order=order, lines=[(card.id, 1)], shipping=Decimal("5"))
+
+    _reconcile_all(app_shop, _later())
+    webhook_deliveries_process(delivery_id=None, batch=100)
+
+    repaired = Refund.objects.get(shop=app_shop, shopify_id=refund.id)
+    assert repaired.amount == refund.amount == Decimal("25.00")
+    assert repaired.shipping_refunded == Decimal("5")
+    assert [(line["line_item_id"], line["gift_card"]) for line in repaired.refund_line_items] == [
+        (card.id, True)
+    ]
+    assert repaired.processed_at == refund.processed_at.replace(microsecond=0)
+
+
 def test_nothing_to_repair_when_webhooks_arrived(app_shop, synced):
     customers_run, orders_run = _reconcile_all(app_shop, _later())
 
