@@ -631,6 +631,39 @@ def q_current_bulk_operation(ctx: Context, type: str = "QUERY") -> dict[str, Any
     return _bulk_node(row)
 
 
+BULK_OPERATION_SEARCH = {
+    "created_at": SearchField("created_at", "datetime"),
+    "id": SearchField("id", "int"),
+    "operation_type": SearchField("type"),
+    "status": SearchField("status"),
+}
+
+
+def _no_free_text(term: str) -> Q:
+    raise GraphQLError(f"devshop does not implement free-text bulkOperations search ({term!r})")
+
+
+def q_bulk_operations(ctx: Context, **args: Any) -> dict[str, Any]:
+    """The app's bulk operations, newest first (Shopify's default order); listing them does
+    not move them along (only ``bulkOperation``/``node``/``currentBulkOperation`` polls do)."""
+    if args.get("sortKey") not in (None, "CREATED_AT"):
+        raise GraphQLError(f"devshop does not implement sortKey {args['sortKey']} here")
+    qs = apply_search(
+        DevBulkOperation.objects.filter(shop=ctx.shop),
+        args.get("query"),
+        BULK_OPERATION_SEARCH,
+        free_text=_no_free_text,
+    )
+    return connection(
+        qs,
+        present=presenters.bulk_operation,
+        typename="BulkOperation",
+        reverse=not args.get("reverse"),
+        sort=SORT_KEYS["CREATED_AT"],
+        **_page_args(ctx, args),
+    )
+
+
 def m_bulk_operation_run_query(ctx: Context, query: str, groupObjects: bool) -> dict[str, Any]:
     row, errors = bulk.bulk_operation_create(shop=ctx.shop, query=query, group_objects=groupObjects)
     return {
@@ -745,6 +778,7 @@ QUERY: dict[str, Callable[..., Any]] = {
     "webhookSubscription": q_webhook_subscription,
     "bulkOperation": q_bulk_operation,
     "currentBulkOperation": q_current_bulk_operation,
+    "bulkOperations": q_bulk_operations,
     "node": q_node,
     "nodes": q_nodes,
     "currentAppInstallation": q_current_app_installation,

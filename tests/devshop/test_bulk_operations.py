@@ -151,3 +151,28 @@ def test_nesting_deeper_than_two_is_refused(devshop):
         "Bulk queries cannot contain connections with a nesting depth greater than 2."
     )
     assert not DevBulkOperation.objects.exists()
+
+
+LIST = """query($q: String) { bulkOperations(first: 10, query: $q) {
+  nodes { id status query } } }"""
+
+
+def test_bulk_operations_lists_newest_first_and_filters(devshop):
+    first, _ = bulk.bulk_operation_create(shop=devshop.shop, query=ORDERS, group_objects=False)
+    bulk.bulk_operation_run(operation=first)
+    devshop.advance(60)
+    second, _ = bulk.bulk_operation_create(
+        shop=devshop.shop, query="{ customers { nodes { id } } }", group_objects=False
+    )
+
+    every = devshop.data(LIST)["bulkOperations"]["nodes"]
+    completed = devshop.data(LIST, {"q": "operation_type:query status:completed"})
+    recent = devshop.data(LIST, {"q": f"created_at:>='{second.created_at.isoformat()}'"})
+
+    assert [(n["id"], n["status"]) for n in every] == [
+        (second.gid, "CREATED"),  # listing does not move an operation along
+        (first.gid, "COMPLETED"),
+    ]
+    assert every[1]["query"] == ORDERS
+    assert [n["id"] for n in completed["bulkOperations"]["nodes"]] == [first.gid]
+    assert [n["id"] for n in recent["bulkOperations"]["nodes"]] == [second.gid]
