@@ -110,6 +110,21 @@ mutation SyncBulkOperationRunQuery($query: String!) {
 }
 """
 
+# Our recent bulk query operations, newest first: a start that died after Shopify accepted it
+# finds its operation here (``query`` tells which resource it reads) instead of starting another.
+BULK_OPERATIONS_RECENT = """
+query SyncBulkOperationsRecent($query: String!) {
+  bulkOperations(first: 20, query: $query, sortKey: CREATED_AT) {
+    nodes {
+      id
+      status
+      query
+      createdAt
+    }
+  }
+}
+"""
+
 BULK_OPERATION = """
 query SyncBulkOperation($id: ID!) {
   bulkOperation(id: $id) {

@@ -6,7 +6,9 @@ Steps of a ``SyncRun`` (each a task, each safe to run twice):
    unique constraint ``syncrun_one_active`` makes a second start find the active run instead.
 2. ``sync_run_start``: ``bulkOperationRunQuery`` with ``groupObjects: false``; the run becomes
    ``running`` with the operation's GID. Shopify may refuse while other operations run
-   (``LIMIT_REACHED``): the task retries later.
+   (``LIMIT_REACHED``): the task retries later. A start whose worker died after Shopify
+   accepted the operation left it orphaned: the retry adopts it (``bulkOperations``) rather
+   than start a second one.
 3. ``sync_run_check`` (on ``bulk_operations/finish``, by a polling countdown, or by the sweeper
    when both were lost): ``bulkOperation(id:)``; COMPLETED → ``importing``; FAILED, CANCELED or
    EXPIRED → ``failed`` with Shopify's error code.
@@ -25,10 +27,11 @@ leads to, and the download is read between batch commits.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import requests
 from django.db import IntegrityError, transaction
@@ -52,6 +55,11 @@ BULK_QUERIES = {
     Resource.CUSTOMERS: documents.CUSTOMERS_BULK_QUERY,
     Resource.ORDERS: documents.ORDERS_BULK_QUERY,
 }
+# Statuses of an operation worth adopting: it runs, or its result is there to read.
+ADOPTABLE = ("CREATED", "RUNNING", "COMPLETED")
+# How far before the run's creation an orphaned operation may have been created (our clock
+# and Shopify's disagree a little; the run exists before its operation is started).
+ADOPT_SKEW = timedelta(minutes=5)
 # Download chunk: big enough for few reads, small enough to keep memory flat.
 DOWNLOAD_CHUNK = 1 << 20
 # An active run untouched for this long has lost its message (or its worker): the sweeper
@@ -124,8 +132,8 @@ def sync_run_start(*, run: SyncRun) -> SyncRun:
     ``createdAt``: changes after it are reconciliation's). Does nothing unless the run is
     ``pending``. A shop no longer installed fails the run. Raises ``ShopifyUserErrors`` when
     Shopify refuses (e.g. ``LIMIT_REACHED``) and the admin client's errors; the task retries.
-    If the worker dies after Shopify accepted but before this commits, the retry starts a second
-    operation and the first one's result is simply never read.
+    If a worker died after Shopify accepted the run's operation but before this committed, that
+    operation is adopted (``_orphaned_operation``) instead of starting a second one.
     """
     run = SyncRun.objects.select_related("shop").get(pk=run.pk)
     if run.status != Status.PENDING:
@@ -134,13 +142,17 @@ def sync_run_start(*, run: SyncRun) -> SyncRun:
         _fail(run, "the app is not installed on the shop")
         run.refresh_from_db()
         return run
-    payload = admin_api.mutate(
-        shop=run.shop,
-        document=documents.BULK_OPERATION_RUN_QUERY,
-        variables={"query": BULK_QUERIES[run.resource]},
-        field="bulkOperationRunQuery",
-    )
-    operation = payload["bulkOperation"]
+    operation = _orphaned_operation(run)
+    if operation is None:
+        payload = admin_api.mutate(
+            shop=run.shop,
+            document=documents.BULK_OPERATION_RUN_QUERY,
+            variables={"query": BULK_QUERIES[run.resource]},
+            field="bulkOperationRunQuery",
+        )
+        operation = payload["bulkOperation"]
+    else:
+        logger.warning("sync run %s adopts bulk operation %s", run.pk, operation["id"])
     now = timezone.now()
     SyncRun.objects.filter(pk=run.pk, status=Status.PENDING).update(
         bulk_operation_id=operation["id"],
@@ -152,6 +164,42 @@ def sync_run_start(*, run: SyncRun) -> SyncRun:
     )
     run.refresh_from_db()
     return run
+
+
+_OPERATION_NAME = re.compile(r"\bquery\s+(\w+)")
+
+
+def _operation_name(query: str | None) -> str | None:
+    match = _OPERATION_NAME.search(query or "")
+    return match.group(1) if match else None
+
+
+def _orphaned_operation(run: SyncRun) -> dict | None:
+    """A bulk operation Shopify runs (or ran) for this run although the run never recorded it.
+
+    Ours: a query operation of this run's resource (its query's operation name, e.g.
+    ``SyncCustomersBulk``), created since the run was (less ``ADOPT_SKEW`` for clock skew),
+    not failed or cancelled, and recorded by no other run of the shop (a finished earlier sync
+    keeps its own). Reads only.
+    """
+    since = (run.created_at - ADOPT_SKEW).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    data = admin_api.execute(
+        shop=run.shop,
+        document=documents.BULK_OPERATIONS_RECENT,
+        variables={"query": f"operation_type:query created_at:>='{since}'"},
+    )
+    wanted = _operation_name(BULK_QUERIES[run.resource])
+    candidates = [
+        node
+        for node in data["bulkOperations"]["nodes"]
+        if node["status"] in ADOPTABLE and _operation_name(node.get("query")) == wanted
+    ]
+    recorded = set(
+        SyncRun.objects.filter(
+            shop=run.shop, bulk_operation_id__in=[node["id"] for node in candidates]
+        ).values_list("bulk_operation_id", flat=True)
+    )
+    return next((node for node in candidates if node["id"] not in recorded), None)
 
 
 def _timestamp(value: str | None) -> datetime | None:

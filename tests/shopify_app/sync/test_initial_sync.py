@@ -6,9 +6,12 @@ from decimal import Decimal
 
 import pytest
 
+from devshop.models import DevBulkOperation
 from devshop.services import customers as dev_customers
 from devshop.services import orders as dev_orders
 from devshop.services.orders import LineInput
+from shopify_app import admin_api
+from shopify_app.graphql import sync as documents
 from shopify_app.models import Customer, Order, Refund, SyncRun
 from shopify_app.sync import importer, services
 from tests.shopify_app.sync.conftest import run_to_importing, sync_all
@@ -179,3 +182,49 @@ def test_gift_cards_and_refund_times_are_mirrored(app_shop, devshop):
     assert Refund.objects.get(shop=app_shop, shopify_id=refund.id).processed_at == (
         refund.processed_at.replace(microsecond=0)
     )
+
+
+def _start_at_shopify(shop, resource: str) -> str:
+    """What a worker that died right after Shopify accepted the start had done."""
+    payload = admin_api.mutate(
+        shop=shop,
+        document=documents.BULK_OPERATION_RUN_QUERY,
+        variables={"query": services.BULK_QUERIES[resource]},
+        field="bulkOperationRunQuery",
+    )
+    return payload["bulkOperation"]["id"]
+
+
+def test_a_retried_start_adopts_the_operation_its_dead_worker_started(app_shop, store):
+    customers_run, orders_run = services.sync_initial_start(shop=app_shop)
+    orphan = _start_at_shopify(app_shop, "orders")
+
+    orders_run = services.sync_run_start(run=orders_run)
+    customers_run = services.sync_run_start(run=customers_run)
+
+    assert orders_run.bulk_operation_id == orphan
+    assert customers_run.bulk_operation_id not in (orphan, "")
+    assert DevBulkOperation.objects.count() == 2
+    for run in (customers_run, orders_run):
+        for _ in range(3):  # devshop moves an operation one step per poll
+            run = services.sync_run_check(run=run)
+        assert run.status == Status.IMPORTING
+        while services.sync_run_import(run=run).more:
+            pass
+        run.refresh_from_db()
+        assert run.status == Status.COMPLETED
+    assert Order.objects.filter(shop=app_shop).count() == 3
+
+
+def test_an_operation_another_run_recorded_is_not_adopted(app_shop, store):
+    earlier = {run.resource: run for run in sync_all(app_shop)}
+    failed_orphan = _start_at_shopify(app_shop, "customers")
+    DevBulkOperation.objects.filter(id=failed_orphan.rsplit("/", 1)[1]).update(status="FAILED")
+
+    again = services.sync_initial_start(shop=app_shop)  # a reinstall's sync
+    started = [services.sync_run_start(run=run) for run in again]
+
+    ids = {run.bulk_operation_id for run in started}
+    assert not ids & {earlier["customers"].bulk_operation_id, earlier["orders"].bulk_operation_id}
+    assert failed_orphan not in ids
+    assert DevBulkOperation.objects.count() == 5
