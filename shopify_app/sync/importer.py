@@ -117,13 +117,13 @@ def import_records(
     committed = 0
     for record in records:
         obj = record.obj
-        gid = obj.get("id")
-        parent = obj.get("__parentId")
+        gid: str = obj.get("id") or ""
+        parent: str | None = obj.get("__parentId")
         if resource == SyncRun.Resource.CUSTOMERS and parent is None:
             batch.customers.append(rows.customer_tuple(obj))
         elif resource == SyncRun.Resource.ORDERS and parent is None:
             batch.orders[gid] = (obj, [])
-        elif resource == SyncRun.Resource.ORDERS and "/LineItem/" in (gid or ""):
+        elif resource == SyncRun.Resource.ORDERS and parent and "/LineItem/" in gid:
             waiting = batch.orders.get(parent)
             if waiting is not None:
                 waiting[1].append(rows.line_item(obj))

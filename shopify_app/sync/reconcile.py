@@ -92,9 +92,11 @@ def _stale(nodes: list[dict[str, Any]], stored: dict[int, datetime | None]) -> l
     """Nodes we lack, or hold with an older ``updated_at`` than Shopify's."""
     stale = []
     for node in nodes:
-        ours = stored.get(numeric_id(node["id"]), "missing")
+        node_id = numeric_id(node["id"])
+        ours = stored.get(node_id)
         theirs = _parse_time(node.get("updatedAt"))
-        if ours == "missing" or ours is None or (theirs is not None and ours < theirs):
+        # Missing, stored without a time, or older than Shopify's: repair it.
+        if ours is None or (theirs is not None and ours < theirs):
             stale.append(node)
     return stale
 
