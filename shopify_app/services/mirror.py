@@ -10,7 +10,14 @@ WHERE <incoming is newer>`` in chunks, so:
 - refunds are immutable in Shopify: a refund is inserted once and never updated;
 - links between mirrors don't depend on arrival order: an order points at its customer if
   the customer is already mirrored, and a customer (or order) arriving later adopts the
-  orders (or refunds) that were waiting for it.
+  orders (or refunds) that were waiting for it. Nor on concurrency: under READ COMMITTED an
+  order written while its customer's insert is still uncommitted (or the other way round)
+  would see neither. So on PostgreSQL each side takes a transaction-level advisory lock per
+  link as it writes a row (``_link_lock`` in the insert's ``RETURNING``: no extra round
+  trip), and looks for the other side in its next statement, which starts after the lock was
+  granted: whichever transaction commits first, the other then sees its row. Rows are
+  written in id order, so two writers take these locks in one order. (SQLite runs one writer
+  at a time.)
 
 A redacted customer (``customers/redact``) is frozen: no later upsert writes its personal data
 back. Fields the source doesn't know (webhook payloads since 2025-01 carry no ``tags``,
@@ -120,6 +127,17 @@ def _in_list(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _link_lock(kind: str, column: str) -> str:
+    """SQL taking, until commit, the link lock of the ``kind`` row whose id is in ``column``
+    (nothing when it is NULL): for ``RETURNING``, so it is taken as each row is written."""
+    key = f"hashtextextended('mirror-link:{kind}:' || shop_id || ':' || {column}, 0)"
+    return f"pg_advisory_xact_lock({key})"
+
+
 # --- customers -------------------------------------------------------------------------------
 
 _CUSTOMER_OPTIONAL = ("tags", "amount_spent", "number_of_orders")
@@ -143,7 +161,7 @@ def customers_upsert(*, shop: Shop, rows: Sequence[CustomerRow]) -> int:
         optional = [
             name for name, is_known in zip(_CUSTOMER_OPTIONAL, known, strict=True) if is_known
         ]
-        for chunk in _chunks(group):
+        for chunk in _chunks(sorted(group, key=lambda r: r.shopify_id)):
             written += _customers_upsert_chunk(shop=shop, rows=chunk, optional=optional)
             _orders_link_customers(shop=shop, customer_ids=[r.shopify_id for r in chunk])
     return written
@@ -176,6 +194,8 @@ def _customers_upsert_chunk(*, shop: Shop, rows: Sequence[CustomerRow], optional
         + " WHERE t.redacted_at IS NULL AND (t.shopify_updated_at IS NULL"
         " OR excluded.shopify_updated_at >= t.shopify_updated_at)"
     )
+    if _postgres():
+        sql += f" RETURNING {_link_lock('customer', 'shopify_id')}"
     return _execute(sql, params)
 
 
@@ -268,7 +288,9 @@ def orders_upsert(*, shop: Shop, rows: Sequence[OrderRow]) -> int:
     mirrored, and links refunds that arrived before their order. Idempotent.
     """
     written = 0
-    for chunk in _chunks(rows):
+    # By customer, then id: the link locks of a chunk are taken in one global order.
+    ordered = sorted(rows, key=lambda r: (r.customer_shopify_id or 0, r.shopify_id))
+    for chunk in _chunks(ordered):
         written += _orders_upsert_chunk(shop=shop, rows=chunk)
         _refunds_link_orders(shop=shop, order_ids=[r.shopify_id for r in chunk])
     return written
@@ -310,11 +332,30 @@ def _orders_upsert_chunk(*, shop: Shop, rows: Sequence[OrderRow]) -> int:
         + " WHERE t.shopify_updated_at IS NULL"
         " OR excluded.shopify_updated_at >= t.shopify_updated_at"
     )
+    if _postgres():
+        sql += (
+            f" RETURNING {_link_lock('customer', 'customer_shopify_id')},"
+            f" {_link_lock('order', 'shopify_id')}"
+        )
     return _execute(sql, params)
 
 
 def _refunds_link_orders(*, shop: Shop, order_ids: Sequence[int]) -> None:
-    """Point refunds that arrived before their order at the now-mirrored order."""
+    """Point refunds that arrived before their order at the now-mirrored order; on PostgreSQL
+    also link these orders to a customer committed while their insert waited for its lock."""
+    if _postgres():
+        _execute(
+            f"WITH relinked AS (UPDATE {_ORDER} o SET customer_id = c.id FROM {_CUSTOMER} c"
+            f" WHERE o.shop_id = %s AND o.customer_id IS NULL"
+            f" AND o.shopify_id IN ({_in_list(order_ids)})"
+            " AND c.shop_id = o.shop_id AND c.shopify_id = o.customer_shopify_id RETURNING 1)"
+            f" UPDATE {_REFUND} r SET order_id = o.id FROM {_ORDER} o"
+            " WHERE r.shop_id = %s AND r.order_id IS NULL"
+            f" AND r.order_shopify_id IN ({_in_list(order_ids)})"
+            " AND o.shop_id = r.shop_id AND o.shopify_id = r.order_shopify_id",
+            [shop.pk, *order_ids, shop.pk, *order_ids],
+        )
+        return
     _execute(
         f"UPDATE {_REFUND} SET order_id = (SELECT o.id FROM {_ORDER} o"
         f" WHERE o.shop_id = {_REFUND}.shop_id AND o.shopify_id = {_REFUND}.order_shopify_id)"
@@ -344,7 +385,8 @@ def refunds_upsert(*, shop: Shop, rows: Sequence[RefundRow]) -> int:
         + ", ".join(["%s"] * len(columns))
         + f", (SELECT o.id FROM {_ORDER} o WHERE o.shop_id = %s AND o.shopify_id = %s))"
     )
-    for chunk in _chunks(rows):
+    ordered = sorted(rows, key=lambda r: (r.order_shopify_id, r.shopify_id))
+    for chunk in _chunks(ordered):
         now = timezone.now()
         params: list[Any] = []
         for r in chunk:
@@ -353,10 +395,21 @@ def refunds_upsert(*, shop: Shop, rows: Sequence[RefundRow]) -> int:
                 r.shipping_refunded, r.amount, r.processed_at, r.created_at, now,
                 shop.pk, r.order_shopify_id,
             ]  # fmt: skip
-        written += _execute(
+        sql = (
             f"INSERT INTO {_REFUND} ({', '.join(columns)}, order_id) "
             f"VALUES {', '.join([placeholders] * len(chunk))} "
-            "ON CONFLICT (shop_id, shopify_id) DO NOTHING",
-            params,
+            "ON CONFLICT (shop_id, shopify_id) DO NOTHING"
+        )
+        if not _postgres():
+            written += _execute(sql, params)
+            continue
+        written += _execute(f"{sql} RETURNING {_link_lock('order', 'order_shopify_id')}", params)
+        # The order may have been committed while this insert waited for its link lock.
+        ids = [r.shopify_id for r in chunk]
+        _execute(
+            f"UPDATE {_REFUND} r SET order_id = o.id FROM {_ORDER} o"
+            f" WHERE r.shop_id = %s AND r.order_id IS NULL AND r.shopify_id IN ({_in_list(ids)})"
+            " AND o.shop_id = r.shop_id AND o.shopify_id = r.order_shopify_id",
+            [shop.pk, *ids],
         )
     return written
