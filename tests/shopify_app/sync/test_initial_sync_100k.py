@@ -39,9 +39,8 @@ def big_shop(db, inprocess_http):
     return shop
 
 
-# Measured 167 s on a busy 2-CPU machine, nearly all of it devshop writing the JSONL through its
-# GraphQL executor (importing 100k customers takes seconds): marked so `-m "not slow"` can skip
-# it while iterating; `make test` runs everything.
+# About 25 s on a busy 2-CPU machine (devshop seeding and writing the JSONL, then the import):
+# marked so `-m "not slow"` can skip it while iterating; `make test` runs everything.
 @pytest.mark.slow
 def test_100k_customer_initial_sync_completes_with_progress(big_shop):
     started = time.monotonic()
