@@ -24,7 +24,7 @@ def database_urls(suffix: str) -> tuple[str, str, str]:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loyalty")
     parsed = urlparse(base)
     if parsed.scheme not in ("postgres", "postgresql"):
-        raise SystemExit("the loyalty benchmarks need DATABASE_URL on PostgreSQL")
+        raise SystemExit("the benchmarks need DATABASE_URL on PostgreSQL")
     name = f"{parsed.path.lstrip('/') or 'loyalty'}_bench_{suffix}"
     return (
         parsed._replace(path=f"/{name}").geturl(),
@@ -44,14 +44,17 @@ def env(database_url: str) -> dict[str, str]:
     }
 
 
-def fresh_database(database_url: str, name: str, maintenance_url: str) -> None:
+def fresh_database(
+    database_url: str, name: str, maintenance_url: str, *, environ: dict[str, str] | None = None
+) -> None:
+    """Drop and recreate ``name``, then migrate it (with ``environ``, default ``env()``)."""
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"],
         cwd=ROOT,
-        env=env(database_url),
+        env=env(database_url) if environ is None else environ,
         check=True,
     )
 

@@ -30,9 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
-from bench._loyalty import ROOT, database_urls, env
+from bench._loyalty import ROOT, database_urls, env, fresh_database
 
 CUSTOMERS = int(os.environ.get("BENCH_SYNC_CUSTOMERS", "100000"))
 ORDERS = int(os.environ.get("BENCH_SYNC_ORDERS", "1000000"))
@@ -54,13 +52,7 @@ def _env(database_url: str) -> dict[str, str]:
 
 def run() -> dict[str, object]:
     database_url, name, maintenance_url = database_urls("sync")
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"],
-        cwd=ROOT, env=_env(database_url), check=True,
-    )  # fmt: skip
+    fresh_database(database_url, name, maintenance_url, environ=_env(database_url))
     result = subprocess.run(
         [sys.executable, "-m", "bench.initial_sync", "child", str(_files_dir())],
         cwd=ROOT, env=_env(database_url), stdout=subprocess.PIPE, text=True, check=True,

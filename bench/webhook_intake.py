@@ -41,12 +41,12 @@ import threading
 import time
 import uuid
 from multiprocessing import get_context
-from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench._loyalty import ROOT, database_urls, env, fresh_database
+
 EXAMPLE = ROOT / "devshop/data/webhook-schemas/2026-07/metadatas/orders/paid.json"
 SECRET = "bench-secret"
 SHOP = "bench-shop.myshopify.com"
@@ -59,42 +59,12 @@ WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 CLIENT_PROCESSES = 2
 
 
-def _database_urls() -> tuple[str, str, str]:
-    """(bench database URL, its name, the maintenance URL) from DATABASE_URL."""
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loyalty")
-    parsed = urlparse(base)
-    if parsed.scheme not in ("postgres", "postgresql"):
-        raise SystemExit("the webhook benchmark needs DATABASE_URL on PostgreSQL")
-    name = f"{parsed.path.lstrip('/') or 'loyalty'}_bench_webhooks"
-    return (
-        parsed._replace(path=f"/{name}").geturl(),
-        name,
-        parsed._replace(path="/postgres").geturl(),
-    )
-
-
 def _env(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "DEBUG": "0",
-        "SHOPIFY_API_SECRET": SECRET,
-        "LOG_LEVEL": "WARNING",
-    }
+    return {**env(database_url), "SHOPIFY_API_SECRET": SECRET}
 
 
 def _prepare_database(database_url: str, name: str, maintenance_url: str) -> None:
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"],
-        cwd=ROOT,
-        env=_env(database_url),
-        check=True,
-    )
+    fresh_database(database_url, name, maintenance_url, environ=_env(database_url))
     body = EXAMPLE.read_text()
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
@@ -319,7 +289,7 @@ def _purge_queue() -> None:
 
 
 def run() -> dict[str, object]:
-    database_url, name, maintenance_url = _database_urls()
+    database_url, name, maintenance_url = database_urls("webhooks")
     _prepare_database(database_url, name, maintenance_url)
     load_before = _loadavg()
     server = _start_server(database_url)
