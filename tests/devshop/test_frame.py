@@ -12,32 +12,17 @@ import pytest
 from django.test import Client
 
 from devshop import clock, conf, signing
-from devshop.models import DevShop, DevStaffMember
+from devshop.models import DevStaffMember
 from shopify_app import session_tokens, signatures
+from tests.devshop.conftest import SHOP, dev_owner_create, dev_shop_create
 
-SHOP = "alice-shop.myshopify.com"
 FRAME = f"/devshop/admin/{SHOP}/apps/loyalty"
 
 
 @pytest.fixture
 def dev_shop(db):
-    now = clock.now()
-    shop = DevShop.objects.create(
-        id=60_000_000_001,
-        domain=SHOP,
-        name="Alice's Shop",
-        email="a@example.com",
-        created_at=now,
-        updated_at=now,
-    )
-    DevStaffMember.objects.create(
-        id=110_000_000_001,
-        shop=shop,
-        first_name="Alice",
-        last_name="Owner",
-        email="a@example.com",
-        account_owner=True,
-    )
+    shop = dev_shop_create()
+    dev_owner_create(shop)
     DevStaffMember.objects.create(
         id=110_000_000_002, shop=shop, first_name="Sam", last_name="Staff", email="s@example.com"
     )
@@ -158,14 +143,8 @@ def test_id_token_rejects_a_malformed_body(client, dev_shop, body):
 
 
 def test_id_token_for_another_shops_staff_is_404(client, dev_shop):
-    now = clock.now()
-    other = DevShop.objects.create(
-        id=60_000_000_002,
-        domain="charlie-shop.myshopify.com",
-        name="C",
-        email="c@example.com",
-        created_at=now,
-        updated_at=now,
+    other = dev_shop_create(
+        id=60_000_000_002, domain="charlie-shop.myshopify.com", name="C", email="c@example.com"
     )
     DevStaffMember.objects.create(
         id=110_000_000_009, shop=other, first_name="C", last_name="C", email="c@example.com"

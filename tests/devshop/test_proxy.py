@@ -11,8 +11,8 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from devshop import clock, proxy
-from devshop.models import DevCustomer, DevShop
 from shopify_app.signatures import app_proxy_verify
+from tests.devshop.conftest import SHOP
 from tests.urls import urlpatterns as base_urlpatterns
 
 RECEIVED: list[dict] = []
@@ -49,7 +49,6 @@ urlpatterns = [
 ]
 pytestmark = pytest.mark.urls(__name__)
 
-SHOP = "alice-shop.myshopify.com"
 STOREFRONT = f"/store/{SHOP}"
 
 
@@ -58,33 +57,6 @@ def app(settings, inprocess_http):
     settings.DEVSHOP_APP_URL = "http://testserver/receiver"
     RECEIVED.clear()
     ANSWER.clear()
-
-
-@pytest.fixture
-def dev_shop(db):
-    now = clock.now()
-    return DevShop.objects.create(
-        id=60_000_000_001,
-        domain=SHOP,
-        name="Alice's Shop",
-        email="a@example.com",
-        created_at=now,
-        updated_at=now,
-    )
-
-
-@pytest.fixture
-def ada(dev_shop):
-    now = clock.now()
-    return DevCustomer.objects.create(
-        id=7_300_000_000_001,
-        shop=dev_shop,
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@example.com",
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def test_signed_proxy_params_reproduce_the_published_vector(settings):

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from devshop import clock
-from devshop.models import DevCustomer, DevShop
 from devshop.storefront import theme
+from tests.devshop.conftest import SHOP, dev_customer_create, dev_shop_create
 
-SHOP = "alice-shop.myshopify.com"
 STOREFRONT = f"/store/{SHOP}/"
 REPO = Path(django_settings.BASE_DIR)
 
@@ -40,51 +38,15 @@ def launcher_root(html: str) -> dict:
 
 
 @pytest.fixture
-def dev_shop(db):
-    now = clock.now()
-    return DevShop.objects.create(
-        id=60_000_000_001,
-        domain=SHOP,
-        name="Alice's Shop",
-        email="a@example.com",
-        created_at=now,
-        updated_at=now,
-    )
-
-
-@pytest.fixture
-def ada(dev_shop):
-    now = clock.now()
-    return DevCustomer.objects.create(
-        id=7_300_000_000_001,
-        shop=dev_shop,
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@example.com",
-        created_at=now,
-        updated_at=now,
-    )
-
-
-@pytest.fixture
 def outsider(db):
-    now = clock.now()
-    other = DevShop.objects.create(
+    other = dev_shop_create(
         id=60_000_000_002,
         domain="charlie-shop.myshopify.com",
         name="Charlie",
         email="c@example.com",
-        created_at=now,
-        updated_at=now,
     )
-    return DevCustomer.objects.create(
-        id=7_300_000_000_002,
-        shop=other,
-        first_name="Eve",
-        last_name="X",
-        email="eve@example.com",
-        created_at=now,
-        updated_at=now,
+    return dev_customer_create(
+        other, id=7_300_000_000_002, first_name="Eve", last_name="X", email="eve@example.com"
     )
 
 

@@ -12,15 +12,13 @@ from devshop import clock
 from devshop.models import (
     DevAppSubscription,
     DevBulkOperation,
-    DevCustomer,
     DevLineItem,
     DevOrder,
     DevRefund,
     DevRefundLineItem,
-    DevShop,
-    DevStaffMember,
 )
 from devshop.webhooks import convert
+from tests.devshop.conftest import dev_customer_create, dev_owner_create, dev_shop_create
 from tests.devshop.test_webhook_payloads import assert_valid, relaxed_order_schema
 
 pytestmark = pytest.mark.django_db
@@ -28,40 +26,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def dev_shop():
-    now = clock.now()
-    shop = DevShop.objects.create(
-        id=60_000_000_001,
-        domain="alice-shop.myshopify.com",
-        name="Alice's Shop",
-        email="alice@example.com",
-        created_at=now,
-        updated_at=now,
-    )
-    DevStaffMember.objects.create(
-        id=110_000_000_001,
-        shop=shop,
-        first_name="Alice",
-        last_name="Owner",
-        email="alice@example.com",
-        account_owner=True,
-    )
+    shop = dev_shop_create(email="alice@example.com")
+    dev_owner_create(shop, email="alice@example.com")
     return shop
 
 
 @pytest.fixture
 def customer(dev_shop):
-    now = clock.now()
-    return DevCustomer.objects.create(
-        id=7_300_000_000_001,
-        shop=dev_shop,
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@example.com",
-        phone="+16135550101",
-        note="VIP",
-        created_at=now - timedelta(days=30),
-        updated_at=now,
-    )
+    return dev_customer_create(dev_shop, age=timedelta(days=30), phone="+16135550101", note="VIP")
 
 
 @pytest.fixture

@@ -18,9 +18,10 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from devshop import clock, conf
-from devshop.models import DevShop, DevWebhookSubscription
+from devshop.models import DevWebhookSubscription
 from devshop.webhooks import delivery
 from devshop.webhooks.models import DevWebhookDelivery
+from tests.devshop.conftest import SHOP
 from tests.urls import urlpatterns as base_urlpatterns
 
 RECEIVED: list[dict] = []
@@ -40,7 +41,6 @@ def receiver(request, rest):
 urlpatterns = [path("receiver/<path:rest>", receiver), *base_urlpatterns]
 pytestmark = pytest.mark.urls(__name__)
 
-SHOP = "alice-shop.myshopify.com"
 PAYLOAD = {
     "id": 820982911946154508,
     "admin_graphql_api_id": "gid://shopify/Order/1",
@@ -56,19 +56,6 @@ def app_receiver(settings, inprocess_http):
     clock.reset()
     yield
     clock.reset()
-
-
-@pytest.fixture
-def dev_shop(db):
-    now = clock.now()
-    return DevShop.objects.create(
-        id=60_000_000_001,
-        domain=SHOP,
-        name="Alice",
-        email="a@example.com",
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def emit(django_capture_on_commit_callbacks, *args, **kwargs):
