@@ -515,6 +515,30 @@ def _take_back(
     return taken, entry
 
 
+def _reversal_record(
+    *,
+    op: OrderPoints,
+    kind: str,
+    key: str,
+    requested: int,
+    taken: int,
+    entry: PointsTransaction | None,
+    refunded_amount: Decimal = Decimal(0),
+) -> None:
+    """The audit row of one refund or cancel: what was asked back, what was taken, the rest."""
+    PointsReversal.objects.create(
+        shop_id=op.shop_id,
+        order_points=op,
+        kind=kind,
+        idempotency_key=key,
+        refunded_amount=refunded_amount,
+        requested=requested,
+        reversed=taken,
+        shortfall=requested - taken,
+        entry=entry,
+    )
+
+
 def _order_refund(
     *, member: Member, op: OrderPoints, refund: Refund, settings: ProgramSettings, at: datetime
 ) -> None:
@@ -542,16 +566,14 @@ def _order_refund(
         source=("refund", str(refund.shopify_id)),
         at=at,
     )
-    PointsReversal.objects.create(
-        shop_id=op.shop_id,
-        order_points=op,
+    _reversal_record(
+        op=op,
         kind=PointsReversal.Kind.REFUND,
-        idempotency_key=key,
-        refunded_amount=refunded,
+        key=key,
         requested=requested,
-        reversed=taken,
-        shortfall=requested - taken,
+        taken=taken,
         entry=entry,
+        refunded_amount=refunded,
     )
     op.refunded_amount, op.reversed_target = cumulative, target
     op.reversed += taken
@@ -580,14 +602,12 @@ def _order_cancel(*, member: Member, op: OrderPoints, at: datetime) -> None:
             source=("order", str(op.order_shopify_id)),
             at=at,
         )
-    PointsReversal.objects.create(
-        shop_id=op.shop_id,
-        order_points=op,
+    _reversal_record(
+        op=op,
         kind=PointsReversal.Kind.CANCEL,
-        idempotency_key=key,
+        key=key,
         requested=requested,
-        reversed=taken,
-        shortfall=requested - taken,
+        taken=taken,
         entry=entry,
     )
     op.cancelled = True
