@@ -195,9 +195,7 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("webhooks", "storefront", "sync",
 # Routing by task name; each app adds its tasks here. Unrouted tasks go to "batch".
 CELERY_TASK_ROUTES = {
     "shopify_app.tasks.webhook_*": {"queue": "webhooks"},
-    "shopify_app.tasks.sync_*": {"queue": "sync"},
     "shopify_app.sync.tasks.*": {"queue": "sync"},
-    "*.tasks.storefront_*": {"queue": "storefront"},
     # A shopper is waiting for the code they just redeemed.
     "loyalty.tasks.redemption_issue": {"queue": "storefront"},
 }

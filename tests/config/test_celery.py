@@ -38,3 +38,13 @@ def test_live_worker_runs_the_heartbeat(celery_worker):
     age = worker_heartbeat_age()
     assert age is not None
     assert age >= 0
+
+
+def test_every_task_route_matches_a_registered_task():
+    """A route whose pattern matches no task is dead configuration (a renamed task, a typo)."""
+    from fnmatch import fnmatch
+
+    celery_app.loader.import_default_modules()
+    names = [name for name in celery_app.tasks if not name.startswith("celery.")]
+    for pattern in settings.CELERY_TASK_ROUTES:
+        assert any(fnmatch(name, pattern) for name in names), pattern
