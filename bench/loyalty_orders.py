@@ -119,8 +119,8 @@ def _child() -> dict[str, object]:
     ]
     counter = iter(range(10**9))
 
-    def body(i: int) -> str:
-        import json
+    def body(i: int) -> bytes:
+        import orjson
 
         oid = 6_000_000_000 + next(counter)
         customer = customers[i % CUSTOMERS]
@@ -134,9 +134,9 @@ def _child() -> dict[str, object]:
             updated_at=now,
             processed_at=now,
         )
-        return json.dumps(p.order_payload(shop=data, order=order))
+        return orjson.dumps(p.order_payload(shop=data, order=order))
 
-    def receive(text: str) -> None:
+    def receive(raw: bytes) -> None:
         webhook_delivery_receive(
             shop_domain=SHOP,
             webhook_id=f"bench-{next(counter)}",
@@ -144,7 +144,7 @@ def _child() -> dict[str, object]:
             api_version="2026-07",
             event_id=None,
             triggered_at=timezone.now(),
-            body=text,
+            body=raw,
         )
 
     broker = redis.Redis.from_url(os.environ["REDIS_URL"])
@@ -206,7 +206,8 @@ def _child() -> dict[str, object]:
             cursor.execute(
                 "SELECT extract(epoch FROM e.created_at - d.received_at)"
                 " FROM shopify_app_webhookdelivery d JOIN loyalty_pointstransaction e"
-                " ON e.idempotency_key = 'order:' || (d.payload->>'id') || ':earn'"
+                " ON e.idempotency_key = 'order:'"
+                " || (convert_from(d.body, 'UTF8')::jsonb ->> 'id') || ':earn'"
                 " WHERE d.received_at >= %s",
                 [started - timedelta(milliseconds=1)],
             )

@@ -24,8 +24,18 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ("status", "topic")
     search_fields = ("webhook_id", "event_id", "shop__domain")
     list_select_related = ("shop",)
-    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    # The raw body is shown as the JSON it is (the exact bytes stay in the row).
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields if f.name != "body"]
+    readonly_fields.append("body_json")
+    exclude = ("body",)
     actions = ("replay",)
+
+    @admin.display(description="Body")
+    def body_json(self, obj: WebhookDelivery) -> str:
+        try:
+            return json.dumps(obj.payload, indent=2, ensure_ascii=False)
+        except ValueError:
+            return bytes(obj.body).decode("utf-8", errors="replace")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rows come only from Shopify

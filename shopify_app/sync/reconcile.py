@@ -20,11 +20,11 @@ the next one starts. A deletion is not visible this way (a deleted customer no l
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -83,7 +83,7 @@ def _deliver(*, shop: Shop, topic: str, key: str, payload: dict[str, Any]) -> bo
         api_version=settings.SHOPIFY_API_VERSION,
         event_id=None,
         triggered_at=timezone.now(),
-        body=json.dumps(payload),
+        body=orjson.dumps(payload),
     )
     return receipt is Receipt.STORED
 

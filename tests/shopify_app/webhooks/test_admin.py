@@ -51,6 +51,19 @@ def test_the_failed_list_renders(shop, operator_client):
     assert b"orders/paid" in response.content
 
 
+def test_a_delivery_page_shows_its_body_as_json(shop, operator_client):
+    delivery = WebhookDelivery.objects.create(
+        shop=shop, webhook_id="a", topic="orders/paid", body=b'{"id":7,"note":"caf\xc3\xa9"}'
+    )
+
+    response = operator_client.get(
+        f"/django-admin/shopify_app/webhookdelivery/{delivery.pk}/change/"
+    )
+
+    assert response.status_code == 200
+    assert "&quot;note&quot;: &quot;café&quot;" in response.content.decode()
+
+
 def test_download_action_returns_the_exports_as_json(shop, operator_client):
     export = CustomerDataExport.objects.create(
         shop=shop,
