@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -62,6 +63,24 @@ def _text(status: int, message: str) -> HttpResponse:
     return response
 
 
+class _Headers:
+    """``request.headers``' lookups for the names we read, straight from the WSGI environ."""
+
+    __slots__ = ("_meta",)
+
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self._meta = meta
+
+    def get(self, name: str) -> str | None:
+        return self._meta.get("HTTP_" + name.upper().replace("-", "_"))
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+
 def _read_body(request: HttpRequest, limit: int) -> bytes | None:
     """The raw body, or None when it is over ``limit`` bytes (declared or actually sent)."""
     try:
@@ -93,7 +112,9 @@ def webhook_receive(request: HttpRequest) -> HttpResponse:
     if body is None:
         return _text(413, "Payload too large")
 
-    headers = request.headers
+    # Read from META directly: ``request.headers`` first builds a mapping of every header
+    # (18 name conversions per delivery), more work than the seven lookups we make.
+    headers = _Headers(request.META)
     missing = [name for name in REQUIRED_HEADERS if not headers.get(name)]
     if missing:
         return _text(400, f"Missing headers: {', '.join(missing)}")
