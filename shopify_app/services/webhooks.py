@@ -172,13 +172,14 @@ _INSERT = (
 )
 # PostgreSQL won't assign an untyped NULL to a timestamptz column from a SELECT list.
 _INSERT_POSTGRESQL = _INSERT.format(time="::timestamptz")
-# Several deliveries in one statement: the same INSERT over arrays, one element per delivery.
-# Returns the ordinals (1-based) of the deliveries it stored. The text never changes with the
-# number of deliveries, so one prepared statement serves every batch.
+# Several deliveries in one statement: the same INSERT over a VALUES list, one row per delivery,
+# returning the ordinals (1-based) of the deliveries it stored. Plain parameters rather than
+# arrays: psycopg would escape each ~11 kB body into an array literal in Python. The text
+# depends only on the batch size, so a connection prepares a handful of statements at most.
+_VALUES_ROW = "(%s, %s, %s, %s, %s::timestamptz, %s, %s, %s::boolean, %s::integer)"
 _INSERT_MANY = (
-    "WITH v AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[],"  # noqa: S608
-    " %s::timestamptz[], %s::bytea[], %s::text[], %s::boolean[]) WITH ORDINALITY"
-    " AS v(webhook_id, topic, api_version, event_id, triggered_at, body, domain, accept, n)),"
+    "WITH v (webhook_id, topic, api_version, event_id, triggered_at, body, domain, accept, n)"  # noqa: S608
+    " AS (VALUES {rows}),"
     f" stored AS (INSERT INTO {_TABLE} (shop_id, webhook_id, topic, api_version, event_id,"
     " triggered_at, body, status, attempts, last_error, received_at)"
     " SELECT s.id, v.webhook_id, v.topic, v.api_version, v.event_id, v.triggered_at, v.body,"
@@ -230,9 +231,23 @@ def _insert_batch(batch: list[list[Any]]) -> list[bool | BaseException]:
                 if len(batch) == 1:
                     cursor.execute(_INSERT_POSTGRESQL, batch[0], prepare=True)
                     return [cursor.fetchone() is not None]
-                columns = [[params[i] for params in batch] for i in (0, 1, 2, 3, 4, 5, 8, 9)]
-                received_at, status = batch[0][7], batch[0][6]
-                cursor.execute(_INSERT_MANY, [*columns, status, received_at], prepare=True)
+                values: list[Any] = []
+                for n, (
+                    wid,
+                    topic,
+                    version,
+                    event,
+                    triggered,
+                    body,
+                    _,
+                    _,
+                    domain,
+                    accept,
+                ) in enumerate(batch, start=1):
+                    values += [wid, topic, version, event, triggered, body, domain, accept, n]
+                status, received_at = batch[0][6], batch[0][7]
+                statement = _INSERT_MANY.format(rows=", ".join([_VALUES_ROW] * len(batch)))
+                cursor.execute(statement, [*values, status, received_at], prepare=True)
                 stored = {n for (n,) in cursor.fetchall()}
                 return [n in stored for n in range(1, len(batch) + 1)]
         except (psycopg.OperationalError, psycopg.InterfaceError):
