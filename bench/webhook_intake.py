@@ -1,12 +1,14 @@
 """Webhook intake under load, beside pgbench inserting the same row on the same database.
 
 1. A fresh database ``<DATABASE_URL name>_bench_webhooks`` is migrated and given one shop.
-2. The app runs under gunicorn on a loopback port (production-like: DEBUG off, the real
-   Redis broker, so deliveries also wake the workers: a debounced drain message).
+2. The app runs under Granian (the production server; ``BENCH_SERVER=gunicorn`` for gunicorn's
+   gthread workers) on a loopback port, production-like: DEBUG off, the real Redis broker, so
+   deliveries also wake the workers (a debounced drain message).
 3. Peak: ``CLIENTS`` keep-alive clients fire signed ``orders/paid`` deliveries with Shopify's
    example body (a fresh Webhook-Id each) for ``DURATION`` seconds; accepted/s and p50/p99.
-   The clients write pre-built requests on raw sockets: on a small machine they share the
-   CPUs with the server, and pgbench's own client is C.
+   The load comes from ``wrk`` when it is installed (C, like pgbench's client: on a small
+   machine the clients share the CPUs with the server), else from the Python clients below,
+   which write pre-built requests on raw sockets.
 4. Half peak: an open-loop run at half the peak rate; p50/p99 (target p99 < 20 ms).
 5. pgbench on the same database, same client count and duration, with a custom script: one
    INSERT of an identical row (the same body bytes) into a copy of the inbox table. Twice:
@@ -14,10 +16,10 @@
    the intake must (a bytea literal; PostgreSQL then compresses it either way).
 
 Printed: the rates and ratios (target ≥ 0.5 against the baseline), the CPU each accepted
-delivery cost the app (gunicorn) and its PostgreSQL backends, and the load average, since
+delivery cost the app (its server processes) and PostgreSQL, and the load average, since
 other work on the machine shifts every figure. Environment: BENCH_DURATION (s),
-BENCH_CLIENTS, BENCH_WORKERS (gunicorn processes), BENCH_THREADS (threads per process),
-BENCH_WORKER_CLASS (gunicorn worker class, default gthread).
+BENCH_CLIENTS, BENCH_SERVER (granian or gunicorn), BENCH_WORKERS (server processes),
+BENCH_THREADS (threads per process), BENCH_WORKER_CLASS (gunicorn's, default gthread).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(max(2, (os.cpu_count() or 2)))))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
-SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
+SERVER = os.environ.get("BENCH_SERVER", "granian")
 CLIENT_PROCESSES = 2
 
 
@@ -117,7 +119,7 @@ def _start_server(database_url: str) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{SERVER} did not start")
 
 
 def _request_parts(body: bytes) -> tuple[bytes, bytes, bytes]:
@@ -377,7 +379,7 @@ def run() -> dict[str, object]:
     load_before = _loadavg()
     server = _start_server(database_url)
 
-    def app_cpu() -> float:  # gunicorn's process group
+    def app_cpu() -> float:  # the server's process group
         return _cpu_seconds(lambda pgrp, cmd: pgrp == server.pid)
 
     def db_cpu() -> float:  # the backends serving the bench database (a local server)
