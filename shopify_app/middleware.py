@@ -1,12 +1,4 @@
-"""The Shopify edge's middleware: webhook intake served early, and iframe protection.
-
-**Webhook intake** (``WebhookIntakeMiddleware``). Shopify's webhook POSTs need none of the
-browser-oriented middleware (sessions, CSRF, authentication, messages, framing headers): they
-are server-to-server and authenticated by their HMAC alone. Placed right after
-``SecurityMiddleware``, this middleware hands requests for the intake's paths straight to the
-view; measured in-process on the intake path (real PostgreSQL and Redis), that is ~0.3 ms less
-CPU per delivery, about a sixth of it. The paths come from the URLconf (``webhooks``,
-``webhooks-compliance``), which still routes them when this middleware is absent.
+"""The Shopify edge's middleware: iframe protection.
 
 **Iframe protection** for every HTML response (shopify-platform.md §4,
 ``EmbeddedFramingMiddleware``). Shopify requires ``Content-Security-Policy: frame-ancestors
@@ -29,12 +21,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
 
 from shopify_app.signatures import shop_domain_sanitize
-from shopify_app.webhooks.views import webhook_receive
-
-WEBHOOK_URL_NAMES = ("webhooks", "webhooks-compliance")
 
 SHOPIFY_ADMIN_ORIGIN = "https://admin.shopify.com"
 
@@ -62,24 +50,3 @@ class EmbeddedFramingMiddleware:
         if "frame-ancestors 'none'" not in response["Content-Security-Policy"]:
             del response["X-Frame-Options"]  # no-op when absent
         return response
-
-
-class WebhookIntakeMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.paths = frozenset(_webhook_paths())
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info in self.paths:
-            return webhook_receive(request)
-        return self.get_response(request)
-
-
-def _webhook_paths() -> list[str]:
-    paths = []
-    for name in WEBHOOK_URL_NAMES:
-        try:
-            paths.append(reverse(name))
-        except NoReverseMatch:  # a URLconf without the intake (e.g. devshop's own)
-            continue
-    return paths

@@ -1,4 +1,8 @@
-"""Webhook intake: ``POST /webhooks`` and ``POST /webhooks/compliance`` (one view).
+"""Webhook intake: ``POST /webhooks`` and ``POST /webhooks/compliance`` (``intake``).
+
+In production the WSGI front (``shopify_app.webhooks.wsgi``, wrapped around Django's
+application in ``config.wsgi``) answers these requests itself; the Django view below answers
+them wherever Django's own handler runs (the test client). Both call ``intake``.
 
 Answer fast and only after the delivery is durable (shopify-platform.md §5, §6): a 200 means
 the row is committed in the inbox; anything else makes Shopify retry (8 times over 4 hours).
@@ -25,6 +29,7 @@ Shopify retry for hours.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -55,20 +60,17 @@ ACCEPTED_WHEN_UNINSTALLED = COMPLIANCE_TOPICS | {"app/uninstalled"}
 _MAX_ID_LENGTH = 128
 
 
-def _text(status: int, message: str) -> HttpResponse:
-    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-    # Served before CommonMiddleware (shopify_app.middleware.WebhookIntakeMiddleware), which
-    # would add it; without it the server would frame the answer as chunked.
-    response["Content-Length"] = str(len(response.content))
-    return response
-
-
 class _Headers:
-    """``request.headers``' lookups for the names we read, straight from the WSGI environ."""
+    """The request headers we read, straight from the WSGI environ (``request.META``).
+
+    ``request.headers`` would first build a mapping of every header (18 name conversions per
+    delivery), more work than the seven lookups the intake makes; and the WSGI front
+    (``shopify_app.webhooks.wsgi``) has no Django request at all.
+    """
 
     __slots__ = ("_meta",)
 
-    def __init__(self, meta: dict[str, Any]) -> None:
+    def __init__(self, meta: Mapping[str, Any]) -> None:
         self._meta = meta
 
     def get(self, name: str) -> str | None:
@@ -81,17 +83,17 @@ class _Headers:
         return value
 
 
-def _read_body(request: HttpRequest, limit: int) -> bytes | None:
+def _read_body(meta: Mapping[str, Any], read: Callable[[int], bytes], limit: int) -> bytes | None:
     """The raw body, or None when it is over ``limit`` bytes (declared or actually sent)."""
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > limit:
         return None
     # Read one byte more than allowed: a server that doesn't bound the stream by
     # Content-Length (chunked uploads) must not make us buffer an unbounded body.
-    body = request.read(limit + 1)
+    body = read(limit + 1)
     return None if len(body) > limit else body
 
 
@@ -105,34 +107,35 @@ def _triggered_at(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-@csrf_exempt
-@require_POST
-def webhook_receive(request: HttpRequest) -> HttpResponse:
-    body = _read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
-    if body is None:
-        return _text(413, "Payload too large")
+def intake(meta: Mapping[str, Any], read: Callable[[int], bytes]) -> tuple[int, str]:
+    """Receive one delivery: the status and plain-text message to answer with (table above).
 
-    # Read from META directly: ``request.headers`` first builds a mapping of every header
-    # (18 name conversions per delivery), more work than the seven lookups we make.
-    headers = _Headers(request.META)
+    ``meta`` is the WSGI environ (``request.META``) and ``read(n)`` reads up to ``n`` bytes of
+    the body; both adapters, this module's Django view and the WSGI front, pass their own.
+    """
+    body = _read_body(meta, read, settings.WEBHOOK_MAX_BODY_BYTES)
+    if body is None:
+        return 413, "Payload too large"
+
+    headers = _Headers(meta)
     missing = [name for name in REQUIRED_HEADERS if not headers.get(name)]
     if missing:
-        return _text(400, f"Missing headers: {', '.join(missing)}")
+        return 400, f"Missing headers: {', '.join(missing)}"
     topic = headers["X-Shopify-Topic"].strip()
     webhook_id = headers["X-Shopify-Webhook-Id"].strip()
     event_id = (headers.get("X-Shopify-Event-Id") or "").strip() or None
     if max(len(topic), len(webhook_id), len(event_id or "")) > _MAX_ID_LENGTH:
-        return _text(400, "Header value too long")
+        return 400, "Header value too long"
 
     verification = signatures.webhook_verify(body, headers["X-Shopify-Hmac-Sha256"])
     if not verification.valid:
         # The HMAC itself is never logged.
         logger.warning("webhook refused (%s) for topic %s", verification.reason, topic)
-        return _text(401, "Invalid HMAC")
+        return 401, "Invalid HMAC"
 
     domain = signatures.shop_domain_sanitize(headers["X-Shopify-Shop-Domain"])
     if domain is None:
-        return _text(400, "Invalid shop domain")
+        return 400, "Invalid shop domain"
     try:
         receipt = webhook_delivery_receive(
             shop_domain=domain,
@@ -145,11 +148,20 @@ def webhook_receive(request: HttpRequest) -> HttpResponse:
             accept_uninstalled=topic in ACCEPTED_WHEN_UNINSTALLED,
         )
     except InvalidPayload:
-        return _text(400, "Body is not a JSON object")
+        return 400, "Body is not a JSON object"
     if receipt is Receipt.UNKNOWN_SHOP:
         if topic in COMPLIANCE_TOPICS:
-            return _text(200, "Nothing held for this shop")
-        return _text(404, "Unknown shop")
+            return 200, "Nothing held for this shop"
+        return 404, "Unknown shop"
     if receipt is Receipt.NOT_INSTALLED:
-        return _text(404, "Shop not installed")
-    return _text(200, "OK")
+        return 404, "Shop not installed"
+    return 200, "OK"
+
+
+@csrf_exempt
+@require_POST
+def webhook_receive(request: HttpRequest) -> HttpResponse:
+    """The intake as a Django view: what the URLconf routes to when the WSGI front is not in
+    the way (Django's test client, or a server given Django's own WSGI application)."""
+    status, message = intake(request.META, request.read)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
