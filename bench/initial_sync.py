@@ -109,7 +109,6 @@ def _write_results(files: Path) -> dict[str, Path]:
 def _import(shop, resource: str, path: Path) -> tuple[float, int]:
     from shopify_app.models import SyncRun
     from shopify_app.sync.importer import import_records
-    from shopify_app.sync.parse import iter_jsonl
 
     run = SyncRun.objects.create(
         shop=shop, kind="initial", resource=resource, status="importing", attempts=1
@@ -122,7 +121,7 @@ def _import(shop, resource: str, path: Path) -> tuple[float, int]:
                 yield chunk
 
     started = time.perf_counter()
-    import_records(run=run, records=iter_jsonl(chunks()), lease_attempt=1)
+    import_records(run=run, chunks=chunks(), lease_attempt=1)
     elapsed = time.perf_counter() - started
     run.refresh_from_db()
     return elapsed, run.records_processed

@@ -35,6 +35,7 @@ from typing import Any
 
 import orjson
 from django.db import connection
+from django.db.models import Model
 
 from shopify_app.models import Customer, Order, Refund, Shop
 from shopify_app.services import mirror
@@ -62,9 +63,9 @@ _STAGES = {
         " financial_status text, test boolean, source_name text, subtotal_price numeric,"
         " total_price numeric, total_discounts numeric, total_shipping numeric,"
         " total_tax numeric, current_total_price numeric, current_subtotal_price numeric,"
-        " line_items jsonb, discount_codes jsonb, note_attributes jsonb,"
-        " processed_at timestamptz, cancelled_at timestamptz, shopify_created_at timestamptz,"
-        " shopify_updated_at timestamptz",
+        " discount_codes jsonb, note_attributes jsonb, processed_at timestamptz,"
+        " cancelled_at timestamptz, shopify_created_at timestamptz,"
+        " shopify_updated_at timestamptz, line_items jsonb",
     ),
     "sync_stage_refund": (
         REFUND_COLUMNS,
@@ -78,13 +79,14 @@ _STAGES = {
 def _stage(cursor, table: str, rows: Sequence[tuple], *, analyze: str = "") -> None:
     """Empty the connection's staging ``table`` (creating it if needed) and COPY ``rows`` in.
 
-    ``analyze`` names the column the next statement looks the mirror up by: a fresh temporary
+    ``analyze`` names the column the next statement joins the mirror on: a fresh temporary
     table has no statistics, and without them the planner may join it to a large mirror by
     sequential scan instead of the ``(shop_id, …)`` index.
     """
     columns, definition = _STAGES[table]
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
-    cursor.execute(f"TRUNCATE {table}")
+    # One round trip for both: the importer's reader thread holds the GIL most of the time, and
+    # every statement's answer waits for it.
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition}); TRUNCATE {table}")
     with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -92,12 +94,27 @@ def _stage(cursor, table: str, rows: Sequence[tuple], *, analyze: str = "") -> N
         cursor.execute(f"ANALYZE {table} ({analyze})")
 
 
-def _newest(table: str, columns: Sequence[str]) -> str:
-    """The staged rows, one per ``shopify_id`` (the newest): ON CONFLICT may touch a row once."""
+def _source(table: str, columns: Sequence[str], rows: Sequence[tuple]) -> str:
+    """The staged rows to upsert from, one per ``shopify_id`` (ON CONFLICT may touch a row once).
+
+    A bulk file holds each record once, so the staging table usually is that already; only a
+    batch that repeats an id pays for ``DISTINCT ON``'s sort, keeping the newest row.
+    """
+    if len({row[0] for row in rows}) == len(rows):
+        return table
     return (
         f"(SELECT DISTINCT ON (shopify_id) {', '.join(columns)} FROM {table}"
         " ORDER BY shopify_id, shopify_updated_at DESC NULLS LAST)"
     )
+
+
+# A mirror row's id by its Shopify id, as a subquery per staged row rather than a join: it is
+# always one probe of the ``(shop_id, shopify_id)`` unique index. A join is planned from the
+# mirror's statistics, which lag behind an import that is filling the mirror; with a shop the
+# statistics had not seen, the planner once picked a nested loop over all the shop's customers
+# for every order (seconds per batch).
+def _id_of(table: str, shopify_id: str) -> str:
+    return f"(SELECT m.id FROM {table} m WHERE m.shop_id = %s AND m.shopify_id = {shopify_id})"
 
 
 def customers_load(*, shop: Shop, rows: Sequence[tuple], now: datetime) -> int:
@@ -110,7 +127,7 @@ def customers_load(*, shop: Shop, rows: Sequence[tuple], now: datetime) -> int:
         return 0
     if not _copy_capable():
         return mirror.customers_upsert(
-            shop=shop, rows=[_customer_row(r) for r in _newest_per_id(rows)]
+            shop=shop, rows=[_customer_row(r) for r in _newest_per_id(rows, CUSTOMER_COLUMNS)]
         )
     columns = CUSTOMER_COLUMNS
     updated = [c for c in columns if c != "shopify_id"]
@@ -119,7 +136,7 @@ def customers_load(*, shop: Shop, rows: Sequence[tuple], now: datetime) -> int:
         cursor.execute(
             f"INSERT INTO {_CUSTOMER} AS t (shop_id, {', '.join(columns)}, created_at, updated_at)"
             f" SELECT %s, {', '.join(columns)}, %s, %s"
-            f" FROM {_newest('sync_stage_customer', columns)} s"
+            f" FROM {_source('sync_stage_customer', columns, rows)} s"
             " ON CONFLICT (shop_id, shopify_id) DO UPDATE SET "
             + ", ".join(f"{c} = excluded.{c}" for c in [*updated, "updated_at"])
             + " WHERE t.redacted_at IS NULL AND (t.shopify_updated_at IS NULL"
@@ -128,9 +145,8 @@ def customers_load(*, shop: Shop, rows: Sequence[tuple], now: datetime) -> int:
         )
         written = max(cursor.rowcount, 0)
         cursor.execute(
-            f"UPDATE {_ORDER} o SET customer_id = c.id"
-            f" FROM sync_stage_customer s JOIN {_CUSTOMER} c"
-            "  ON c.shop_id = %s AND c.shopify_id = s.shopify_id"
+            f"UPDATE {_ORDER} o SET customer_id = {_id_of(_CUSTOMER, 'o.customer_shopify_id')}"
+            " FROM sync_stage_customer s"
             " WHERE o.shop_id = %s AND o.customer_id IS NULL"
             " AND o.customer_shopify_id = s.shopify_id",
             [shop.pk, shop.pk],
@@ -160,27 +176,25 @@ def orders_load(
     written = 0
     with connection.cursor() as cursor:
         if rows:
-            _stage(cursor, "sync_stage_order", rows)
+            _stage(cursor, "sync_stage_order", rows, analyze="shopify_id")
             columns = ORDER_COLUMNS
             updated = [c for c in columns if c != "shopify_id"]
             cursor.execute(
                 f"INSERT INTO {_ORDER} AS t (shop_id, {', '.join(columns)}, customer_id,"
                 " created_at, updated_at)"
-                f" SELECT %s, {', '.join('s.' + c for c in columns)}, c.id, %s, %s"
-                f" FROM {_newest('sync_stage_order', columns)} s"
-                f" LEFT JOIN {_CUSTOMER} c"
-                "  ON c.shop_id = %s AND c.shopify_id = s.customer_shopify_id"
+                f" SELECT %s, {', '.join('s.' + c for c in columns)},"
+                f"  {_id_of(_CUSTOMER, 's.customer_shopify_id')}, %s, %s"
+                f" FROM {_source('sync_stage_order', columns, rows)} s"
                 " ON CONFLICT (shop_id, shopify_id) DO UPDATE SET "
                 + ", ".join(f"{c} = excluded.{c}" for c in [*updated, "customer_id", "updated_at"])
                 + " WHERE t.shopify_updated_at IS NULL"
                 " OR excluded.shopify_updated_at >= t.shopify_updated_at",
-                [shop.pk, now, now, shop.pk],
+                [shop.pk, shop.pk, now, now],
             )
             written = max(cursor.rowcount, 0)
             cursor.execute(
-                f"UPDATE {_REFUND} r SET order_id = o.id"
-                f" FROM sync_stage_order s JOIN {_ORDER} o"
-                "  ON o.shop_id = %s AND o.shopify_id = s.shopify_id"
+                f"UPDATE {_REFUND} r SET order_id = {_id_of(_ORDER, 'r.order_shopify_id')}"
+                " FROM sync_stage_order s"
                 " WHERE r.shop_id = %s AND r.order_id IS NULL"
                 " AND r.order_shopify_id = s.shopify_id",
                 [shop.pk, shop.pk],
@@ -192,25 +206,26 @@ def orders_load(
                 " refund_line_items, shipping_refunded, amount, processed_at,"
                 " shopify_created_at, created_at, order_id)"
                 " SELECT %s, s.shopify_id, s.order_shopify_id, '[]'::jsonb, 0, s.amount,"
-                "  s.processed_at, s.shopify_created_at, %s, o.id"
+                f"  s.processed_at, s.shopify_created_at, %s,"
+                f"  {_id_of(_ORDER, 's.order_shopify_id')}"
                 " FROM (SELECT DISTINCT ON (shopify_id) * FROM sync_stage_refund) s"
-                f" LEFT JOIN {_ORDER} o ON o.shop_id = %s AND o.shopify_id = s.order_shopify_id"
                 " ON CONFLICT (shop_id, shopify_id) DO NOTHING",
                 [shop.pk, now, shop.pk],
             )
         if late_line_items:
             _stage(cursor, "sync_stage_line_item", late_line_items, analyze="order_shopify_id")
+            # The waiting items new to their order, by order; then appended to it.
             cursor.execute(
                 f"UPDATE {_ORDER} o SET line_items = o.line_items || l.items, updated_at = %s"
                 " FROM (SELECT s.order_shopify_id, jsonb_agg(s.line_item) AS items"
                 "  FROM (SELECT DISTINCT ON (order_shopify_id, line_item -> 'id') *"
                 "   FROM sync_stage_line_item) s"
-                f"  JOIN {_ORDER} existing"
-                "   ON existing.shop_id = %s AND existing.shopify_id = s.order_shopify_id"
-                "  WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(existing.line_items) e"
+                "  WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(("
+                f"    SELECT m.line_items FROM {_ORDER} m"
+                "     WHERE m.shop_id = %s AND m.shopify_id = s.order_shopify_id)) e"
                 "   WHERE e -> 'id' = s.line_item -> 'id')"
                 "  GROUP BY s.order_shopify_id) l"
-                " WHERE o.shop_id = %s AND o.shopify_id = l.order_shopify_id",
+                " WHERE o.id = " + _id_of(_ORDER, "l.order_shopify_id"),
                 [now, shop.pk, shop.pk],
             )
     return written
@@ -235,6 +250,22 @@ def orders_link_customers(*, shop: Shop) -> int:
         return max(cursor.rowcount, 0)
 
 
+def mirrors_analyze(*, models: Sequence[type[Model]]) -> None:
+    """Refresh the planner's statistics of ``models``' tables (PostgreSQL only).
+
+    For the importer, once its run has written a first batch: statistics gathered before a shop
+    had rows say it has none, and the planner then finds a mirror row by ``(shop_id,
+    shopify_id)`` through the ``shop_id`` index alone, scanning every row of the shop per lookup
+    (the import ran a hundred times slower so). PostgreSQL's docs advise ANALYZE after a bulk
+    load; autovacuum would get there, but only later.
+    """
+    if not _copy_capable():
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
 # --- other databases: the mirror's portable upserts -------------------------------------------
 
 
@@ -242,12 +273,13 @@ def _copy_capable() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _newest_per_id(rows: Sequence[tuple]) -> list[tuple]:
-    """One tuple per ``shopify_id`` (first column), the newest (last column), as DISTINCT ON."""
+def _newest_per_id(rows: Sequence[tuple], columns: Sequence[str]) -> list[tuple]:
+    """One tuple per ``shopify_id`` (first column), the newest by ``shopify_updated_at``."""
+    updated = columns.index("shopify_updated_at")
     newest: dict[Any, tuple] = {}
     for row in rows:
         kept = newest.get(row[0])
-        if kept is None or (row[-1] or "") >= (kept[-1] or ""):
+        if kept is None or (row[updated] or "") >= (kept[updated] or ""):
             newest[row[0]] = row
     return list(newest.values())
 
@@ -323,7 +355,7 @@ def _orders_load_portable(
     written = 0
     if rows:
         written = mirror.orders_upsert(
-            shop=shop, rows=[_order_row(r) for r in _newest_per_id(rows)]
+            shop=shop, rows=[_order_row(r) for r in _newest_per_id(rows, ORDER_COLUMNS)]
         )
     if refunds:
         mirror.refunds_upsert(shop=shop, rows=[_refund_row(r) for r in refunds])

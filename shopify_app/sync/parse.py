@@ -3,14 +3,13 @@
 Shopify writes one JSON object per line. With ``groupObjects: false`` the children of a nested
 connection are separate lines carrying ``"__parentId": "<parent GID>"``; they come after their
 parent but not necessarily right after it (shopify-platform.md §9). This module only turns bytes
-into objects and remembers where each line ended, so the importer can store a byte offset that
-is exactly the start of the next unprocessed line and resume from it.
+into lines and objects and remembers where each line ended, so the importer can store a byte
+offset that is exactly the start of the next unprocessed line and resume from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -26,20 +25,14 @@ class BulkResultCorrupt(ShopifyError):
         self.offset = offset
 
 
-@dataclass(frozen=True, slots=True)
-class JsonlRecord:
-    obj: dict[str, Any]
-    end_offset: int  # byte offset just past this line's newline: where the next line starts
-
-
-def iter_jsonl(chunks: Iterable[bytes], *, start_offset: int = 0) -> Iterator[JsonlRecord]:
-    """Yield each line of ``chunks`` as a parsed object with the offset where it ended.
+def iter_lines(chunks: Iterable[bytes], *, start_offset: int = 0) -> Iterator[tuple[bytes, int]]:
+    """Yield each line of ``chunks`` (without its newline) with the offset where it ended.
 
     ``chunks`` is the byte stream starting at ``start_offset`` of the file (a resumed download
-    begins mid-file, always at a line boundary because we only ever store line ends). Blank lines
-    are skipped. A final line without a trailing newline is still a line. Raises
-    ``BulkResultCorrupt`` for a line that is not a JSON object: importing past it would lose data
-    silently.
+    begins mid-file, always at a line boundary because we only ever store line ends). The offset
+    is just past the line's newline: where the next line starts. Blank lines are skipped. A final
+    line without a trailing newline is still a line. Lines are not parsed here (``parse_line``):
+    the importer parses each where it maps it, so no per-line wrapper object is built.
     """
     offset = start_offset
     pending = b""
@@ -51,13 +44,14 @@ def iter_jsonl(chunks: Iterable[bytes], *, start_offset: int = 0) -> Iterator[Js
         for line in lines:
             offset += len(line) + 1
             if line and not line.isspace():
-                yield JsonlRecord(_loads(line, offset=offset), offset)
+                yield line, offset
     if pending and not pending.isspace():
-        offset += len(pending)
-        yield JsonlRecord(_loads(pending, offset=offset), offset)
+        yield pending, offset + len(pending)
 
 
-def _loads(line: bytes, *, offset: int) -> dict[str, Any]:
+def parse_line(line: bytes, *, offset: int) -> dict[str, Any]:
+    """One line as a JSON object; ``BulkResultCorrupt`` for anything else (importing past such
+    a line would lose data silently). ``offset`` (where the line ended) goes into the error."""
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:

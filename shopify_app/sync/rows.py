@@ -23,12 +23,14 @@ CUSTOMER_COLUMNS = (
     "amount_spent", "number_of_orders", "shopify_created_at", "shopify_updated_at",
 )  # fmt: skip
 
+# ``line_items`` last: an order's tuple is made from its own line and completed with its line
+# items, which follow on later lines (``order_tuple``, then ``order_row``).
 ORDER_COLUMNS = (
     "shopify_id", "customer_shopify_id", "name", "email", "currency", "financial_status",
     "test", "source_name", "subtotal_price", "total_price", "total_discounts", "total_shipping",
-    "total_tax", "current_total_price", "current_subtotal_price", "line_items",
-    "discount_codes", "note_attributes", "processed_at", "cancelled_at", "shopify_created_at",
-    "shopify_updated_at",
+    "total_tax", "current_total_price", "current_subtotal_price", "discount_codes",
+    "note_attributes", "processed_at", "cancelled_at", "shopify_created_at",
+    "shopify_updated_at", "line_items",
 )  # fmt: skip
 
 REFUND_COLUMNS = ("shopify_id", "order_shopify_id", "amount", "processed_at", "shopify_created_at")
@@ -86,19 +88,24 @@ def customer_tuple(node: dict[str, Any]) -> tuple:
     )
 
 
-def line_item(node: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": numeric_id(node.get("id")),
-        "variant_id": _ref_id(node.get("variant")),
-        "product_id": _ref_id(node.get("product")),
-        "quantity": int(node.get("quantity") or 0),
-        "price": _money(node.get("originalUnitPriceSet")),
-        "total_discount": _money(node.get("totalDiscountSet")),
-        "gift_card": bool(node.get("isGiftCard")),
-    }
+def line_item_json(node: dict[str, Any]) -> bytes:
+    """A LineItem node as the mirror's line-item object, serialised: a batch keeps only these
+    bytes until its order's row is complete, not the parsed node."""
+    return orjson.dumps(
+        {
+            "id": numeric_id(node.get("id")),
+            "variant_id": _ref_id(node.get("variant")),
+            "product_id": _ref_id(node.get("product")),
+            "quantity": int(node.get("quantity") or 0),
+            "price": _money(node.get("originalUnitPriceSet")),
+            "total_discount": _money(node.get("totalDiscountSet")),
+            "gift_card": bool(node.get("isGiftCard")),
+        }
+    )
 
 
-def order_tuple(node: dict[str, Any], line_items: list[dict[str, Any]]) -> tuple:
+def order_tuple(node: dict[str, Any]) -> tuple:
+    """An Order node's columns except ``line_items`` (the last; ``order_row`` adds them)."""
     attributes = {
         str(a["key"]): "" if a.get("value") is None else str(a["value"])
         for a in node.get("customAttributes") or []
@@ -119,7 +126,6 @@ def order_tuple(node: dict[str, Any], line_items: list[dict[str, Any]]) -> tuple
         _money(node.get("totalTaxSet")),
         _money(node.get("currentTotalPriceSet")),
         _money(node.get("currentSubtotalPriceSet")),
-        _dumps(line_items),
         _dumps([str(code) for code in node.get("discountCodes") or []]),
         _dumps(attributes),
         node.get("processedAt"),
@@ -129,9 +135,17 @@ def order_tuple(node: dict[str, Any], line_items: list[dict[str, Any]]) -> tuple
     )
 
 
+def order_row(order: tuple, line_items: list[bytes]) -> tuple:
+    """``order_tuple``'s columns completed with the order's line items (``line_item_json``)."""
+    return (*order, (b"[" + b",".join(line_items) + b"]").decode())
+
+
 def refund_tuples(node: dict[str, Any]) -> list[tuple]:
     """The order's refunds (totals only: a bulk query cannot read their line items, transactions
     or shipping lines, which are connections inside the ``refunds`` list)."""
+    refunds = node.get("refunds")
+    if not refunds:
+        return []
     order_id = numeric_id(node.get("id"))
     return [
         (
@@ -141,10 +155,10 @@ def refund_tuples(node: dict[str, Any]) -> list[tuple]:
             refund.get("processedAt") or refund.get("createdAt"),
             refund.get("createdAt"),
         )
-        for refund in node.get("refunds") or []
+        for refund in refunds
     ]
 
 
 def late_line_item_tuple(parent_gid: str, node: dict[str, Any]) -> tuple:
     """A line item whose order was already written: merged into that order's ``line_items``."""
-    return (numeric_id(parent_gid), _dumps(line_item(node)))
+    return (numeric_id(parent_gid), line_item_json(node).decode())

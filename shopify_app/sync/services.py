@@ -44,7 +44,7 @@ from shopify_app.graphql import sync as documents
 from shopify_app.models import Shop, SyncRun
 from shopify_app.sync import load
 from shopify_app.sync.importer import LEASE, LeaseLost, import_records
-from shopify_app.sync.parse import BulkResultCorrupt, iter_jsonl
+from shopify_app.sync.parse import BulkResultCorrupt
 
 logger = logging.getLogger(__name__)
 
@@ -268,10 +268,12 @@ def _release(run: SyncRun) -> None:
 def _result_chunks(url: str, *, offset: int) -> Iterator[bytes]:
     """The result file from byte ``offset``, in chunks, streamed (never held whole).
 
-    Asks for ``Range: bytes=<offset>-``; a server that ignores it (200) has the first
-    ``offset`` bytes dropped here. ``identity`` encoding keeps byte offsets those of the file.
-    Raises ``ShopifyRetriableError`` on 5xx and dropped connections, ``ShopifyHttpError`` on
-    other failures (an expired URL: 403/404).
+    The request is made here, at once; only the body is read lazily, by the importer's reader
+    thread (in tests devshop answers in-process, and its view must see this thread's
+    transaction). Asks for ``Range: bytes=<offset>-``; a server that ignores it (200) has the
+    first ``offset`` bytes dropped here. ``identity`` encoding keeps byte offsets those of the
+    file. Raises ``ShopifyRetriableError`` on 5xx and dropped connections, ``ShopifyHttpError``
+    on other failures (an expired URL: 403/404).
     """
     headers = {"Accept-Encoding": "identity"}
     if offset:
@@ -280,18 +282,19 @@ def _result_chunks(url: str, *, offset: int) -> Iterator[bytes]:
         response = http.session.get(url, headers=headers, stream=True, timeout=http.TIMEOUT)
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise ShopifyRetriableError(f"bulk result unreachable: {type(exc).__name__}") from exc
+    if response.status_code == 416:  # the offset is the end of the file
+        response.close()
+        return iter(())
+    if response.status_code not in (200, 206):
+        response.close()
+        error = ShopifyRetriableError if response.status_code >= 500 else ShopifyHttpError
+        raise error(f"bulk result answered {response.status_code}", status=response.status_code)
+    return _body_chunks(response, skip=offset if response.status_code == 200 else 0)
+
+
+def _body_chunks(response: requests.Response, *, skip: int) -> Iterator[bytes]:
+    """``response``'s body less its first ``skip`` bytes; the response is closed at the end."""
     with response:
-        if response.status_code == 416:  # the offset is the end of the file
-            return
-        if response.status_code >= 500:
-            raise ShopifyRetriableError(
-                f"bulk result answered {response.status_code}", status=response.status_code
-            )
-        if response.status_code not in (200, 206):
-            raise ShopifyHttpError(
-                f"bulk result answered {response.status_code}", status=response.status_code
-            )
-        skip = offset if response.status_code == 200 else 0
         try:
             for chunk in response.iter_content(chunk_size=DOWNLOAD_CHUNK):
                 if skip:
@@ -345,11 +348,11 @@ def sync_run_import(*, run: SyncRun, budget_seconds: float | None = None) -> Imp
         operation = _bulk_operation(run)  # a fresh URL: Shopify's expire after 7 days
         url = (operation or {}).get("url")
         if url:
-            records = iter_jsonl(
-                _result_chunks(url, offset=run.bytes_offset), start_offset=run.bytes_offset
-            )
             progress = import_records(
-                run=run, records=records, lease_attempt=run.attempts, deadline=deadline
+                run=run,
+                chunks=_result_chunks(url, offset=run.bytes_offset),
+                lease_attempt=run.attempts,
+                deadline=deadline,
             )
             if not progress.finished:
                 _release(run)

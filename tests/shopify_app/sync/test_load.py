@@ -98,7 +98,7 @@ def _line(line_id: int, order_id: int) -> dict:
 def _load_order(shop, node, lines=()):
     load.orders_load(
         shop=shop,
-        rows=[rows.order_tuple(node, [rows.line_item(x) for x in lines])],
+        rows=[rows.order_row(rows.order_tuple(node), [rows.line_item_json(x) for x in lines])],
         refunds=rows.refund_tuples(node),
         now=timezone.now(),
     )

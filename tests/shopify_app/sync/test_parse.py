@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from shopify_app.sync.parse import BulkResultCorrupt, gid_type, iter_jsonl
+from shopify_app.sync.parse import BulkResultCorrupt, gid_type, iter_lines, parse_line
 
 LINES = [
     {"id": "gid://shopify/Order/1", "name": "#1001"},
@@ -19,37 +19,42 @@ def _chunks(data: bytes, size: int) -> list[bytes]:
     return [data[i : i + size] for i in range(0, len(data), size)]
 
 
+def _objects(lines) -> list[dict]:
+    return [parse_line(line, offset=end) for line, end in lines]
+
+
 @pytest.mark.parametrize("size", [1, 7, 64, 10_000])
 def test_lines_survive_any_chunking(size):
     data = _file()
-    records = list(iter_jsonl(_chunks(data, size)))
-    assert [r.obj for r in records] == LINES
-    assert records[-1].end_offset == len(data)
+    lines = list(iter_lines(_chunks(data, size)))
+    assert _objects(lines) == LINES
+    assert lines[-1][1] == len(data)
 
 
 def test_end_offsets_are_line_boundaries_to_resume_from():
     data = _file()
-    records = list(iter_jsonl([data]))
-    resumed = list(iter_jsonl([data[records[0].end_offset :]], start_offset=records[0].end_offset))
-    assert [r.obj for r in resumed] == LINES[1:]
-    assert [r.end_offset for r in resumed] == [r.end_offset for r in records[1:]]
+    lines = list(iter_lines([data]))
+    first_end = lines[0][1]
+    resumed = list(iter_lines([data[first_end:]], start_offset=first_end))
+    assert resumed == lines[1:]
+    assert _objects(resumed) == LINES[1:]
 
 
 def test_last_line_without_newline_and_blank_lines():
     data = b'\n{"id": "gid://shopify/Customer/1"}\n\n{"id": "gid://shopify/Customer/2"}'
-    records = list(iter_jsonl(_chunks(data, 5)))
-    assert [r.obj["id"] for r in records] == [
+    lines = list(iter_lines(_chunks(data, 5)))
+    assert [obj["id"] for obj in _objects(lines)] == [
         "gid://shopify/Customer/1",
         "gid://shopify/Customer/2",
     ]
-    assert records[-1].end_offset == len(data)
+    assert lines[-1][1] == len(data)
 
 
 @pytest.mark.parametrize("line", [b"{not json", b"[1, 2]", b'"text"'])
 def test_corrupt_line_is_refused_with_its_offset(line):
     data = _file(LINES[:1]) + line + b"\n"
     with pytest.raises(BulkResultCorrupt) as excinfo:
-        list(iter_jsonl([data]))
+        _objects(iter_lines([data]))
     assert excinfo.value.offset == len(data)
 
 
