@@ -13,6 +13,11 @@ Every app that stores data about a customer registers two functions here (in its
 ``shopify_app`` registers the mirrors' pair first. The data request's export is stored as a
 ``CustomerDataExport`` row the store owner downloads (Django admin, and the embedded admin
 through the selectors); nothing goes in the webhook response (shopify-platform.md §6).
+
+The webhook inbox keeps each delivery's body as Shopify sent it, personal data included. It is
+not searched per request: every inbox row is deleted 28 days after it arrived
+(``services.webhooks.RETENTION``), so bodies received before a ``customers/redact`` are gone
+within the 30 days Shopify allows.
 """
 
 from __future__ import annotations

@@ -55,6 +55,12 @@ def webhook_deliveries_drain() -> None:
 
 
 @shared_task(ignore_result=True)
+def webhook_deliveries_prune() -> int:
+    """Delete inbox rows past their retention (their bodies hold personal data). Beat, daily."""
+    return webhook_services.webhook_deliveries_prune()
+
+
+@shared_task(ignore_result=True)
 def webhook_deliveries_sweep() -> int:
     """Re-enqueue pending deliveries whose message was lost (broker, killed worker). Beat."""
     stale = webhook_services.webhook_deliveries_stale()

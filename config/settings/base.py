@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "shopify_app.tasks.webhook_deliveries_sweep",
         "schedule": 60.0,
     },
+    # Inbox rows (and the personal data in their bodies) are deleted after 28 days.
+    "webhook-deliveries-prune": {
+        "task": "shopify_app.tasks.webhook_deliveries_prune",
+        "schedule": 86400.0,
+    },
     # Initial syncs whose next step was lost are resumed; every shop is reconciled against
     # Shopify (lost webhooks) every 15 minutes.
     "sync-runs-sweep": {"task": "shopify_app.sync.tasks.sync_runs_sweep", "schedule": 120.0},

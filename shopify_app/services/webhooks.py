@@ -69,6 +69,14 @@ RETRY_MAX_SECONDS = 30 * 60
 # re-enqueues them. Longer than a normal queue wait, shorter than Shopify's patience for data.
 SWEEP_GRACE = timedelta(minutes=5)
 SWEEP_LIMIT = 1000
+# Inbox rows are deleted this long after they were received (``webhook_deliveries_prune``,
+# daily). Their bodies hold customers' personal data, which ``customers/redact`` obliges us to
+# erase within 30 days of the request: 28 days plus a day's delay of the job erases every body
+# received before a request in time, without searching bodies for the customer. Far beyond
+# Shopify's retries (4 hours), so deduplication is unaffected, and long enough for an operator
+# to look at and replay a failure.
+RETENTION = timedelta(days=28)
+PRUNE_BATCH = 5_000
 # Extra fresh pending rows a worker takes along when it processes one; a drain's batch.
 PROCESS_BATCH = 50
 # A drain stops after this many batches and hands the rest to a new message, so one task stays
@@ -496,6 +504,25 @@ def webhook_deliveries_stale(*, grace: timedelta = SWEEP_GRACE) -> list[int]:
         .order_by("received_at")
         .values_list("pk", flat=True)[:SWEEP_LIMIT]
     )
+
+
+def webhook_deliveries_prune(*, now: datetime | None = None) -> int:
+    """Delete the inbox rows received more than ``RETENTION`` ago, whatever their status.
+
+    In batches, each its own short transaction, so a large backlog never holds long locks.
+    Returns the number of rows deleted.
+    """
+    cutoff = (now or timezone.now()) - RETENTION
+    deleted = 0
+    while True:
+        ids = list(
+            WebhookDelivery.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[
+                :PRUNE_BATCH
+            ]
+        )
+        if not ids:
+            return deleted
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
 
 
 def webhook_delivery_replay(*, delivery: WebhookDelivery) -> bool:
