@@ -26,11 +26,18 @@ pytestmark = [
 
 
 def _params(webhook_id: str, domain: str, *, accept: bool = False, event_id: str | None = None):
-    body = orjson.dumps({"id": webhook_id})
-    return [
-        webhook_id, "orders/paid", "2026-07", event_id, timezone.now(), body,
-        "pending", timezone.now(), domain, accept,
-    ]  # fmt: skip
+    return inbox._Delivery(
+        webhook_id=webhook_id,
+        topic="orders/paid",
+        api_version="2026-07",
+        event_id=event_id,
+        triggered_at=timezone.now(),
+        body=orjson.dumps({"id": webhook_id}),
+        status="pending",
+        received_at=timezone.now(),
+        shop_domain=domain,
+        accept_uninstalled=accept,
+    )
 
 
 def test_one_statement_stores_a_batch_and_says_which_deliveries_it_stored():
@@ -64,8 +71,8 @@ def test_one_statement_stores_a_batch_and_says_which_deliveries_it_stored():
 
 def test_a_batch_with_a_row_postgresql_refuses_fails_only_that_delivery():
     shop = ShopFactory(domain="alice-shop.myshopify.com")
-    refused = _params("bad", shop.domain)
-    refused[2] = "x" * 17  # api_version is varchar(16): the whole statement would fail
+    # api_version is varchar(16): the whole statement would fail.
+    refused = _params("bad", shop.domain)._replace(api_version="x" * 17)
 
     outcomes = inbox._insert_batch([_params("a", shop.domain), refused, _params("b", shop.domain)])
 
