@@ -78,10 +78,14 @@ class _Batch:
         return len(self.customers) + len(self.order_rows)
 
     def finish(self) -> _Batch:
-        """Complete the orders' rows with their line items (on the reader thread, like the
-        rest of the mapping: the writing thread only sends rows)."""
-        self.order_rows = [rows.order_row(order, items) for order, items in self.orders.values()]
+        """Complete the orders' rows with their line items and format every row for COPY (on
+        the reader thread, like the rest of the mapping: the writing thread only sends bytes)."""
+        orders = [rows.order_row(order, items) for order, items in self.orders.values()]
         self.orders = {}
+        self.order_rows = load.prepare(orders)
+        self.customers = load.prepare(self.customers)
+        self.refunds = load.prepare(self.refunds)
+        self.late_line_items = load.prepare(self.late_line_items)
         return self
 
     def skip_line(self, node: dict) -> None:

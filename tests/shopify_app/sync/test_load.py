@@ -154,3 +154,13 @@ def test_loads_stay_within_their_shop(shop, other_shop):
 
     assert Order.objects.get(shop=other_shop, shopify_id=5).customer is None
     assert not Order.objects.filter(shop=shop).exists()
+
+
+@pytest.mark.parametrize("prepare", [list, load.prepare], ids=["rows", "prepared"])
+def test_text_with_copy_control_characters_loads_unchanged(shop, prepare):
+    name = "Ada\tde \\N Love\nlace\r"
+    node = {**_customer_node(1, email="a@example.com", updated=T1), "firstName": name}
+
+    load.customers_load(shop=shop, rows=prepare([rows.customer_tuple(node)]), now=timezone.now())
+
+    assert Customer.objects.get(shop=shop, shopify_id=1).first_name == name
