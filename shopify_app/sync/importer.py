@@ -12,7 +12,11 @@ half of it: a reader thread parses and maps the next batches while this thread w
 current one (``_read_ahead``). The reader never touches the database; batches are committed
 here in file order, and an error the reader meets (a corrupt line, a broken download) is raised
 here after the batches before it were committed, as if read in line. The reader mostly holds
-the GIL while this thread mostly waits for PostgreSQL, which releases it.
+the GIL while this thread mostly waits for PostgreSQL, which releases it; the reader also makes
+each batch's COPY text (``load.prepare``), so this thread has little Python left to run.
+
+After a run's first batch the mirrors it writes are ANALYZEd (``load.mirrors_analyze``):
+statistics gathered before the shop had rows make every mirror lookup scan the whole shop.
 
 Orders arrive as a parent line followed, not necessarily adjacently, by its line items
 (``__parentId``). A batch keeps its orders in a dict by GID and attaches each line item to its

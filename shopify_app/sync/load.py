@@ -15,7 +15,13 @@ cases:
   mirrored, and customers/orders arriving later adopt what waited for them).
 
 The staging tables are temporary (per connection) and emptied at the start of each load, so
-every load runs in the caller's transaction and sees only its own rows.
+every load runs in the caller's transaction and sees only its own rows. Rows may come with their
+COPY text already made (``prepare``, on the importer's reader thread); then a load only sends
+bytes. ``DISTINCT ON`` (a sort) runs only for a batch that repeats an id. A staged row finds its
+mirror row (an order's customer, a refund's order) by a subquery on the ``(shop_id,
+shopify_id)`` unique index rather than by a join whose plan depends on the mirrors' statistics;
+those statistics must know the shop all the same (``mirrors_analyze``), or the planner takes the
+``shop_id`` index and scans every row of the shop per lookup.
 
 ``COPY``, ``TRUNCATE``, ``DISTINCT ON`` and ``jsonb`` are PostgreSQL's. On any other database
 (``make dev`` without configuration runs on SQLite) the same calls go through the mirror's

@@ -4,7 +4,11 @@ The bulk import writes hundreds of thousands of rows through ``COPY`` (``shopify
 so these functions produce plain tuples in the staging tables' column order with values in
 PostgreSQL's text form: money stays the exact decimal string Shopify sent (GraphQL ``Decimal``
 is a string, never a float), timestamps stay ISO 8601 with their offset, JSON columns are
-serialised once here. The mirror's conventions are those of the webhook path
+serialised once here. Each line is mapped as soon as it is parsed, and only the result is kept:
+an order's tuple (``order_tuple``) waits for its line items as serialised bytes
+(``line_item_json``) and is completed when its batch is (``order_row``), so a batch holds no
+parsed nodes (fewer live objects: less memory and less work for Python's garbage collector).
+The mirror's conventions are those of the webhook path
 (``shopify_app.webhooks.payloads``): numeric ids from GIDs, REST-style lowercase states and
 financial statuses, line items as ``{id, variant_id, product_id, quantity, price,
 total_discount, gift_card}``. Personal data may be null (protected customer data).
