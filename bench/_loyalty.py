@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -73,6 +75,31 @@ def run_child(module: str, database_url: str, *args: str) -> dict:
     for line in lines[:-1]:
         print(line, flush=True)
     return json.loads(lines[-1])
+
+
+def pgbench(
+    database_url: str, name: str, script: str, *, clients: int, jobs: int, seconds: int
+) -> tuple[float, int]:
+    """Run pgbench's custom ``script`` on database ``name``: (tps, transactions processed)."""
+    parsed = urlparse(database_url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+    try:
+        result = subprocess.run(
+            ["pgbench", "-n", "-c", str(clients), "-j", str(jobs), "-T", str(seconds),
+             "-f", f.name, "-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 5432),
+             "-U", parsed.username or "postgres", name],
+            capture_output=True,
+            text=True,
+            check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(f.name)
+    tps = re.search(r"tps = ([\d.]+)", result.stdout)
+    done = re.search(r"number of transactions actually processed: (\d+)", result.stdout)
+    if not tps or not done:
+        raise SystemExit(f"pgbench printed no tps:\n{result.stdout}\n{result.stderr}")
+    return float(tps.group(1)), int(done.group(1))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -22,15 +22,19 @@ BENCH_CUSTOMERS, BENCH_DURATION (s).
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from urllib.parse import urlparse
 
-from bench._loyalty import ROOT, database_urls, fresh_database, percentile, run_child
+from bench._loyalty import (
+    ROOT,
+    database_urls,
+    fresh_database,
+    percentile,
+    pgbench,
+    run_child,
+)
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "3000"))
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "500"))
@@ -40,7 +44,6 @@ SHOP = "bench-loyalty.myshopify.com"
 
 
 def _pgbench(database_url: str, name: str, members: int) -> float:
-    parsed = urlparse(database_url)
     script = (
         f"\\set m random(1, {members})\n"
         "BEGIN;\n"
@@ -53,23 +56,15 @@ def _pgbench(database_url: str, name: str, members: int) -> float:
         " + 100, last_activity_at = now() WHERE id = :m;\n"
         "COMMIT;\n"
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
-        f.write(script)
-    try:
-        result = subprocess.run(
-            ["pgbench", "-n", "-c", str(WORKER_PROCESSES), "-j", str(WORKER_PROCESSES),
-             "-T", str(int(DURATION)), "-f", f.name, "-h", parsed.hostname or "127.0.0.1",
-             "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres", name],
-            capture_output=True,
-            text=True,
-            check=True,
-        )  # fmt: skip
-    finally:
-        os.unlink(f.name)
-    match = re.search(r"tps = ([\d.]+)", result.stdout)
-    if not match:
-        raise SystemExit(f"pgbench printed no tps:\n{result.stdout}\n{result.stderr}")
-    return float(match.group(1))
+    tps, _ = pgbench(
+        database_url,
+        name,
+        script,
+        clients=WORKER_PROCESSES,
+        jobs=WORKER_PROCESSES,
+        seconds=int(DURATION),
+    )
+    return tps
 
 
 def run() -> dict[str, object]:

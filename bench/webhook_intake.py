@@ -45,11 +45,10 @@ import time
 import uuid
 from multiprocessing import get_context
 from pathlib import Path
-from urllib.parse import urlparse
 
 import psycopg
 
-from bench._loyalty import ROOT, database_urls, env, fresh_database
+from bench._loyalty import ROOT, database_urls, env, fresh_database, pgbench
 
 EXAMPLE = ROOT / "devshop/data/webhook-schemas/2026-07/metadatas/orders/paid.json"
 SECRET = "bench-secret"
@@ -338,27 +337,9 @@ def _machine_busy_seconds() -> float:
 
 def _pgbench(database_url: str, name: str, script: str) -> tuple[float, float]:
     """(transactions per second, machine CPU ms per transaction)."""
-    parsed = urlparse(database_url)
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
-        f.write(script)
     busy_before = _machine_busy_seconds()
-    try:
-        result = subprocess.run(
-            ["pgbench", "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(int(DURATION)),
-             "-f", f.name, "-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 5432),
-             "-U", parsed.username or "postgres", name],
-            capture_output=True,
-            text=True,
-            check=True,
-        )  # fmt: skip
-    finally:
-        os.unlink(f.name)
-    busy = _machine_busy_seconds() - busy_before
-    match = re.search(r"tps = ([\d.]+)", result.stdout)
-    done = re.search(r"number of transactions actually processed: (\d+)", result.stdout)
-    if not match or not done:
-        raise SystemExit(f"pgbench printed no tps:\n{result.stdout}\n{result.stderr}")
-    return float(match.group(1)), busy / int(done.group(1)) * 1000
+    tps, done = pgbench(database_url, name, script, clients=CLIENTS, jobs=2, seconds=int(DURATION))
+    return tps, (_machine_busy_seconds() - busy_before) / done * 1000
 
 
 def _cpu_seconds(matches) -> float:
