@@ -61,6 +61,12 @@ THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 SERVER = os.environ.get("BENCH_SERVER", "granian")
 CLIENT_PROCESSES = 2
+# Each side: the WSGI application and its settings. "peer": django-shopify-webhook's
+# WebhookView and a get_or_create receiver (bench/_peer_site.py), on the same server.
+SIDES = {
+    "ours": ("config.wsgi:application", "config.settings.base"),
+    "peer": ("bench._peer_site:application", "bench._peer_settings"),
+}
 
 
 def _env(database_url: str) -> dict[str, str]:
@@ -88,25 +94,29 @@ def _prepare_database(database_url: str, name: str, maintenance_url: str) -> Non
         conn.execute("INSERT INTO bench_payload VALUES (%s)", [_body()])
 
 
-def _server_command() -> list[str]:
+def _server_command(app: str) -> list[str]:
     if SERVER == "granian":
         return [
-            sys.executable, "-m", "granian", "config.wsgi:application", "--interface", "wsgi",
+            sys.executable, "-m", "granian", app, "--interface", "wsgi",
             "--host", "127.0.0.1", "--port", str(PORT), "--workers", str(WORKERS),
             "--blocking-threads", str(THREADS), "--runtime-threads", "1",
             "--log-level", "warning", "--no-access-log",
         ]  # fmt: skip
     return [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        sys.executable, "-m", "gunicorn", app,
         "--bind", f"127.0.0.1:{PORT}", "--workers", str(WORKERS),
         "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
         "--keep-alive", "30", "--log-level", "warning",
     ]  # fmt: skip
 
 
-def _start_server(database_url: str) -> subprocess.Popen:
+def _start_server(database_url: str, side: str) -> subprocess.Popen:
+    app, settings = SIDES[side]
     server = subprocess.Popen(
-        _server_command(), cwd=ROOT, env=_env(database_url), start_new_session=True
+        _server_command(app),
+        cwd=ROOT,
+        env={**_env(database_url), "DJANGO_SETTINGS_MODULE": settings},
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120  # a loaded machine boots Django slowly
     while time.monotonic() < deadline:
@@ -233,6 +243,8 @@ def _load(duration: float, clients: int, rate: float | None) -> dict[str, float]
     refused = sum(p[1] for p in parts)
     latencies = sorted(x for p in parts for x in p[2])
     return {
+        "accepted": accepted,
+        "in_flight": 0,  # every client thread waits for its last answer
         "accepted_per_s": accepted / duration,
         "refused": refused,
         "p50_ms": statistics.quantiles(latencies, n=100)[49],
@@ -241,14 +253,19 @@ def _load(duration: float, clients: int, rate: float | None) -> dict[str, float]
 
 
 _WRK_SCRIPT = """
--- One signed orders/paid delivery per request, each with a fresh Webhook-Id and Event-Id.
-local counter, prefix = 0, ""
+-- One signed orders/paid delivery per request, each with its own Webhook-Id and Event-Id:
+-- <run label>-<wrk thread>-<request number in that thread>. Each wrk thread runs this script
+-- in its own Lua state; setup() runs in the main one and hands each thread its number as the
+-- global ``thread_number`` (a local of the same name here would shadow it, and every thread
+-- would send the same ids).
+local threads = {}
 function setup(thread)
-  counter = counter + 1
-  thread:set("prefix", string.format("wrk%d-%d-", counter, os.time()))
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
 end
 function init(args)
-  n = 0
+  sent = 0
+  prefix = string.format("%s-%d-", args[4], thread_number)
   body = io.open(args[1], "rb"):read("*a")
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
@@ -259,39 +276,57 @@ function init(args)
   wrk.headers["X-Shopify-Triggered-At"] = "2026-07-01T12:00:00Z"
 end
 function request()
-  n = n + 1
-  local id = prefix .. n
+  sent = sent + 1
+  local id = prefix .. sent
   wrk.headers["X-Shopify-Webhook-Id"] = id
   wrk.headers["X-Shopify-Event-Id"] = id
   return wrk.format(nil, "/webhooks", nil, body)
 end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("sent")
+  end
+  io.write(string.format("sent %d\\n", total))
+end
 """
 
 
-def _wrk_peak(duration: float, clients: int) -> dict[str, float] | None:
+def wrk_command(
+    wrk: str, tmp: Path, *, duration: float, clients: int, url: str, label: str
+) -> list[str]:
+    """The wrk command line of a signed-delivery run (body and script written into ``tmp``)."""
+    body = _body()
+    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
+    script, body_file = tmp / "intake.lua", tmp / "body.json"
+    script.write_text(_WRK_SCRIPT)
+    body_file.write_bytes(body)
+    return [
+        wrk, "-t", "2", "-c", str(clients), "-d", f"{int(duration)}s", "--latency",
+        "-s", str(script), url, "--", str(body_file), signature.decode(), SHOP, label,
+    ]  # fmt: skip
+
+
+def _wrk_peak(duration: float, clients: int, label: str) -> dict[str, float] | None:
     """Peak load from ``wrk`` (C, like pgbench's client), or None when it isn't installed.
 
     The Python clients cost the shared CPUs about as much per request as the app's own HTTP
     handling; wrk's cost is a small fraction of that, so its peak is the fairer one beside
-    pgbench. (Debian: ``apt-get install wrk``.)
+    pgbench. (Debian: ``apt-get install wrk``.) ``in_flight``: requests wrk sent but had no
+    answer to when it stopped; the server may or may not have stored them.
     """
     wrk = shutil.which("wrk")
     if wrk is None:
         return None
-    body = _body()
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
     with tempfile.TemporaryDirectory() as tmp:
-        script, body_file = Path(tmp) / "intake.lua", Path(tmp) / "body.json"
-        script.write_text(_WRK_SCRIPT)
-        body_file.write_bytes(body)
-        result = subprocess.run(
-            [wrk, "-t", "2", "-c", str(clients), "-d", f"{int(duration)}s", "--latency",
-             "-s", str(script), f"http://127.0.0.1:{PORT}/webhooks", "--",
-             str(body_file), signature.decode(), SHOP],
-            capture_output=True, text=True, check=True,
+        command = wrk_command(
+            wrk, Path(tmp), duration=duration, clients=clients,
+            url=f"http://127.0.0.1:{PORT}/webhooks", label=label,
         )  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
     out = result.stdout
     total = int(re.search(r"(\d+) requests in", out).group(1))
+    sent = int(re.search(r"^sent (\d+)", out, re.M).group(1))
     refused = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     refused_count = int(refused.group(1)) if refused else 0
     elapsed = float(re.search(r"requests in ([\d.]+)s", out).group(1))
@@ -301,6 +336,8 @@ def _wrk_peak(duration: float, clients: int) -> dict[str, float] | None:
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     return {
+        "accepted": total - refused_count,
+        "in_flight": sent - total,
         "accepted_per_s": (total - refused_count) / elapsed,
         "refused": refused_count,
         "p50_ms": percentile("50"),
@@ -371,11 +408,37 @@ def _purge_queue() -> None:
     client.delete("webhooks", "shopify:webhook-drain-pending")
 
 
-def run() -> dict[str, object]:
-    database_url, name, maintenance_url = database_urls("webhooks")
-    _prepare_database(database_url, name, maintenance_url)
-    load_before = _loadavg()
-    server = _start_server(database_url)
+def _stored(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM shopify_app_webhookdelivery").fetchone()
+        return row[0] if row else 0
+
+
+def _check_stored(database_url: str, before: int, result: dict, phase: str) -> None:
+    """Stop the bench unless the phase stored one row per accepted delivery.
+
+    Every request carries its own Webhook-Id, so a row fewer means ids repeated (the phase
+    measured no-op duplicates, not deliveries); a row more, a delivery stored but refused.
+    wrk's last requests, sent but unanswered when it stopped, may be stored or not.
+    """
+    time.sleep(0.5)  # let the server finish what it was answering when the clients stopped
+    stored = _stored(database_url) - before
+    accepted, in_flight = int(result["accepted"]), int(result["in_flight"])
+    print(
+        f"   {phase}: {accepted} accepted, {stored} rows stored"
+        + (f" ({in_flight} sent unanswered when wrk stopped)" if in_flight else ""),
+        flush=True,
+    )
+    if not accepted <= stored <= accepted + in_flight:
+        raise SystemExit(
+            f"webhook_intake: {phase} accepted {accepted} deliveries but stored {stored} rows;"
+            " its requests are not the distinct deliveries it claims to measure. Stopping."
+        )
+
+
+def _side(database_url: str, name: str, side: str) -> dict[str, float]:
+    """Warm-up, peak and half peak against one side's server; CPU per delivery at peak."""
+    server = _start_server(database_url, side)
 
     def app_cpu() -> float:  # the server's process group
         return _cpu_seconds(lambda pgrp, cmd: pgrp == server.pid)
@@ -384,31 +447,59 @@ def run() -> dict[str, object]:
         return _cpu_seconds(lambda pgrp, cmd: cmd.startswith("postgres: ") and name in cmd)
 
     try:
-        _load(2, CLIENTS, None)  # warm up: connections, imports, caches
+        before = _stored(database_url)
+        warm = _load(2, CLIENTS, None)  # warm up: connections, imports, caches
+        _check_stored(database_url, before, warm, f"{side} warm-up")
+        print(f"   {side}: load average before the peak {_loadavg()}", flush=True)
+        before = _stored(database_url)
         app_before, db_before, busy_before = app_cpu(), db_cpu(), _machine_busy_seconds()
-        peak = _wrk_peak(DURATION, CLIENTS) or _load(DURATION, CLIENTS, None)
-        accepted = peak["accepted_per_s"] * DURATION
+        peak = _wrk_peak(DURATION, CLIENTS, f"{side}{os.getpid()}") or _load(
+            DURATION, CLIENTS, None
+        )
+        accepted = peak["accepted"]
         machine_ms = (_machine_busy_seconds() - busy_before) / accepted * 1000
         app_ms = (app_cpu() - app_before) / accepted * 1000
         db_ms = (db_cpu() - db_before) / accepted * 1000
         print(
-            f"   intake peak: {peak['accepted_per_s']:.0f}/s accepted, p50 {peak['p50_ms']:.1f} ms,"
+            f"   {side} peak: {peak['accepted_per_s']:.0f}/s accepted, p50 {peak['p50_ms']:.1f} ms,"
             f" p99 {peak['p99_ms']:.1f} ms, {peak['refused']:.0f} refused;"
             f" CPU per delivery: {machine_ms:.2f} ms in all, of which app {app_ms:.2f} ms,"
             f" PostgreSQL {db_ms:.2f} ms",
             flush=True,
         )
+        _check_stored(database_url, before, peak, f"{side} peak")
+        before = _stored(database_url)
         half = _load(DURATION, CLIENTS, peak["accepted_per_s"] / 2)
         print(
-            f"   intake at half peak ({peak['accepted_per_s'] / 2:.0f}/s offered):"
+            f"   {side} at half peak ({peak['accepted_per_s'] / 2:.0f}/s offered):"
             f" {half['accepted_per_s']:.0f}/s, p50 {half['p50_ms']:.1f} ms,"
             f" p99 {half['p99_ms']:.1f} ms",
             flush=True,
         )
+        _check_stored(database_url, before, half, f"{side} half peak")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         _purge_queue()
+    return {
+        "rate": peak["accepted_per_s"],
+        "peak_p50": peak["p50_ms"],
+        "peak_p99": peak["p99_ms"],
+        "half_p50": half["p50_ms"],
+        "half_p99": half["p99_ms"],
+        "machine_ms": machine_ms,
+        "app_ms": app_ms,
+        "db_ms": db_ms,
+    }
+
+
+def run() -> dict[str, object]:
+    database_url, name, maintenance_url = database_urls("webhooks")
+    _prepare_database(database_url, name, maintenance_url)
+    load_before = _loadavg()
+    print(f"   load average before the run: {load_before}", flush=True)
+    ours = _side(database_url, name, "ours")
+    peer = _side(database_url, name, "peer")
     tps, tps_ms = _pgbench(database_url, name, PGBENCH_COPIED)
     print(
         f"   pgbench single INSERT of the same row (body copied): {tps:.0f}/s,"
@@ -421,23 +512,34 @@ def run() -> dict[str, object]:
         f" CPU per transaction {tps_text_ms:.2f} ms in all",
         flush=True,
     )
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT count(*) FROM shopify_app_webhookdelivery").fetchone()
-        stored = row[0] if row else 0
-    rate = peak["accepted_per_s"]
+    rate = ours["rate"]
+
+    def latency(side: dict[str, float]) -> str:
+        return (
+            f"{side['peak_p50']:.1f} / {side['peak_p99']:.1f} (peak),"
+            f" {side['half_p50']:.1f} / {side['half_p99']:.1f} (half peak)"
+        )
+
     return {
-        "intake accepted/s (peak)": f"{rate:.0f}",
-        "intake p50 / p99 ms (peak)": f"{peak['p50_ms']:.1f} / {peak['p99_ms']:.1f}",
-        "intake p50 / p99 ms (half peak)": f"{half['p50_ms']:.1f} / {half['p99_ms']:.1f}",
-        "intake CPU ms/delivery all / app / db": f"{machine_ms:.2f} / {app_ms:.2f} / {db_ms:.2f}",
+        "ours accepted/s (peak)": f"{rate:.0f}",
+        "peer accepted/s (peak)": f"{peer['rate']:.0f}",
+        "ours p50 / p99 ms": latency(ours),
+        "peer p50 / p99 ms": latency(peer),
+        "ours CPU ms/delivery all / app / db": (
+            f"{ours['machine_ms']:.2f} / {ours['app_ms']:.2f} / {ours['db_ms']:.2f}"
+        ),
+        "peer CPU ms/delivery all / app / db": (
+            f"{peer['machine_ms']:.2f} / {peer['app_ms']:.2f} / {peer['db_ms']:.2f}"
+        ),
         "pgbench CPU ms/INSERT (copied / sent)": f"{tps_ms:.2f} / {tps_text_ms:.2f}",
         "pgbench INSERT/s (body copied)": f"{tps:.0f}",
         "pgbench INSERT/s (body in statement)": f"{tps_text:.0f}",
-        "ratio intake / pgbench": f"{rate / tps:.2f} (target >= 0.5)",
-        "ratio intake / pgbench (in statement)": f"{rate / tps_text:.2f}",
-        "rows stored in the inbox": stored,
+        "ratio ours / peer": f"{rate / peer['rate']:.2f}",
+        "ratio ours / pgbench": f"{rate / tps:.2f} (target >= 0.5)",
+        "ratio ours / pgbench (in statement)": f"{rate / tps_text:.2f}",
+        "rows stored": "= accepted in every phase (checked)",
         "load average before / after": f"{load_before} / {_loadavg()}",
         "setup": f"{CLIENTS} clients ({'wrk' if shutil.which('wrk') else 'Python'} at peak),"
-        f" {SERVER} {WORKERS}x{THREADS},"
+        f" {SERVER} {WORKERS}x{THREADS} for both sides,"
         f" {DURATION:.0f} s, {os.cpu_count()} CPUs",
     }
