@@ -10,12 +10,18 @@
    machine the clients share the CPUs with the server), else from the Python clients below,
    which write pre-built requests on raw sockets.
 4. Half peak: an open-loop run at half the peak rate; p50/p99 (target p99 < 20 ms).
-5. pgbench on the same database, same client count and duration, with a custom script: one
+5. The same three phases against the peer baseline: ``django-shopify-webhook``'s
+   ``WebhookView`` with a receiver that ``get_or_create``s the delivery into the same inbox
+   table on its unique (shop, webhook id) key (``bench/_peer_site.py``), under the same server
+   with the same workers and threads, on the same body and headers.
+6. After every phase, the rows stored must equal the deliveries accepted (wrk's last few
+   requests, unanswered when it stops, may be stored or not); otherwise the bench stops.
+7. pgbench on the same database, same client count and duration, with a custom script: one
    INSERT of an identical row (the same body bytes) into a copy of the inbox table. Twice:
    copying the body from a table (the issue's baseline), and sending it in the statement as
    the intake must (a bytea literal; PostgreSQL then compresses it either way).
 
-Printed: the rates and ratios (target ≥ 0.5 against the baseline), the CPU each accepted
+Printed: the rates and ratios (ours ÷ peer, ours ÷ pgbench: target ≥ 0.5), the CPU each accepted
 delivery cost the app (its server processes) and PostgreSQL, and the load average, since
 other work on the machine shifts every figure. Environment: BENCH_DURATION (s),
 BENCH_CLIENTS, BENCH_SERVER (granian or gunicorn), BENCH_WORKERS (server processes),
