@@ -469,6 +469,9 @@ class Notification(models.Model):
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the run that is sending it, committed before the sender is called, so no row lock
+    # is held while a sender talks to the outside; a claim older than the lease is free again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
