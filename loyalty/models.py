@@ -423,6 +423,9 @@ class Redemption(models.Model):
     # What the code gives, frozen at redemption time (the reward may be edited later).
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # The rest of the offer, frozen with it: the code is issued from this, never from the live
+    # reward. Schema: ``loyalty.services.redemption.RedemptionOffer``.
+    offer = models.JSONField(default=dict, blank=True)
     code = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default="pending")
     debit_entry = models.OneToOneField(
@@ -469,6 +472,9 @@ class Notification(models.Model):
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the run that is sending it, committed before the sender is called, so no row lock
+    # is held while a sender talks to the outside; a claim older than the lease is free again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

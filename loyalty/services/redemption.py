@@ -22,7 +22,7 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.db.models import Min
@@ -56,6 +56,32 @@ MAX_ATTEMPTS = 6
 SWEEP_AFTER = timedelta(minutes=5)
 # Namespace for redemption ids derived from a client's request key (a retried POST).
 _REQUEST_NAMESPACE = uuid.UUID("6f1d7c0e-2b7a-4d0a-9a55-3f0c1b9e8d21")
+
+
+class RedemptionOffer(TypedDict):
+    """``Redemption.offer``: what the shopper bought besides ``amount``/``percent``, copied
+    from the reward at redeem time. Money is a decimal string ("20.00"), never a float."""
+
+    kind: str  # a Reward.Kind value
+    name: str
+    product_variant_id: int | None  # free_product only
+    minimum_order: str | None
+    combines_with_order: bool
+    combines_with_product: bool
+    combines_with_shipping: bool
+
+
+def reward_offer(*, reward: Reward) -> RedemptionOffer:
+    """The reward's offer as it stands now, to freeze on a redemption."""
+    return {
+        "kind": reward.kind,
+        "name": reward.name,
+        "product_variant_id": reward.product_variant_id,
+        "minimum_order": str(reward.minimum_order) if reward.minimum_order else None,
+        "combines_with_order": reward.combines_with_order,
+        "combines_with_product": reward.combines_with_product,
+        "combines_with_shipping": reward.combines_with_shipping,
+    }
 
 
 def redemption_code(*, redemption_id: uuid.UUID, prefix: str) -> str:
@@ -136,6 +162,7 @@ def reward_redeem(
             points=cost,
             amount=amount,
             percent=reward.percent,
+            offer=reward_offer(reward=reward),
             code=redemption_code(redemption_id=redemption_id, prefix=settings.code_prefix),
             debit_entry=entry,
             ends_at=at + timedelta(days=reward.code_expiry_days)
@@ -155,9 +182,10 @@ def _money(value: Decimal) -> str:
 
 def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, str, dict]:
     """(document, field, variables) that create the redemption's code."""
-    reward = redemption.reward
+    # Only the frozen offer: the reward may have been edited since the points were spent.
+    offer: RedemptionOffer = redemption.offer
     common: dict[str, Any] = {
-        "title": f"{reward.name} ({redemption.code})",
+        "title": f"{offer['name']} ({redemption.code})",
         "code": redemption.code,
         "startsAt": redemption.created_at.isoformat(),
         "endsAt": redemption.ends_at.isoformat() if redemption.ends_at else None,
@@ -165,16 +193,17 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
         "appliesOncePerCustomer": True,
         "context": {"customers": {"add": [customer_gid]}},
         "combinesWith": {
-            "orderDiscounts": reward.combines_with_order,
-            "productDiscounts": reward.combines_with_product,
-            "shippingDiscounts": reward.combines_with_shipping,
+            "orderDiscounts": offer["combines_with_order"],
+            "productDiscounts": offer["combines_with_product"],
+            "shippingDiscounts": offer["combines_with_shipping"],
         },
     }
-    if reward.minimum_order:
+    if offer["minimum_order"]:
         common["minimumRequirement"] = {
-            "subtotal": {"greaterThanOrEqualToSubtotal": _money(reward.minimum_order)}
+            "subtotal": {"greaterThanOrEqualToSubtotal": _money(Decimal(offer["minimum_order"]))}
         }
-    if reward.kind == Reward.Kind.FREE_SHIPPING:
+    kind = offer["kind"]
+    if kind == Reward.Kind.FREE_SHIPPING:
         variables = {"freeShippingCodeDiscount": {**common, "destination": {"all": True}}}
         return (
             documents.DISCOUNT_CODE_FREE_SHIPPING_CREATE,
@@ -182,15 +211,15 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
             variables,
         )
     items: dict[str, Any] = {"all": True}
-    if reward.kind == Reward.Kind.PERCENT_OFF:
+    if kind == Reward.Kind.PERCENT_OFF:
         # Shopify takes a fraction 0-1, not a percentage.
         value: dict[str, Any] = {"percentage": float(Decimal(redemption.percent or 0) / 100)}
-    elif reward.kind == Reward.Kind.FREE_PRODUCT:
+    elif kind == Reward.Kind.FREE_PRODUCT:
         # The variant's price off that variant, once per order (not 100% off every unit).
         items = {
             "products": {
                 "productVariantsToAdd": [
-                    f"gid://shopify/ProductVariant/{reward.product_variant_id}"
+                    f"gid://shopify/ProductVariant/{offer['product_variant_id']}"
                 ]
             }
         }
@@ -240,9 +269,7 @@ def redemption_issue(*, redemption_id: str) -> Redemption:
     attempt refunds instead). Idempotent: a non-pending redemption is returned unchanged, and a
     code that already exists (``TAKEN``, a retry after a lost response) counts as issued.
     """
-    redemption = Redemption.objects.select_related("reward", "member__customer", "shop").get(
-        pk=redemption_id
-    )
+    redemption = Redemption.objects.select_related("member__customer", "shop").get(pk=redemption_id)
     if redemption.status != Status.PENDING:
         return redemption
     document, field, variables = discount_input(

@@ -262,3 +262,33 @@ def test_the_sweeper_re_enqueues_stuck_pending_redemptions(shop, member):
         assert redemption_sweep(now=timezone.now() + timedelta(minutes=6)) == 1
 
     delay.assert_called_once_with(redemption_id=str(redemption.pk))
+
+
+def test_the_code_is_issued_from_the_offer_frozen_at_redeem_time(shop, dev_shop, rich_member):
+    reward = RewardFactory(
+        shop=shop, name="Five off", points_cost=500, amount=Decimal("5.00"),
+        minimum_order=Decimal("20.00"), combines_with_order=False, combines_with_product=False,
+        combines_with_shipping=True,
+    )  # fmt: skip
+    redemption = reward_redeem(member=rich_member, reward=reward)
+    # The merchant edits the reward before the issue task runs.
+    reward.name = "Fifty off"
+    reward.amount = Decimal("50.00")
+    reward.minimum_order = Decimal("500.00")
+    reward.combines_with_order = True
+    reward.combines_with_product = True
+    reward.combines_with_shipping = False
+    reward.save()
+
+    redemption = redemption_issue(redemption_id=str(redemption.pk))
+
+    assert redemption.status == "issued"
+    code = DevDiscountCode.objects.get(shop=dev_shop, code__iexact=redemption.code)
+    assert code.title == f"Five off ({redemption.code})"
+    assert (code.value_type, code.value) == ("fixed_amount", Decimal("5.00"))
+    assert code.minimum_subtotal == Decimal("20.00")
+    assert code.combines_with == {
+        "orderDiscounts": False,
+        "productDiscounts": False,
+        "shippingDiscounts": True,
+    }
