@@ -66,6 +66,12 @@ class BirthdayAlreadySet(AppError):
     code = "birthday_already_set"
 
 
+class InvalidBirthday(AppError):
+    """The birthday must be a real date (YYYY-MM-DD), not in the future."""
+
+    code = "invalid_birthday"
+
+
 class InvalidImport(AppError):
     """The import file could not be read."""
 

@@ -35,6 +35,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import ExtractDay, ExtractMonth
 
 from shopify_app.models import Customer, Shop
 
@@ -117,6 +118,16 @@ class Member(models.Model):
         indexes = [
             # Inactivity expiry scans a shop's members by last activity.
             models.Index(fields=["shop", "last_activity_at"], name="member_shop_activity"),
+            # The hourly birthday job: a shop's members born on a month and day
+            # (``birthdays.birthday_members``; the expressions match its ``birthday__month`` and
+            # ``birthday__day`` lookups, so the planner can use the index).
+            models.Index(
+                F("shop"),
+                ExtractMonth("birthday"),
+                ExtractDay("birthday"),
+                condition=Q(birthday__isnull=False),
+                name="member_shop_birthday",
+            ),
         ]
 
     def __str__(self) -> str:

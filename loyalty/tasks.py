@@ -9,7 +9,7 @@ import logging
 
 from celery import shared_task
 
-from loyalty.services import audit, earning, expiry, ledger, redemption
+from loyalty.services import audit, birthdays, expiry, ledger, redemption
 from shopify_app.exceptions import ShopifyRetriableError, ShopifyThrottled
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def expiry_reminders_queue() -> int:
 @shared_task(ignore_result=True)
 def birthday_points_award_due() -> int:
     """Award birthday points for today in each shop's timezone. Beat, hourly."""
-    return earning.birthday_points_award_due()
+    return birthdays.birthday_points_award_due()
 
 
 @shared_task(ignore_result=True)

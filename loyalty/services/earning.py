@@ -25,7 +25,6 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from loyalty.exceptions import MemberExcluded, RuleLimitReached, RuleUnavailable
@@ -730,40 +729,3 @@ def custom_action_award(
     """Points for a merchant-defined action (``handle``), idempotent per ``event_id``."""
     rule = _rule(shop_id=member.shop_id, kind=EarningRule.Kind.CUSTOM, handle=handle)
     return action_points_award(member=member, rule=rule, occurrence=f"event:{event_id}", now=now)
-
-
-def birthday_points_award_due(*, now: datetime | None = None) -> int:
-    """Award the birthday rule to every active member whose birthday is today in their shop's
-    timezone (a 29 February birthday counts on 28 February in other years). Set-based: one
-    query per shop with a birthday rule. Safe to run hourly: the yearly key makes repeats no-ops.
-    """
-    at = now or timezone.now()
-    awarded = 0
-    rules = EarningRule.objects.filter(kind=EarningRule.Kind.BIRTHDAY, active=True)
-    for rule in rules.select_related("shop"):
-        today = timezone.localtime(at, _shop_tz(rule.shop)).date()
-        match = Q(birthday__month=today.month, birthday__day=today.day)
-        if today.month == 2 and today.day == 28 and not _is_leap(today.year):
-            match |= Q(birthday__month=2, birthday__day=29)
-        year_key_prefix = f"rule:{rule.pk}:member:"
-        members = (
-            Member.objects.filter(shop_id=rule.shop_id, state=Member.State.ACTIVE)
-            .filter(match)
-            .exclude(
-                pk__in=PointsTransaction.objects.filter(
-                    shop_id=rule.shop_id,
-                    source_type="rule",
-                    source_id=str(rule.pk),
-                    idempotency_key__startswith=year_key_prefix,
-                    idempotency_key__endswith=f":{today.year}",
-                ).values("member_id")
-            )
-        )
-        for member in members:
-            action_points_award(member=member, rule=rule, occurrence="birthday", now=at)
-            awarded += 1
-    return awarded
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

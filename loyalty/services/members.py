@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from loyalty.exceptions import BirthdayAlreadySet, MemberExcluded
 from loyalty.models import EarningRule, Member, ProgramSettings
 from loyalty.services.bulk import rows_insert_new
 from loyalty.services.ledger import member_lock
@@ -151,18 +150,3 @@ def member_exclusion_sync(*, customer: Customer) -> Member | None:
     if not tagged and member.excluded_reason == EXCLUDED_BY_TAG:
         return member_include(member=member)
     return member
-
-
-@transaction.atomic
-def member_birthday_set(*, member: Member, birthday: date, by_staff: bool = False) -> Member:
-    """Record the member's birthday. Customers set it once (so it cannot be moved to farm the
-    yearly award); staff may correct it. Raises ``BirthdayAlreadySet`` / ``MemberExcluded``."""
-    locked = member_lock(member_id=member.pk)
-    if not by_staff:
-        if locked.state != Member.State.ACTIVE:
-            raise MemberExcluded()
-        if locked.birthday is not None and locked.birthday != birthday:
-            raise BirthdayAlreadySet()
-    locked.birthday = birthday
-    locked.save(update_fields=["birthday", "updated_at"])
-    return locked

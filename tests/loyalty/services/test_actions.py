@@ -8,20 +8,18 @@ from datetime import UTC, date, datetime
 import pytest
 
 from loyalty.exceptions import (
-    BirthdayAlreadySet,
     MemberExcluded,
     RuleLimitReached,
     RuleUnavailable,
 )
 from loyalty.models import Member, PointsTransaction
+from loyalty.services.birthdays import birthday_points_award_due, birthday_set
 from loyalty.services.earning import (
-    birthday_points_award_due,
     custom_action_award,
     review_points_award,
     social_follow_award,
 )
 from loyalty.services.members import (
-    member_birthday_set,
     member_enrol,
     member_exclude,
     member_exclusion_sync,
@@ -81,7 +79,7 @@ def test_birthday_points_once_a_year_on_the_day_in_the_shops_timezone(shop):
     # Shop in New York; 03:30 UTC on 15 March is still 14 March there.
     EarningRuleFactory(shop=shop, kind="birthday", handle="", points=300, limit="once_per_year")
     member = MemberFactory(shop=shop)
-    member_birthday_set(member=member, birthday=date(1990, 3, 15))
+    birthday_set(member=member, birthday=date(1990, 3, 15))
 
     assert birthday_points_award_due(now=datetime(2027, 3, 15, 3, 30, tzinfo=UTC)) == 0
     assert birthday_points_award_due(now=datetime(2027, 3, 15, 14, 0, tzinfo=UTC)) == 1
@@ -99,18 +97,6 @@ def test_a_29_february_birthday_is_celebrated_on_28_february_in_other_years(shop
     assert birthday_points_award_due(now=datetime(2027, 2, 28, 17, 0, tzinfo=UTC)) == 1
     member.refresh_from_db()
     assert member.balance == 300
-
-
-def test_customers_set_their_birthday_once(shop):
-    member = MemberFactory(shop=shop)
-    member_birthday_set(member=member, birthday=date(1990, 3, 15))
-
-    with pytest.raises(BirthdayAlreadySet):
-        member_birthday_set(member=member, birthday=date(1990, 4, 1))
-    member_birthday_set(member=member, birthday=date(1990, 4, 1), by_staff=True)
-
-    member.refresh_from_db()
-    assert member.birthday == date(1990, 4, 1)
 
 
 def test_social_follow_points_once_per_network(shop):
