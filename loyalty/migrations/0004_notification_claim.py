@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0002_ledger_append_only'),
+        ("loyalty", "0003_member_shop_birthday_index"),
     ]
 
     operations = [
