@@ -1,4 +1,9 @@
-"""Health endpoint for load balancers: 200 when the database and the broker answer, else 503."""
+"""Health endpoint for load balancers: 200 when the database and the broker answer, else 503.
+
+The workers' liveness is reported but does not make the answer 503: a web process without
+workers still stores webhooks durably, and taking it out of the load balancer would lose them.
+Alert on ``"worker" != "ok"`` instead (``status`` is then ``degraded``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from config.tasks import worker_heartbeat_age
+from config.tasks import worker_heartbeat_age, worker_status
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +55,9 @@ def health(request: HttpRequest) -> JsonResponse:
         "broker": broker,
     }
     if broker == "ok":
-        # Informational: a stale heartbeat means no worker (or no beat) is running.
-        body["worker_heartbeat_age_s"] = worker_heartbeat_age()
+        age = worker_heartbeat_age()
+        body["worker_heartbeat_age_s"] = age
+        body["worker"] = worker_status(age)
+        if healthy and body["worker"] != "ok":
+            body["status"] = "degraded"
     return JsonResponse(body, status=200 if healthy else 503)

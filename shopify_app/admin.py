@@ -14,6 +14,7 @@ import json
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 
+from config.tasks import WORKER_HEARTBEAT_MAX_AGE_S, worker_heartbeat_age, worker_status
 from shopify_app.models import CustomerDataExport, Shop, ShopCredential, WebhookDelivery
 from shopify_app.services.webhooks import webhook_delivery_replay
 
@@ -36,6 +37,23 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             return json.dumps(obj.payload, indent=2, ensure_ascii=False)
         except ValueError:
             return bytes(obj.body).decode("utf-8", errors="replace")
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """Warn above the inbox when no worker is consuming (the inbox would only grow)."""
+        try:
+            age = worker_heartbeat_age()
+        except Exception:  # the broker is down: the page must still open
+            age = None
+        status = worker_status(age)
+        if status != "ok":
+            seen = "never" if age is None else f"{age:.0f} s ago"
+            self.message_user(
+                request,
+                f"No worker is processing: last heartbeat {seen} (alert above "
+                f"{WORKER_HEARTBEAT_MAX_AGE_S:.0f} s). Check the Celery workers and beat.",
+                messages.ERROR,
+            )
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rows come only from Shopify

@@ -185,6 +185,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A lost broker connection is retried for ever (the default gives up after 100 tries, about 30
+# minutes, and then the worker main exits): a worker that outlives a long Redis outage resumes by
+# itself. Supervision (README, "Deployment") restarts a main that dies anyway.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On a lost connection, terminate the acks_late tasks that were running: ``collect()`` has
+# already put their messages back on the queue, so a running copy would only race its own
+# redelivery. Their rows are durable and pending (the batch's transaction rolls back), and the
+# drain on reconnect (``shopify_app.tasks``) picks them up. The Celery 6 default, set so the
+# behaviour doesn't change under us (and without the pending-deprecation warning).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Queues by priority, so a storm of webhooks or a large sync never starves the storefront:
 # webhooks (Shopify waits on nothing, but the inbox must drain), storefront (a shopper is
 # waiting), sync (bulk imports), batch (nightly jobs, expiry, reconciliation).
