@@ -192,9 +192,10 @@ CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # On a lost connection, terminate the acks_late tasks that were running: ``collect()`` has
 # already put their messages back on the queue, so a running copy would only race its own
-# redelivery. Their rows are durable and pending (the batch's transaction rolls back), and the
-# drain on reconnect (``shopify_app.tasks``) picks them up. The Celery 6 default, set so the
-# behaviour doesn't change under us (and without the pending-deprecation warning).
+# redelivery. Their rows are durable and pending (the batch's transaction rolls back): the
+# redelivered message or, failing that, the beat sweeper (``SWEEP_GRACE``) picks them up. A
+# faster drain on reconnect is still to be built (issue #15 item 2). This is the Celery 6
+# default, set so the behaviour doesn't change under us (and without the deprecation warning).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Queues by priority, so a storm of webhooks or a large sync never starves the storefront:
 # webhooks (Shopify waits on nothing, but the inbox must drain), storefront (a shopper is
