@@ -46,13 +46,13 @@ def refund_created(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDeli
 
 
 def customer_changed(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
-    """customers/create, customers/update: enrol customers with an account (automatic
-    enrolment) — which awards the signup rule — and follow the exclusion tag."""
+    """customers/create, customers/update: enrol the customer when the program's enrolment
+    setting says so (with an account, or every customer) — which awards the signup rule to
+    one with an account — and follow the exclusion tag."""
     customer = Customer.objects.filter(shop=shop, shopify_id=shopify_id(payload)).first()
     if customer is None or customer.deleted_at or customer.redacted_at:
         return
-    if customer.state == "enabled":
-        members.member_for_earning(customer=customer)
+    members.member_for_earning(customer=customer)
     members.member_exclusion_sync(customer=customer)
 
 

@@ -45,6 +45,12 @@ class ProgramSettings(models.Model):
         AUTOMATIC = "automatic"
         OPT_IN = "opt_in"
 
+    class EnrolmentScope(models.TextChoices):
+        # Who an automatic program enrols. Guests (checkouts without an account) never get the
+        # signup rule either way: they did not sign up.
+        ACCOUNTS_ONLY = "accounts_only"  # customers with an account (Shopify state "enabled")
+        ALL_CUSTOMERS = "all_customers"  # also guests, who then earn on their orders
+
     class ExpiryMode(models.TextChoices):
         NONE = "none"
         LOT = "lot"  # each lot expires N months after it was earned
@@ -65,6 +71,9 @@ class ProgramSettings(models.Model):
     point_value_points = models.PositiveIntegerField(default=100)
     point_value_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal(1))
     enrolment = models.CharField(max_length=16, choices=Enrolment.choices, default="automatic")
+    enrolment_scope = models.CharField(
+        max_length=16, choices=EnrolmentScope.choices, default="accounts_only"
+    )
     exclusion_tag = models.CharField(max_length=255, blank=True)
     expiry_mode = models.CharField(max_length=16, choices=ExpiryMode.choices, default="none")
     expiry_months = models.PositiveIntegerField(default=12)

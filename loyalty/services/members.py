@@ -1,18 +1,20 @@
-"""Joining, excluding and editing members."""
+"""Joining, excluding and editing members; enrolling a shop's existing customers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
 from loyalty.models import EarningRule, Member, ProgramSettings
 from loyalty.services.bulk import rows_insert_new
 from loyalty.services.ledger import member_lock
 from loyalty.services.program import program_settings_get
-from shopify_app.models import Customer
+from shopify_app.models import Customer, Shop
 
 EXCLUDED_BY_TAG = "tag"
 
@@ -22,9 +24,26 @@ def _tagged(customer: Customer, tag: str) -> bool:
     return bool(tag) and tag.strip().lower() in {str(t).strip().lower() for t in tags}
 
 
+def _has_account(customer: Customer) -> bool:
+    """A customer with an account (Shopify state ``enabled``); a guest checkout has none."""
+    return customer.state == "enabled"
+
+
+def _enrols(settings: ProgramSettings, customer: Customer) -> bool:
+    """Whether an order or a customer webhook makes this customer a member: automatic
+    programs only, per the enrolment scope, never a deleted or redacted customer."""
+    if settings.enrolment != ProgramSettings.Enrolment.AUTOMATIC:
+        return False
+    if customer.deleted_at is not None or customer.redacted_at is not None:
+        return False
+    scope = settings.enrolment_scope
+    return scope == ProgramSettings.EnrolmentScope.ALL_CUSTOMERS or _has_account(customer)
+
+
 @transaction.atomic
 def member_enrol(*, customer: Customer, now: datetime | None = None) -> Member:
-    """The customer's member row, created if missing (then the signup rule is awarded).
+    """The customer's member row, created if missing (then the signup rule is awarded to a
+    customer with an account: a guest checkout did not sign up).
 
     A customer carrying the shop's exclusion tag is enrolled as ``excluded``. Idempotent: the
     ``(shop, customer)`` unique key makes a concurrent second enrolment read the first.
@@ -44,18 +63,18 @@ def member_enrol(*, customer: Customer, now: datetime | None = None) -> Member:
             "excluded_reason": EXCLUDED_BY_TAG if excluded else "",
         },
     )
-    if created and member.state == Member.State.ACTIVE:
+    if created and member.state == Member.State.ACTIVE and _has_account(customer):
         signup_points_award(member=member, now=at)
     return member
 
 
 def member_for_earning(*, customer: Customer, now: datetime | None = None) -> Member | None:
-    """The member that should earn for this customer, or None (opt-in program and not joined,
-    or excluded). Enrols automatically when the program says so."""
+    """The member that should earn for this customer, or None (not joined and not to be
+    enrolled: an opt-in program, or a guest when only accounts are enrolled; or excluded).
+    Enrols when the program's enrolment setting says so (``_enrols``)."""
     member = Member.objects.filter(shop_id=customer.shop_id, customer=customer).first()
     if member is None:
-        settings = program_settings_get(shop_id=customer.shop_id)
-        if settings.enrolment != ProgramSettings.Enrolment.AUTOMATIC:
+        if not _enrols(program_settings_get(shop_id=customer.shop_id), customer):
             return None
         member = member_enrol(customer=customer, now=now)
     return member if member.state == Member.State.ACTIVE else None
@@ -67,11 +86,12 @@ def members_for_earning(
     """``member_for_earning`` for many customers of one shop, by customer id (those that should
     not earn are left out).
 
-    The missing members of an automatic-enrolment program are enrolled in one statement
+    The missing members that the enrolment setting admits (``_enrols``) are enrolled in one
+    statement
     (``INSERT … ON CONFLICT DO NOTHING``, in customer order so two concurrent batches queue on
-    the unique key in one order), then the signup rule is awarded to those this call created,
-    as ``member_enrol`` does. A member enrolled concurrently by another transaction is read,
-    not created twice.
+    the unique key in one order), then the signup rule is awarded to those this call created
+    that have an account, as ``member_enrol`` does. A member enrolled concurrently by another
+    transaction is read, not created twice.
     """
     from loyalty.services.earning import action_points_award  # earning imports members
 
@@ -81,7 +101,8 @@ def members_for_earning(
     }
     missing = sorted((c for c in customers if c.pk not in members), key=lambda c: c.pk)
     settings = program_settings_get(shop_id=shop_id) if missing else None
-    if settings is not None and settings.enrolment == ProgramSettings.Enrolment.AUTOMATIC:
+    missing = [c for c in missing if settings is not None and _enrols(settings, c)]
+    if settings is not None and missing:
         at = now or timezone.now()
         rows = []
         for customer in {c.pk: c for c in missing}.values():
@@ -104,7 +125,10 @@ def members_for_earning(
                 for m in Member.objects.filter(shop_id=shop_id, customer_id__in=others)
             )
         members.update((m.customer_id, m) for m in created)
-        new_active = [m for m in created if m.state == Member.State.ACTIVE]
+        with_account = {c.pk for c in missing if _has_account(c)}
+        new_active = [
+            m for m in created if m.state == Member.State.ACTIVE and m.customer_id in with_account
+        ]
         signup = (
             EarningRule.objects.filter(
                 shop_id=shop_id, kind=EarningRule.Kind.SIGNUP, active=True
@@ -150,3 +174,55 @@ def member_exclusion_sync(*, customer: Customer) -> Member | None:
     if not tagged and member.excluded_reason == EXCLUDED_BY_TAG:
         return member_include(member=member)
     return member
+
+
+@transaction.atomic
+def members_enrol_existing(*, shop: Shop, now: datetime | None = None) -> int:
+    """Enrol the shop's existing customers (those of the initial sync, say) that the
+    enrolment setting admits, in one ``INSERT … SELECT … ON CONFLICT DO NOTHING``; returns how
+    many members it created. The admin's onboarding calls it after showing
+    ``enrolment_preview_get``.
+
+    Writes ``Member`` rows only: no signup points, since these customers signed up before the
+    program existed (and paying them would be a ledger write per customer). A customer with the
+    exclusion tag is enrolled as ``excluded``, as ``member_enrol`` does. Idempotent: customers
+    who already have a member are skipped, and one enrolled concurrently (an order, a webhook)
+    by the unique ``(shop, customer)`` key; rows go in customer order, as the other enrolment
+    paths write them, so concurrent writers queue on that key in one order.
+    """
+    from loyalty.selectors import customers_to_enrol  # selectors import services
+
+    at = now or timezone.now()
+    excluded = Q(excluded_by_tag=True)
+    columns = {
+        "shop_id": Value(shop.pk),
+        "customer_id": F("pk"),
+        "balance": Value(0),
+        "pending": Value(0),
+        "lifetime_earned": Value(0),
+        "state": Case(
+            When(excluded, then=Value(str(Member.State.EXCLUDED))),
+            default=Value(str(Member.State.ACTIVE)),
+        ),
+        "excluded_reason": Case(When(excluded, then=Value(EXCLUDED_BY_TAG)), default=Value("")),
+        "joined_at": Value(at, output_field=DateTimeField()),
+        "last_activity_at": Value(at, output_field=DateTimeField()),
+        "imported_tier": Value(""),
+        "imported_referral_code": Value(""),
+        "created_at": Value(at, output_field=DateTimeField()),
+        "updated_at": Value(at, output_field=DateTimeField()),
+    }
+    aliases = {f"new_{name}": expression for name, expression in columns.items()}
+    rows = customers_to_enrol(shop=shop).annotate(**aliases).values_list(*aliases)
+    try:
+        select, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # nobody to enrol (an opt-in program): Django builds no SQL
+        return 0
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Member._meta.db_table)} ({', '.join(map(quote, columns))}) "
+            f"{select} ON CONFLICT ({quote('shop_id')}, {quote('customer_id')}) DO NOTHING",
+            params,
+        )
+        return max(cursor.rowcount, 0)
