@@ -5,7 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 
 from loyalty.models import (
     EarningRule,
@@ -19,7 +31,7 @@ from loyalty.models import (
     Reward,
 )
 from loyalty.services.program import points_value, program_settings_get
-from shopify_app.models import Shop
+from shopify_app.models import Customer, Shop
 
 
 def program_settings_for(*, shop: Shop) -> ProgramSettings:
@@ -174,3 +186,64 @@ def member_state(*, shop: Shop, customer_shopify_id: int | None) -> MemberState:
         unused_codes=list(redemption_list_unused(shop=shop, member=member)) if member else [],
         offers=reward_offers(shop=shop, member=member),
     )
+
+
+# --- enrolment of existing customers (the admin's onboarding) ---------------------------------
+
+
+def _tagged_sql(tag: str) -> RawSQL | Value:
+    """SQL for "the customer's tags contain ``tag``", compared as ``members._tagged`` does
+    (trimmed, case-insensitive). The mirror stores tags as a JSON list."""
+    if not tag.strip():
+        return Value(False)
+    tags = (
+        f"{connection.ops.quote_name(Customer._meta.db_table)}.{connection.ops.quote_name('tags')}"
+    )
+    if connection.vendor == "postgresql":
+        sql = (
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof("  # noqa: S608
+            f"{tags}) = 'array' THEN {tags} ELSE '[]'::jsonb END) AS t(tag)"
+            " WHERE lower(btrim(t.tag)) = %s)"
+        )
+    else:
+        sql = (
+            f"EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type({tags}) = 'array' THEN {tags}"  # noqa: S608
+            " ELSE '[]' END) WHERE lower(trim(value)) = %s)"
+        )
+    return RawSQL(sql, (tag.strip().lower(),), output_field=BooleanField())  # noqa: S611
+
+
+def customers_to_enrol(*, shop: Shop) -> QuerySet[Customer]:
+    """The shop's customers that an automatic program would enrol and that have no member
+    yet, by id, each annotated with ``excluded_by_tag``: with an account (``accounts_only``)
+    or all of them (``all_customers``), never deleted or redacted ones. None in an opt-in
+    program (there, customers join themselves)."""
+    settings = program_settings_get(shop_id=shop.pk)
+    customers = Customer.objects.filter(
+        shop=shop, deleted_at__isnull=True, redacted_at__isnull=True
+    )
+    if settings.enrolment != ProgramSettings.Enrolment.AUTOMATIC:
+        customers = customers.none()
+    if settings.enrolment_scope != ProgramSettings.EnrolmentScope.ALL_CUSTOMERS:
+        customers = customers.filter(state="enabled")
+    member = Member.objects.filter(shop=shop, customer=OuterRef("pk"))
+    return (
+        customers.exclude(Exists(member))
+        .annotate(excluded_by_tag=_tagged_sql(settings.exclusion_tag))
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class EnrolmentPreview:
+    customers: int  # members ``members_enrol_existing`` would create now
+    excluded: int  # of which enrolled as excluded (the shop's exclusion tag)
+
+
+def enrolment_preview_get(*, shop: Shop) -> EnrolmentPreview:
+    """How many existing customers enrolling now would make members (two queries: the settings
+    and one count, whatever the number of customers)."""
+    counts = customers_to_enrol(shop=shop).aggregate(
+        customers=Count("pk"), excluded=Count("pk", filter=Q(excluded_by_tag=True))
+    )
+    return EnrolmentPreview(customers=counts["customers"] or 0, excluded=counts["excluded"] or 0)
