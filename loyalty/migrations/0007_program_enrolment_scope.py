@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0003_member_shop_birthday_index'),
+        ("loyalty", "0006_redemption_offer_fill"),
     ]
 
     operations = [
