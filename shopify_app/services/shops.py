@@ -126,17 +126,36 @@ def shop_scopes_update(*, shop: Shop, scopes: list[str]) -> Shop:
 
 
 @transaction.atomic
-def shop_redact(*, shop: Shop) -> None:
+def shop_redact(*, shop: Shop, triggered_at: datetime | None = None) -> bool:
     """``shop/redact``: delete the shop and every row that belongs to it, tokens included.
 
     Every model holding shop data has a ``CASCADE`` foreign key to Shop (a test enforces it),
-    so deleting the Shop deletes them all in this transaction. Idempotent: a shop already gone
-    is nothing to do.
+    so deleting the Shop deletes them all in this transaction. Returns whether it did.
+
+    Shopify sends ``shop/redact`` 48 h after an uninstall, but a delivery can arrive late or be
+    retried after the merchant reinstalled. So, with the shop row locked (an install cannot
+    interleave), nothing is deleted when
+    - ``triggered_at`` (``X-Shopify-Triggered-At``) predates the current installation: the
+      request belongs to an earlier uninstall (as ``shop_uninstall`` ignores a stale delivery);
+    - the shop is installed now: a shop in use is never erased, whatever the delivery says.
+    Both are logged and acknowledged (the caller answers 200, so Shopify stops retrying).
+    Idempotent: a shop already gone is nothing to do.
     """
-    domain = shop.domain
-    deleted, _ = Shop.objects.filter(pk=shop.pk).delete()
-    if deleted:
-        logger.info("shop redacted", extra={"shop": domain, "rows": deleted})
+    current = Shop.objects.select_for_update().filter(pk=shop.pk).first()
+    if current is None:
+        return False
+    if triggered_at is not None and current.installed_at and current.installed_at > triggered_at:
+        logger.warning(
+            "shop/redact ignored: triggered before the current installation",
+            extra={"shop": current.domain, "triggered_at": triggered_at.isoformat()},
+        )
+        return False
+    if current.is_installed:
+        logger.warning("shop/redact refused: the shop is installed", extra={"shop": current.domain})
+        return False
+    deleted, _ = Shop.objects.filter(pk=current.pk).delete()
+    logger.info("shop redacted", extra={"shop": current.domain, "rows": deleted})
+    return True
 
 
 _SHOP_GID = re.compile(r"^gid://shopify/Shop/(\d+)$")

@@ -125,8 +125,13 @@ def customers_redact(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDe
 
 
 def shop_redact(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
-    """shop/redact: delete every row of the shop (this delivery's row included)."""
-    shops.shop_redact(shop=shop)
+    """shop/redact: delete every row of the shop (this delivery's row included).
+
+    Unless the shop is installed now or the request predates the current installation (a
+    late delivery from an earlier uninstall): then nothing is deleted and the delivery is
+    done, logged by the service, so Shopify is answered 200 and stops retrying.
+    """
+    shops.shop_redact(shop=shop, triggered_at=delivery.triggered_at)
 
 
 HANDLERS: dict[str, list[Callable[..., None]]] = {

@@ -137,14 +137,33 @@ def test_redact_deletes_every_row_of_the_shop_and_nothing_else(shop, other_shop)
         WebhookDelivery.objects.create(
             shop=tenant, webhook_id=f"w-{tenant.pk}", topic="orders/paid", payload={"id": order.pk}
         )
-    shops.shop_redact(shop=shop)
-    shops.shop_redact(shop=shop)  # idempotent
+    shops.shop_uninstall(shop=shop)
+    assert shops.shop_redact(shop=shop)
+    assert not shops.shop_redact(shop=shop)  # idempotent
     assert not Shop.objects.filter(pk=shop.pk).exists()
     for model in _models_with_shop_field():
         assert not model.objects.filter(shop_id=shop.pk).exists(), model.__name__
     assert Order.objects.filter(shop=other_shop).count() == 1
     assert ShopCredential.objects.filter(shop=other_shop).exists()
     assert WebhookDelivery.objects.filter(shop=other_shop).count() == 1
+
+
+def test_redact_keeps_an_installed_shop(shop):
+    OrderFactory(shop=shop)
+    assert not shops.shop_redact(shop=shop, triggered_at=shop.installed_at + timedelta(days=2))
+    assert Order.objects.filter(shop=shop).count() == 1
+
+
+def test_redact_ignores_a_request_from_before_the_current_installation(shop):
+    # Reinstalled (installed_at), then uninstalled again: a redact triggered before that
+    # installation answers an earlier uninstall.
+    OrderFactory(shop=shop)
+    shops.shop_uninstall(shop=shop)
+    stale = shop.installed_at - timedelta(minutes=5)
+    assert not shops.shop_redact(shop=shop, triggered_at=stale)
+    assert Order.objects.filter(shop=shop).count() == 1
+    assert shops.shop_redact(shop=shop, triggered_at=shop.installed_at + timedelta(days=2))
+    assert not Shop.objects.filter(pk=shop.pk).exists()
 
 
 def _models_with_shop_field() -> list[type[models.Model]]:

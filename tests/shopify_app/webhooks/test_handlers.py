@@ -6,7 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from loyalty.models import Member, PointsTransaction
 from shopify_app import privacy
 from shopify_app.models import (
     Customer,
@@ -16,8 +18,10 @@ from shopify_app.models import (
     ShopCredential,
     WebhookDelivery,
 )
+from shopify_app.services import shops
 from shopify_app.services import webhooks as inbox
-from tests.factories import CustomerFactory, OrderFactory
+from tests.factories import CustomerFactory, MemberFactory, OrderFactory
+from tests.loyalty.conftest import assert_consistent, credit
 from tests.shopify_app.webhooks.conftest import example_payload
 
 
@@ -87,16 +91,125 @@ def test_app_scopes_update_records_the_granted_scopes(shop, deliver):
     assert shop.scopes == "read_orders,read_customers"
 
 
-def test_shop_redact_deletes_every_row_of_the_shop_and_no_other(shop, other_shop, deliver):
-    for s in (shop, other_shop):
-        OrderFactory(shop=s)
+# shop/redact, in the orders Shopify can deliver it. Times are explicit: the shop was installed
+# ten days ago, and each delivery says (X-Shopify-Triggered-At) when Shopify triggered it.
+TOKEN = {"access_token": "shpat_again", "scope": "read_customers,read_orders"}
 
-    delivery = _deliver_and_process(deliver, shop, "shop/redact")
+
+def _at(when):
+    return {"X-Shopify-Triggered-At": when.isoformat()}
+
+
+def _shop_with_a_program(shop):
+    """A member with points (a ledger entry and its lot) and a mirrored order."""
+    member = MemberFactory(shop=shop)
+    credit(member, 250, "redact-story:earn")
+    OrderFactory(shop=shop, customer=member.customer)
+    return member
+
+
+@pytest.fixture
+def installed_long_ago(shop):
+    Shop.objects.filter(pk=shop.pk).update(installed_at=timezone.now() - timedelta(days=10))
+    shop.refresh_from_db()
+    return shop
+
+
+def test_uninstall_then_redact_deletes_every_row_of_the_shop_and_no_other(
+    installed_long_ago, other_shop, deliver
+):
+    shop = installed_long_ago
+    member = _shop_with_a_program(shop)
+    kept = _shop_with_a_program(other_shop)
+    uninstalled = timezone.now() - timedelta(days=2)
+    _deliver_and_process(deliver, shop, "app/uninstalled", headers=_at(uninstalled))
+
+    delivery = _deliver_and_process(
+        deliver, shop, "shop/redact", headers=_at(uninstalled + timedelta(hours=48))
+    )
 
     assert delivery is None  # the delivery row belonged to the shop too
     assert not Shop.objects.filter(pk=shop.pk).exists()
     assert not Order.objects.filter(shop_id=shop.pk).exists()
+    assert not Member.objects.filter(pk=member.pk).exists()
+    assert not PointsTransaction.objects.filter(shop_id=shop.pk).exists()
     assert Order.objects.filter(shop=other_shop).count() == 1
+    assert Member.objects.get(pk=kept.pk).balance == 250
+    assert_consistent(kept)
+
+
+def test_a_late_redact_after_a_reinstall_keeps_the_shop_and_its_program(
+    installed_long_ago, deliver, caplog
+):
+    shop = installed_long_ago
+    member = _shop_with_a_program(shop)
+    uninstalled = timezone.now() - timedelta(days=5)
+    _deliver_and_process(deliver, shop, "app/uninstalled", headers=_at(uninstalled))
+    shops.shop_install(shop_domain=shop.domain, token_response=TOKEN)  # reinstalled today
+
+    # Triggered 48 h after the uninstall, before the reinstall, and delivered only now.
+    delivery = _deliver_and_process(
+        deliver, shop, "shop/redact", headers=_at(uninstalled + timedelta(hours=48))
+    )
+
+    assert delivery.status == "done", delivery.last_error
+    shop.refresh_from_db()
+    assert shop.is_installed
+    assert ShopCredential.objects.filter(shop=shop).exists()
+    assert Member.objects.get(pk=member.pk).balance == 250
+    assert PointsTransaction.objects.filter(member=member).count() == 1
+    assert Order.objects.filter(shop=shop).count() == 1
+    assert_consistent(member)
+    assert "shop/redact ignored" in caplog.text
+
+
+def test_a_redact_from_before_the_current_install_is_ignored_after_a_second_uninstall(
+    installed_long_ago, deliver
+):
+    # uninstall → reinstall → uninstall again: the first uninstall's late redact is stale (its
+    # own redact, 48 h after the second uninstall, is the one that may delete the shop).
+    shop = installed_long_ago
+    member = _shop_with_a_program(shop)
+    first_uninstall = timezone.now() - timedelta(days=5)
+    _deliver_and_process(deliver, shop, "app/uninstalled", headers=_at(first_uninstall))
+    shops.shop_install(shop_domain=shop.domain, token_response=TOKEN)
+    shop.refresh_from_db()
+    _deliver_and_process(
+        deliver, shop, "app/uninstalled", headers=_at(shop.installed_at + timedelta(seconds=1))
+    )
+
+    delivery = _deliver_and_process(
+        deliver, shop, "shop/redact", headers=_at(first_uninstall + timedelta(hours=48))
+    )
+
+    assert delivery.status == "done", delivery.last_error
+    shop.refresh_from_db()
+    assert not shop.is_installed
+    assert Member.objects.get(pk=member.pk).balance == 250
+
+
+def test_a_redact_for_a_shop_that_is_installed_now_deletes_nothing(shop, deliver, caplog):
+    # Triggered after the install, with no uninstall since: nothing to erase. Shopify never
+    # sends this for an installed app; refusing protects the program from a misfire.
+    member = _shop_with_a_program(shop)
+
+    delivery = _deliver_and_process(deliver, shop, "shop/redact")
+
+    assert delivery.status == "done", delivery.last_error
+    assert Shop.objects.get(pk=shop.pk).is_installed
+    assert Member.objects.get(pk=member.pk).balance == 250
+    assert "shop/redact refused" in caplog.text
+
+
+def test_a_redact_for_a_shop_we_never_had_is_200_and_changes_nothing(other_shop, deliver):
+    kept = _shop_with_a_program(other_shop)
+
+    response = deliver(shop_domain="never-installed.myshopify.com", topic="shop/redact")
+
+    assert response.status_code == 200
+    assert not Shop.objects.filter(domain="never-installed.myshopify.com").exists()
+    assert WebhookDelivery.objects.count() == 0
+    assert Member.objects.get(pk=kept.pk).balance == 250
 
 
 def test_customers_data_request_exports_what_we_hold_for_the_owner(shop, other_shop, deliver):
