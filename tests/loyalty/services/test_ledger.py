@@ -107,6 +107,21 @@ def test_ledger_entries_cannot_be_edited(member):
         PointsTransaction.objects.filter(pk=entry.pk).update(idempotency_key="b")
 
 
+def test_an_entrys_free_text_can_be_erased_but_not_rewritten(member):
+    # customers/redact erases staff-written text; the entry's facts stay frozen.
+    credit(member, 100, "a", reason="called about Ada's parcel", note="Sorry, Ada!")
+    entry = PointsTransaction.objects.get(idempotency_key="a")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PointsTransaction.objects.filter(pk=entry.pk).update(note="Sorry, Bob!")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PointsTransaction.objects.filter(pk=entry.pk).update(reason="", amount=1000)
+    PointsTransaction.objects.filter(pk=entry.pk).update(reason="", note="")
+
+    entry.refresh_from_db()
+    assert (entry.reason, entry.note, entry.amount) == ("", "", 100)
+
+
 def test_only_pending_entries_change_status(member):
     credit(member, 100, "a")
     posted = PointsTransaction.objects.get(idempotency_key="a")
