@@ -8,7 +8,9 @@ class LoyaltyConfig(AppConfig):
     def ready(self) -> None:
         # After shopify_app's ready() (INSTALLED_APPS order): our handlers run after its
         # mirror upserts for the same topic.
+        from loyalty import privacy as loyalty_privacy
         from loyalty.handlers import BATCH_HANDLERS, HANDLERS
+        from shopify_app.privacy import register_privacy
         from shopify_app.webhooks.registry import register_batch_handler, register_handler
 
         for topic, handlers in HANDLERS.items():
@@ -16,3 +18,11 @@ class LoyaltyConfig(AppConfig):
                 register_handler(topic, handler)
                 if handler in BATCH_HANDLERS:
                     register_batch_handler(topic, handler, BATCH_HANDLERS[handler])
+        # customers/data_request and customers/redact cover the program's data too.
+        register_privacy(
+            "loyalty",
+            exporter=loyalty_privacy.customer_loyalty_export,
+            redactor=loyalty_privacy.customer_loyalty_redact,
+            covers=loyalty_privacy.COVERS,
+            exempt=loyalty_privacy.EXEMPT,
+        )

@@ -20,7 +20,11 @@ class ShopifyAppConfig(AppConfig):
                 if handler in BATCH_HANDLERS:
                     register_batch_handler(topic, handler, BATCH_HANDLERS[handler])
         privacy.register_privacy(
-            "shopify", exporter=privacy.mirror_export, redactor=privacy.mirror_redact
+            "shopify",
+            exporter=privacy.mirror_export,
+            redactor=privacy.mirror_redact,
+            covers=privacy.MIRROR_COVERS,
+            exempt=privacy.MIRROR_EXEMPT,
         )
         post_install_hook_register(webhook_subscriptions_ensure_hook)
         post_install_hook_register(shop_details_refresh_hook)

@@ -10,9 +10,17 @@ Every app that stores data about a customer registers two functions here (in its
   erasing that app's personal data while keeping anonymised totals (a ledger keeps its
   amounts; names, emails and free text go).
 
-``shopify_app`` registers the mirrors' pair first. The data request's export is stored as a
-``CustomerDataExport`` row the store owner downloads (Django admin, and the embedded admin
-through the selectors); nothing goes in the webhook response (shopify-platform.md §6).
+Each app also declares, for each of its models that holds data about a customer, how the
+pair covers it (``covers``: what the export shows and what redaction erases), or why the model
+holds nothing personal after all (``exempt``). ``tests/test_privacy_coverage.py`` walks every
+model of every project app and fails on a model with a customer link or a PII-looking field
+that no app declared, so a later model cannot slip past the compliance webhooks.
+
+``shopify_app`` registers the mirrors' pair first; redaction runs the other apps' redactors
+before the mirrors' (their rows hang off the mirrored customer, whose email they may need).
+The data request's export is stored as a ``CustomerDataExport`` row the store owner downloads
+(Django admin, and the embedded admin through the selectors); nothing goes in the webhook
+response (shopify-platform.md §6).
 
 The webhook inbox keeps each delivery's body as Shopify sent it, personal data included. It is
 not searched per request: every inbox row is deleted 28 days after it arrived
@@ -22,7 +30,8 @@ within the 30 days Shopify allows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -39,10 +48,51 @@ _exporters: dict[str, Exporter] = {}
 _redactors: dict[str, Redactor] = {}
 
 
-def register_privacy(app_label: str, *, exporter: Exporter, redactor: Redactor) -> None:
-    """Register ``app_label``'s exporter and redactor (re-registering replaces them)."""
+@dataclass(frozen=True)
+class ModelCoverage:
+    app_label: str
+    covered: bool  # True: exported and redacted by the app's pair; False: exempt
+    how: str  # what the pair does with the model's rows, or why it holds nothing personal
+
+
+_coverage: dict[str, ModelCoverage] = {}
+
+
+def register_privacy(
+    app_label: str,
+    *,
+    exporter: Exporter,
+    redactor: Redactor,
+    covers: Mapping[str, str] | None = None,
+    exempt: Mapping[str, str] | None = None,
+) -> None:
+    """Register ``app_label``'s exporter and redactor (re-registering replaces them).
+
+    ``covers`` and ``exempt`` map model labels (``"loyalty.Member"``) to a sentence: what the
+    exporter and redactor do with that model, or why it holds no customer's personal data.
+    Raises ``ValueError`` when another app has declared one of the models already.
+    """
+    covers, exempt = covers or {}, exempt or {}
+    if both := set(covers) & set(exempt):
+        raise ValueError(f"{sorted(both)} cannot be both covered and exempt")
+    declared = {
+        **{label: ModelCoverage(app_label, True, how) for label, how in covers.items()},
+        **{label: ModelCoverage(app_label, False, why) for label, why in exempt.items()},
+    }
+    for label in declared:
+        owner = _coverage.get(label)
+        if owner is not None and owner.app_label != app_label:
+            raise ValueError(f"{label} is already declared by {owner.app_label}")
+    for label in [k for k, v in _coverage.items() if v.app_label == app_label]:
+        del _coverage[label]
+    _coverage.update(declared)
     _exporters[app_label] = exporter
     _redactors[app_label] = redactor
+
+
+def model_coverage() -> dict[str, ModelCoverage]:
+    """Every model label some app declared, with how it is covered (or why it is exempt)."""
+    return dict(_coverage)
 
 
 def _customer_id(*, shop: Shop, customer_shopify_id: int | None, email: str | None) -> int | None:
@@ -100,15 +150,18 @@ def customer_redact(
     email: str | None,
     order_shopify_ids: Sequence[int],
 ) -> None:
-    """Run every registered redactor for the customer (the mirrors first). Idempotent.
+    """Run every registered redactor for the customer. Idempotent.
 
-    Pending data exports of the customer are deleted too: they are personal data.
+    The other apps' redactors run before the mirrors' (registered first): their rows hang off
+    the mirrored customer, and they may need its email to find them (an import report names
+    customers by email). Pending data exports of the customer are deleted too: they are
+    personal data.
     """
     customer_shopify_id = _customer_id(
         shop=shop, customer_shopify_id=customer_shopify_id, email=email
     )
     with transaction.atomic():
-        for redactor in _redactors.values():
+        for redactor in reversed(list(_redactors.values())):
             redactor(
                 shop=shop,
                 customer_shopify_id=customer_shopify_id,
@@ -122,6 +175,21 @@ def customer_redact(
 
 
 # --- the mirrors' pair -----------------------------------------------------------------------
+
+MIRROR_COVERS = {
+    "shopify_app.Customer": "exported whole; redaction nulls email, names and phone, clears "
+    "the tags and keeps a tombstone (redacted_at) so no later upsert brings them back",
+    "shopify_app.Order": "exported with line items and note attributes; redaction nulls the "
+    "email and clears the note attributes, keeping the amounts the ledger was computed from",
+    "shopify_app.Refund": "exported with its order; amounts and line item ids, nothing to erase",
+    "shopify_app.CustomerDataExport": "the export itself; deleted by customers/redact",
+}
+MIRROR_EXEMPT = {
+    "shopify_app.Shop": "the merchant's shop (its name and contact email), not a customer's; "
+    "deleted by shop/redact",
+    "shopify_app.WebhookDelivery": "bodies are kept as sent and every row is deleted 28 days "
+    "after it arrived (services.webhooks.RETENTION), inside Shopify's 30 days",
+}
 
 
 def mirror_export(

@@ -99,10 +99,12 @@ def expiry_reminders_queue(*, now: datetime | None = None) -> int:
     """Queue "points expiring" reminders 30 and 7 days ahead. Returns how many were queued.
 
     A member gets one reminder per expiry date and lead time (the dedupe key); the 30-day one
-    is skipped when the expiry is already within 7 days.
+    is skipped when the expiry is already within 7 days. Members of redacted customers get none.
     """
     at = now or timezone.now()
     queued = 0
+    # A customer whose data was erased (customers/redact) is never messaged again.
+    messageable = Member.objects.filter(customer__redacted_at__isnull=True)
     for days in REMINDER_DAYS:
         shorter = min((d for d in REMINDER_DAYS if d < days), default=0)
         window_start, window_end = at + timedelta(days=shorter), at + timedelta(days=days)
@@ -118,14 +120,15 @@ def expiry_reminders_queue(*, now: datetime | None = None) -> int:
             .values("member_id", "expires_at__date")
             .annotate(points=Sum("remaining"))
         )
-        members = Member.objects.in_bulk({r["member_id"] for r in rows})
+        members = messageable.in_bulk({r["member_id"] for r in rows})
         for row in rows:
-            member = members[row["member_id"]]
-            queued += _remind(member, row["points"], row["expires_at__date"].isoformat(), days)
+            member = members.get(row["member_id"])
+            if member is not None:
+                queued += _remind(member, row["points"], row["expires_at__date"].isoformat(), days)
         # Inactivity: the whole balance expires N months after the last activity.
         for settings in ProgramSettings.objects.filter(expiry_mode=Mode.INACTIVITY):
             months = settings.expiry_months
-            inactive = Member.objects.filter(
+            inactive = messageable.filter(
                 shop_id=settings.shop_id,
                 balance__gt=0,
                 last_activity_at__gt=add_months(window_start, -months),

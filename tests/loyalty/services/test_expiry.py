@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from loyalty.models import Notification, PointsTransaction
 from loyalty.services.expiry import expiry_reminders_queue, points_expire_due
 from loyalty.services.notifications import (
@@ -13,6 +15,7 @@ from loyalty.services.notifications import (
 )
 from loyalty.services.program import add_months, program_settings_update
 from loyalty.services.redemption import reward_redeem
+from shopify_app.models import Customer
 from tests.factories import MemberFactory, RewardFactory
 from tests.loyalty.conftest import assert_consistent, credit
 
@@ -93,6 +96,23 @@ def test_reminders_30_and_7_days_before_expiry_once_each(shop):
 
     payloads = sorted(n.payload["days"] for n in Notification.objects.filter(member=member))
     assert payloads == [7, 30]
+
+
+@pytest.mark.parametrize("mode", ["lot", "inactivity"])
+def test_no_reminder_for_a_customer_whose_data_was_erased(shop, mode):
+    # customers/redact deletes the member's notifications; the job must not queue new ones.
+    program_settings_update(shop_id=shop.pk, expiry_mode=mode, expiry_months=12)
+    kept, redacted = (
+        MemberFactory(shop=shop, last_activity_at=T0),
+        MemberFactory(shop=shop, last_activity_at=T0),
+    )
+    for member in (kept, redacted):
+        credit(member, 100, f"a{member.pk}", earned_at=T0, expires_at=add_months(T0, 12))
+    Customer.objects.filter(pk=redacted.customer_id).update(redacted_at=T0)
+
+    assert expiry_reminders_queue(now=add_months(T0, 12) - timedelta(days=20)) == 1
+
+    assert Notification.objects.get().member_id == kept.pk
 
 
 def test_lot_reminders_sum_the_points_expiring_that_day(shop):

@@ -1,0 +1,307 @@
+"""loyalty's part of the compliance webhooks: what the program holds on a customer.
+
+``LoyaltyConfig.ready()`` registers ``customer_loyalty_export`` and ``customer_loyalty_redact``
+with ``shopify_app.privacy``, declaring in ``COVERS``/``EXEMPT`` how each loyalty model is
+handled (a test fails on a personal model nobody declared).
+
+The customer is found by the Shopify id of the request (the member of that customer), and by
+email in the import reports, which name each CSV row by the email it carried.
+
+Redaction erases personal data but keeps the accounts: the ledger is append-only (migration
+0002's trigger) and its amounts stay, so the member's balance, pending points and lots still
+equal the ledger's sums (``services.audit``) and the shop's totals do not move. What goes:
+the birthday, an imported referral code (often built from a name), a staff reason for an
+exclusion, the free text (reason, note) of the member's ledger entries — the only UPDATE the
+trigger allows besides a status change since 0008 —, the member's notifications (an outbox
+whose payloads may carry anything, and a redacted customer must not be messaged), and the
+email and error text of the import report rows that named the customer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from loyalty.models import (
+    ImportBatch,
+    LotAllocation,
+    Member,
+    Notification,
+    OrderPoints,
+    PointsLot,
+    PointsTransaction,
+    Redemption,
+)
+from loyalty.services.ledger import member_lock
+from loyalty.services.members import EXCLUDED_BY_TAG
+from shopify_app.models import Customer, Shop
+
+COVERS = {
+    "loyalty.Member": "exported; redaction erases the birthday, an imported referral code and "
+    "a staff exclusion reason, keeping the balances (they are the ledger's sums)",
+    "loyalty.PointsTransaction": "exported; redaction erases each entry's reason and note and "
+    "keeps the amounts (append-only: no row is deleted)",
+    "loyalty.PointsLot": "exported with the lots' allocations; amounts and dates only",
+    "loyalty.LotAllocation": "exported inside its lot; amounts only",
+    "loyalty.OrderPoints": "exported with its reversals; order ids and amounts only",
+    "loyalty.PointsReversal": "exported inside its OrderPoints; amounts only",
+    "loyalty.Redemption": "exported with the discount code; codes, amounts and the frozen "
+    "offer, nothing personal to erase",
+    "loyalty.Notification": "exported; redaction deletes the member's notifications",
+    "loyalty.ImportBatch": "the report rows naming the customer's email are exported; "
+    "redaction blanks their email and error text (it may quote the row's birthday)",
+}
+EXEMPT = {
+    "loyalty.EarningRule": "the merchant's rule names and settings, nothing about a customer",
+    "loyalty.Reward": "the merchant's catalog (reward names), nothing about a customer",
+}
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _member(*, shop: Shop, customer_shopify_id: int | None) -> Member | None:
+    if customer_shopify_id is None:
+        return None
+    return (
+        Member.objects.select_related("customer")
+        .filter(shop=shop, customer__shopify_id=customer_shopify_id)
+        .first()
+    )
+
+
+def _emails(*, shop: Shop, customer_shopify_id: int | None, email: str | None) -> set[str]:
+    """The request's email and the one we mirrored (an import matched on the mirror's)."""
+    emails = {email.strip().lower()} if email and email.strip() else set()
+    if customer_shopify_id is not None:
+        mirrored = (
+            Customer.objects.filter(shop=shop, shopify_id=customer_shopify_id)
+            .values_list("email", flat=True)
+            .first()
+        )
+        if mirrored:
+            emails.add(mirrored.strip().lower())
+    return emails
+
+
+def _batches_naming(*, shop: Shop, emails: set[str]) -> list[ImportBatch]:
+    """The shop's import batches with a report row for one of ``emails``, oldest first."""
+    if not emails:
+        return []
+    batches = ImportBatch.objects.filter(shop=shop).order_by("created_at", "pk")
+    if connection.vendor == "postgresql":
+        # jsonb containment: a report array holding an object with that email (the rows
+        # store emails lowercased). SQLite (development) has no such lookup: filter below.
+        condition = Q()
+        for email in sorted(emails):
+            condition |= Q(report__contains=[{"email": email}])
+        batches = batches.filter(condition)
+    return [b for b in batches if any(_names(row, emails) for row in b.report)]
+
+
+def _names(row: Any, emails: set[str]) -> bool:
+    return isinstance(row, dict) and str(row.get("email") or "").lower() in emails
+
+
+def customer_loyalty_export(
+    *,
+    shop: Shop,
+    customer_shopify_id: int | None,
+    email: str | None,
+    order_shopify_ids: list[int],
+) -> dict[str, Any]:
+    """The customer's member account, ledger, lots, order points, redemptions (with their
+    discount codes), notifications and import report rows. Empty sections for a customer the
+    program does not know. Read-only."""
+    member = _member(shop=shop, customer_shopify_id=customer_shopify_id)
+    emails = _emails(shop=shop, customer_shopify_id=customer_shopify_id, email=email)
+    import_rows = [
+        {"import_id": str(batch.pk), "imported_at": _iso(batch.created_at), **row}
+        for batch in _batches_naming(shop=shop, emails=emails)
+        for row in batch.report
+        if _names(row, emails)
+    ]
+    if member is None:
+        return {
+            "member": None,
+            "ledger": [],
+            "lots": [],
+            "order_points": [],
+            "redemptions": [],
+            "notifications": [],
+            "import_rows": import_rows,
+        }
+    return {
+        "member": _member_export(member),
+        "ledger": [
+            _entry_export(e)
+            for e in PointsTransaction.objects.filter(shop=shop, member=member).order_by("pk")
+        ],
+        "lots": [
+            _lot_export(lot)
+            for lot in PointsLot.objects.filter(shop=shop, member=member)
+            .prefetch_related("allocations")
+            .order_by("pk")
+        ],
+        "order_points": [
+            _order_points_export(op)
+            for op in OrderPoints.objects.filter(shop=shop, member=member)
+            .prefetch_related("reversals")
+            .order_by("pk")
+        ],
+        "redemptions": [
+            _redemption_export(r)
+            for r in Redemption.objects.filter(shop=shop, member=member)
+            .select_related("reward")
+            .order_by("created_at", "pk")
+        ],
+        "notifications": [
+            {
+                "kind": n.kind,
+                "payload": n.payload,
+                "created_at": _iso(n.created_at),
+                "sent_at": _iso(n.sent_at),
+            }
+            for n in Notification.objects.filter(shop=shop, member=member).order_by("pk")
+        ],
+        "import_rows": import_rows,
+    }
+
+
+def _member_export(member: Member) -> dict[str, Any]:
+    return {
+        "customer_shopify_id": member.customer.shopify_id,
+        "state": member.state,
+        "excluded_reason": member.excluded_reason,
+        "balance": member.balance,
+        "pending": member.pending,
+        "lifetime_earned": member.lifetime_earned,
+        "birthday": _iso(member.birthday),
+        "joined_at": _iso(member.joined_at),
+        "last_activity_at": _iso(member.last_activity_at),
+        "imported_tier": member.imported_tier,
+        "imported_referral_code": member.imported_referral_code,
+    }
+
+
+def _entry_export(entry: PointsTransaction) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "amount": entry.amount,
+        "kind": entry.kind,
+        "status": entry.status,
+        "source_type": entry.source_type,
+        "source_id": entry.source_id,
+        "reverses": entry.reverses_id,
+        "reason": entry.reason,
+        "note": entry.note,
+        "created_at": _iso(entry.created_at),
+        "posted_at": _iso(entry.posted_at),
+        "expires_at": _iso(entry.expires_at),
+    }
+
+
+def _lot_export(lot: PointsLot) -> dict[str, Any]:
+    allocations: list[LotAllocation] = list(lot.allocations.all())
+    return {
+        "entry": lot.entry_id,
+        "amount": lot.amount,
+        "remaining": lot.remaining,
+        "earned_at": _iso(lot.earned_at),
+        "expires_at": _iso(lot.expires_at),
+        "used_by": [{"entry": a.entry_id, "amount": a.amount} for a in allocations],
+    }
+
+
+def _order_points_export(op: OrderPoints) -> dict[str, Any]:
+    return {
+        "order_shopify_id": op.order_shopify_id,
+        "eligible_amount": _money(op.eligible_amount),
+        "awarded": op.awarded,
+        "refunded_amount": _money(op.refunded_amount),
+        "reversed": op.reversed,
+        "cancelled": op.cancelled,
+        "reversals": [
+            {
+                "kind": r.kind,
+                "refunded_amount": _money(r.refunded_amount),
+                "requested": r.requested,
+                "reversed": r.reversed,
+                "shortfall": r.shortfall,
+                "created_at": _iso(r.created_at),
+            }
+            for r in op.reversals.all()
+        ],
+    }
+
+
+def _redemption_export(redemption: Redemption) -> dict[str, Any]:
+    return {
+        "id": str(redemption.pk),
+        "reward": redemption.reward.name,
+        "points": redemption.points,
+        "code": redemption.code,
+        "status": redemption.status,
+        "amount": _money(redemption.amount),
+        "percent": _money(redemption.percent),
+        "offer": redemption.offer,
+        "ends_at": _iso(redemption.ends_at),
+        "created_at": _iso(redemption.created_at),
+        "issued_at": _iso(redemption.issued_at),
+        "used_at": _iso(redemption.used_at),
+        "used_order_shopify_id": redemption.used_order_shopify_id,
+        "refunded_at": _iso(redemption.refunded_at),
+    }
+
+
+@transaction.atomic
+def customer_loyalty_redact(
+    *,
+    shop: Shop,
+    customer_shopify_id: int | None,
+    email: str | None,
+    order_shopify_ids: list[int],
+) -> None:
+    """Erase the customer's personal data in the program (the module docstring lists it).
+
+    Writes: the member row (locked first, as every ledger writer does), the free text of its
+    ledger entries, its notifications (deleted) and the import reports naming its email.
+    Balances, lots and ledger amounts are untouched. Idempotent: a second run finds nothing
+    left to erase; an unknown customer is nothing to do.
+    """
+    emails = _emails(shop=shop, customer_shopify_id=customer_shopify_id, email=email)
+    found = _member(shop=shop, customer_shopify_id=customer_shopify_id)
+    if found is not None:
+        member = member_lock(member_id=found.pk)
+        member.birthday = None
+        member.imported_referral_code = ""
+        if member.excluded_reason != EXCLUDED_BY_TAG:
+            member.excluded_reason = ""  # staff text; the tag marker is not personal
+        member.save(
+            update_fields=["birthday", "imported_referral_code", "excluded_reason", "updated_at"]
+        )
+        PointsTransaction.objects.filter(shop=shop, member=member).exclude(
+            reason="", note=""
+        ).update(reason="", note="")
+        Notification.objects.filter(shop=shop, member=member).delete()
+    for batch in _batches_naming(shop=shop, emails=emails):
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.report = [_row_redacted(row) if _names(row, emails) else row for row in batch.report]
+        batch.save(update_fields=["report"])
+
+
+def _row_redacted(row: dict[str, Any]) -> dict[str, Any]:
+    # The line, status and point figures stay (the batch's counts still add up).
+    redacted = {**row, "email": None}
+    if redacted.get("error"):
+        redacted["error"] = "[redacted]"
+    return redacted
