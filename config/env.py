@@ -71,6 +71,16 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": unquote(parsed.path[1:]) or ":memory:",
+            # Development runs several writers on one file (devshop's server threads, its bulk
+            # runner and webhook loop; the app's runserver threads). A deferred transaction that
+            # reads, then writes, fails with "database is locked" at once when another holds the
+            # write lock: IMMEDIATE takes it at BEGIN, waiting up to `timeout` seconds. WAL lets
+            # readers go on while one writes.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     if parsed.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(f"DATABASE_URL scheme must be postgres or sqlite, got {url!r}")

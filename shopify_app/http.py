@@ -25,3 +25,11 @@ def shop_origin(shop_domain: str) -> str:
 
 def shop_url(shop_domain: str, path: str) -> str:
     return f"{shop_origin(shop_domain)}/{path.lstrip('/')}"
+
+
+def admin_app_url(*, host: str | None, shop: str) -> str:
+    """Where the app lives inside the merchant's admin, from the decoded ``host`` if we have it."""
+    admin_host = host or f"admin.shopify.com/store/{shop.removesuffix('.myshopify.com')}"
+    return settings.SHOPIFY_ADMIN_APP_URL_TEMPLATE.format(
+        host=admin_host, client_id=settings.SHOPIFY_API_KEY
+    )

@@ -77,9 +77,16 @@ def app_home_url() -> str:
     return f"{conf.app_url()}{path}"
 
 
-def embedded_app_src(shop_domain: str, user_id: int, *, locale: str = "en") -> str:
-    """The iframe URL, with every parameter Shopify adds and their ``hmac``."""
+def embedded_app_src(
+    shop_domain: str, user_id: int, *, locale: str = "en", passed: dict[str, str] | None = None
+) -> str:
+    """The iframe URL, with every parameter Shopify adds and their ``hmac``.
+
+    ``passed``: the admin URL's own query (``/apps/<handle>?charge_id=…`` after a billing
+    confirmation), which the admin hands on to the app, signed with the rest.
+    """
     params = {
+        **(passed or {}),
         "embedded": "1",
         "host": signing.host_param(shop_domain),
         "id_token": mint_id_token(shop_domain, user_id),
@@ -122,7 +129,8 @@ def admin_frame(request: HttpRequest, shop: str, app: str) -> HttpResponse:
     _check_app(app)
     dev_shop = _shop(shop)
     staff = _staff(dev_shop, request.GET.get("user"))
-    src = embedded_app_src(dev_shop.domain, staff.id, locale=staff.locale or "en")
+    passed = {k: v for k, v in request.GET.items() if k != "user"}  # `user`: devshop's own
+    src = embedded_app_src(dev_shop.domain, staff.id, locale=staff.locale or "en", passed=passed)
     app_origin = "{0.scheme}://{0.netloc}".format(urlsplit(src))
     context = {
         "shop": dev_shop,
@@ -151,8 +159,10 @@ def admin_host_redirect(request: HttpRequest, handle: str, app: str) -> HttpResp
     """
     _check_app(app)
     dev_shop = _shop(handle)
+    query = request.META.get("QUERY_STRING", "")
     return HttpResponseRedirect(
         f"/devshop/admin/{dev_shop.domain}/apps/{app_config().get('handle')}"
+        + (f"?{query}" if query else "")
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import mimetypes
 import re
 from typing import Any
+from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.views.decorators.http import require_GET, require_POST
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from devshop.storefront import session, theme
 
 _ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-DEMO_CUSTOMERS_SHOWN = 25
+DEMO_CUSTOMERS_SHOWN = 25  # per page of the sign-in list
 
 
 def shop_or_404(shop_domain: str):
@@ -59,14 +62,41 @@ def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
     }
 
 
+def _demo_customers(request: HttpRequest, shop) -> dict[str, Any]:
+    """One page of the shop's customers to sign in as, newest first (a customer just created
+    in devshop's controls is at the top), narrowed by ``customer_q``: every word must be in the
+    first name, last name or email."""
+    query = request.GET.get("customer_q", "").strip()
+    customers = shop.customers.order_by("-id")
+    for word in query.split():
+        customers = customers.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+    page = Paginator(customers, DEMO_CUSTOMERS_SHOWN).get_page(request.GET.get("customer_page"))
+    root = session.storefront_path(shop.domain)
+
+    def page_url(number: int) -> str:
+        return f"{root}?{urlencode({'customer_q': query, 'customer_page': number})}"
+
+    return {
+        "demo_customers": [_customer_drop(c) for c in page],
+        "demo_customer_search": {
+            "query": query,
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "previous_url": page_url(page.number - 1) if page.has_previous() else "",
+            "next_url": page_url(page.number + 1) if page.has_next() else "",
+        },
+    }
+
+
 @require_GET
 def home(request: HttpRequest, shop_domain: str) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     customer = session.signed_in_customer(request, shop)
     context = storefront_context(request, shop, customer)
-    context["demo_customers"] = [
-        _customer_drop(c) for c in shop.customers.order_by("id")[:DEMO_CUSTOMERS_SHOWN]
-    ]
+    context.update(_demo_customers(request, shop))
     context["products"] = [
         {"title": p.title, "price": v.price if (v := p.variants.first()) else ""}
         for p in shop.products.order_by("id")[:12]

@@ -21,6 +21,7 @@ from django.db import transaction
 from config.exceptions import AppError
 from shopify_app import admin_api
 from shopify_app.graphql import billing as documents
+from shopify_app.http import admin_app_url
 from shopify_app.models import Shop, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -56,8 +57,13 @@ class SubscribeResult:
 
 
 def billing_return_url(*, shop: Shop) -> str:
-    """Where Shopify sends the merchant after the confirmation page: back into the app."""
-    return f"{settings.APP_URL}/?shop={shop.domain}"
+    """Where Shopify sends the merchant after the confirmation page (it appends ``charge_id``).
+
+    The app inside the admin, as Shopify's own libraries do: a top-level page of our origin
+    carries no session token, while the admin embeds us with one, and the embedded load reads
+    the plan from Shopify when it sees ``charge_id``.
+    """
+    return admin_app_url(host=None, shop=shop.domain)
 
 
 def _is_test_charge(shop: Shop) -> bool:

@@ -29,7 +29,9 @@ from django.views.decorators.http import require_GET
 
 from shopify_app import oauth, session_tokens, signatures
 from shopify_app.exceptions import InvalidSessionToken, ShopifyError
+from shopify_app.http import admin_app_url
 from shopify_app.models import Shop
+from shopify_app.services.billing import billing_plan_sync
 from shopify_app.services.credentials import shop_credential_usable
 from shopify_app.services.shops import shop_token_exchange_install
 from shopify_app.session_tokens import SessionToken
@@ -52,14 +54,6 @@ def error_page(request: HttpRequest, message: str, *, status: int) -> HttpRespon
     return render(request, "shopify_app/error.html", {"message": message}, status=status)
 
 
-def admin_app_url(*, host: str | None, shop: str) -> str:
-    """Where the app lives inside the merchant's admin, from the decoded ``host`` if we have it."""
-    admin_host = host or f"admin.shopify.com/store/{shop.removesuffix('.myshopify.com')}"
-    return settings.SHOPIFY_ADMIN_APP_URL_TEMPLATE.format(
-        host=admin_host, client_id=settings.SHOPIFY_API_KEY
-    )
-
-
 @require_GET
 def app_home(request: HttpRequest) -> HttpResponse:
     params = request.GET
@@ -69,7 +63,24 @@ def app_home(request: HttpRequest) -> HttpResponse:
         return render(
             request, "shopify_app/landing.html", {"install_url": reverse("shopify_install")}
         )
+    if "charge_id" in params and "hmac" not in params:
+        return _billing_return(request)
     return _redirect_into_admin(request)
+
+
+def _billing_return(request: HttpRequest) -> HttpResponse:
+    """Back from Shopify's charge confirmation page to a ``returnUrl`` on our own origin.
+
+    Shopify appends only ``charge_id``: nothing is signed, so nothing here is trusted. The
+    merchant is sent into the admin, which embeds us with a session token; that load asks
+    Shopify for the outcome (``_billing_settle``). Charges created before ``returnUrl`` became
+    the admin URL still come back here.
+    """
+    shop_domain = signatures.shop_domain_sanitize(request.GET.get("shop"))
+    if shop_domain is None:
+        return error_page(request, "The shop parameter is not a valid shop domain.", status=400)
+    query = urlencode({"charge_id": request.GET["charge_id"]})
+    return HttpResponseRedirect(f"{admin_app_url(host=None, shop=shop_domain)}?{query}")
 
 
 def _redirect_into_admin(request: HttpRequest) -> HttpResponse:
@@ -114,7 +125,21 @@ def _embedded_load(request: HttpRequest) -> HttpResponse:
         return error_page(
             request, "Shopify could not be reached to set up the app. Please reload.", status=503
         )
+    if "charge_id" in params:
+        _billing_settle(session.shop)
     return render(request, "shopify_app/admin.html", app_bridge_context())
+
+
+def _billing_settle(shop_domain: str) -> None:
+    """The merchant is back from the charge confirmation page: read the plan from Shopify now,
+    so the app they land in shows it. ``app_subscriptions/update`` settles it later otherwise."""
+    try:
+        billing_plan_sync(shop=Shop.objects.get(domain=shop_domain))
+    except ShopifyError as exc:
+        logger.warning(
+            "plan sync after billing return failed",
+            extra={"shop": shop_domain, "error": type(exc).__name__},
+        )
 
 
 def _ensure_installed(session: SessionToken) -> None:

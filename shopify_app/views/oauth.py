@@ -27,8 +27,9 @@ from django.views.decorators.http import require_GET
 
 from shopify_app import oauth, signatures
 from shopify_app.exceptions import ShopifyError
+from shopify_app.http import admin_app_url
 from shopify_app.services.shops import shop_install
-from shopify_app.views.embedded import admin_app_url, error_page
+from shopify_app.views.embedded import error_page
 
 logger = logging.getLogger(__name__)
 

@@ -176,3 +176,15 @@ def test_bulk_operations_lists_newest_first_and_filters(devshop):
     assert every[1]["query"] == ORDERS
     assert [n["id"] for n in completed["bulkOperations"]["nodes"]] == [first.gid]
     assert [n["id"] for n in recent["bulkOperations"]["nodes"]] == [second.gid]
+
+
+def test_shop_controls_show_root_and_all_objects(devshop):
+    _orders(devshop)
+    op_id = devshop.data(RUN, {"q": ORDERS})["bulkOperationRunQuery"]["bulkOperation"]["id"]
+    bulk.bulk_operation_run(operation=DevBulkOperation.objects.get(pk=int(op_id.split("/")[-1])))
+
+    page = devshop.client.get("/devshop/shops/alice-shop.myshopify.com/").content.decode()
+
+    # Two orders and their three line items: objectCount alone (5) read as "5 orders".
+    assert "<th" in page and "Root objects" in page and "All objects" in page
+    assert "<td>COMPLETED</td><td>2</td><td>5</td>" in page

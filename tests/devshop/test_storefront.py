@@ -113,6 +113,55 @@ def test_login_needs_a_csrf_token(dev_shop, ada):
     assert strict.post(f"{STOREFRONT}account/login", {"customer_id": ada.id}).status_code == 403
 
 
+def _options(html: str) -> list[str]:
+    return [a["value"] for tag, a in elements(html) if tag == "option"]
+
+
+def _next_page(html: str) -> str | None:
+    links = [a["href"] for tag, a in elements(html) if tag == "a" and a.get("rel") == "next"]
+    return links[0] if links else None
+
+
+@pytest.fixture
+def crowd(dev_shop) -> list[str]:
+    """30 customers, more than one page; the last one is the newest, as if just created."""
+    return [
+        str(dev_customer_create(
+            dev_shop, id=7_300_000_000_100 + n, first_name=f"Demo{n}", last_name="Shopper",
+            email=f"demo{n}@example.com",
+        ).id)
+        for n in range(30)
+    ]  # fmt: skip
+
+
+def test_every_demo_customer_can_be_chosen_page_by_page(client, crowd):
+    html = client.get(STOREFRONT).content.decode()
+    assert _options(html)[0] == crowd[-1]  # the newest first: a customer just created is on top
+
+    seen = _options(html)
+    while (url := _next_page(html)) is not None:
+        html = client.get(url).content.decode()
+        seen += _options(html)
+
+    assert sorted(seen) == sorted(crowd)
+    assert client.post(f"{STOREFRONT}account/login", {"customer_id": crowd[0]}).status_code == 302
+
+
+def test_demo_customers_can_be_searched_by_name_or_email(client, crowd, ada):
+    assert _options(client.get(STOREFRONT, {"customer_q": "ada love"}).content.decode()) == [
+        str(ada.id)
+    ]
+    found = _options(client.get(STOREFRONT, {"customer_q": "DEMO7@example"}).content.decode())
+    assert found == [crowd[7]]
+    assert _options(client.get(STOREFRONT, {"customer_q": "nobody"}).content.decode()) == []
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "99"])
+def test_an_odd_customer_page_shows_a_page_anyway(client, crowd, page):
+    response = client.get(STOREFRONT, {"customer_page": page})
+    assert response.status_code == 200 and _options(response.content.decode())
+
+
 def test_an_unknown_shop_is_404(client, db):
     assert client.get("/store/nobody.myshopify.com/").status_code == 404
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 from unittest import mock
 
@@ -43,9 +45,41 @@ def test_paid_plan_is_active_only_after_the_merchant_approves(app_shop, devshop)
     assert subscription.return_url == billing.billing_return_url(shop=app_shop)
 
     response = _decide(devshop, result.confirmation_url, "approve")
-    assert response.status_code == 302 and response["Location"].startswith(settings.APP_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(billing.billing_return_url(shop=app_shop))
     assert billing.billing_plan_sync(shop=app_shop) == "pro"
     assert Shop.objects.get(pk=app_shop.pk).app_plan == "pro"
+
+
+def _browse(client, url: str) -> str:
+    """What the merchant's browser does from ``url``: follow redirects, then enter the admin's
+    app iframe, and return the app's page."""
+    for _ in range(5):
+        response = client.get(url.removeprefix("http://testserver"))
+        if response.status_code != 302:
+            break
+        url = response["Location"]
+    assert response.status_code == 200, (url, response.status_code)
+    frame = re.search(r'<iframe id="app-iframe"[^>]* src="([^"]+)"', response.content.decode())
+    if frame is None:
+        return response.content.decode()
+    app_page = client.get(html.unescape(frame.group(1)).removeprefix("http://testserver"))
+    assert app_page.status_code == 200
+    return app_page.content.decode()
+
+
+def test_returning_from_the_confirmation_page_lands_in_the_app_with_the_plan(
+    app_shop, devshop, client, settings
+):
+    # The admin is devshop's, as in `make dev`: Shopify's is https://admin.shopify.com.
+    settings.SHOPIFY_ADMIN_APP_URL_TEMPLATE = "http://testserver/devshop/{host}/apps/{client_id}"
+    result = billing.billing_plan_subscribe(shop=app_shop, plan="pro")
+
+    response = _decide(devshop, result.confirmation_url, "approve")
+    page = _browse(client, response["Location"])
+
+    assert '<div id="app"></div>' in page  # the embedded app, not an error page
+    assert Shop.objects.get(pk=app_shop.pk).app_plan == "pro"  # no webhook needed first
 
 
 def test_declined_plan_leaves_the_shop_free(app_shop, devshop):

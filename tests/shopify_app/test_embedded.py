@@ -187,3 +187,18 @@ def test_no_parameters_shows_the_install_form(client, db):
     assert 'action="/auth/install"' in response.content.decode()
     assert response["Content-Security-Policy"] == "frame-ancestors 'none';"
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_billing_return_to_the_app_url_goes_into_the_admin(client, db):
+    # Shopify appends only charge_id to a returnUrl: nothing signed, so only a redirect.
+    response = client.get("/", {"shop": SHOP, "charge_id": "1029266947"})
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"https://admin.shopify.com/store/alice-shop/apps/{settings.SHOPIFY_API_KEY}"
+        "?charge_id=1029266947"
+    )
+
+
+def test_billing_return_for_a_malformed_shop_is_refused(client, db):
+    response = client.get("/", {"shop": "evil.example.com", "charge_id": "1"})
+    assert response.status_code == 400

@@ -21,6 +21,7 @@ from faker import Faker
 
 from devshop import clock
 from devshop.exceptions import DevshopError
+from devshop.graphql.resolvers import ORDER_WINDOW
 from devshop.models import (
     DevCustomer,
     DevLineItem,
@@ -84,6 +85,14 @@ class Command(BaseCommand):
             f"seeded {shop.domain}: {counts['customers']} customers, {counts['orders']} orders, "
             f"{counts['line_items']} line items, {counts['refunds']} refunds in {elapsed:.1f} s"
         )
+        hidden = DevOrder.objects.filter(
+            shop=shop, created_at__lt=clock.now() - ORDER_WINDOW
+        ).count()
+        if hidden:
+            self.stdout.write(
+                f"{hidden} orders are older than {ORDER_WINDOW.days} days: an app without "
+                "read_all_orders does not see them"
+            )
 
 
 def _seed(

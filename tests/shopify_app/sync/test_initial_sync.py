@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
-from devshop.models import DevBulkOperation
+from devshop import dev as devshop_dev
+from devshop.models import DevBulkOperation, DevCustomer, DevLineItem, DevOrder, DevRefund
 from devshop.services import customers as dev_customers
 from devshop.services import orders as dev_orders
 from devshop.services.orders import LineInput
@@ -69,6 +72,31 @@ def test_initial_sync_mirrors_customers_orders_and_refunds(app_shop, store):
     refund = Refund.objects.get(shop=app_shop, shopify_id=store["refund"].id)
     assert refund.order == first
     assert refund.amount == store["refund"].amount
+
+
+def test_the_make_dev_demo_reaches_the_mirrors_whole(app_shop, devshop):
+    """`make dev` seeds its demo with ``DEMO_SEED``; the app sees orders through ``read_orders``
+    (60 days), so every seeded order, line item and refund must reach the mirrors."""
+    call_command(
+        "devshop_seed", shop=devshop.shop.domain, **devshop_dev.DEMO_SEED, stdout=StringIO()
+    )
+
+    runs = {r.resource: r for r in sync_all(app_shop)}
+
+    seeded = DevOrder.objects.filter(shop=devshop.shop)
+    lines = DevLineItem.objects.filter(order__shop=devshop.shop).count()
+    refunds = DevRefund.objects.filter(order__shop=devshop.shop).count()
+    mirrored = Order.objects.filter(shop=app_shop)
+    assert seeded.count() == devshop_dev.DEMO_SEED["orders"] and refunds > 0
+    assert mirrored.count() == seeded.count()
+    assert sum(len(order.line_items) for order in mirrored) == lines
+    assert Refund.objects.filter(shop=app_shop).count() == refunds
+    assert Customer.objects.filter(shop=app_shop).count() == (
+        DevCustomer.objects.filter(shop=devshop.shop).count()
+    )
+    # Shopify's objectCount counts every JSONL line: the orders and, nested, their line items.
+    assert runs["orders"].records_processed == seeded.count()
+    assert runs["orders"].object_count == seeded.count() + lines
 
 
 def test_progress_is_stored_on_the_run(app_shop, store):
