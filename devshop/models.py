@@ -253,6 +253,7 @@ class DevProduct(models.Model):
     handle = models.CharField(max_length=255)
     description = models.TextField(blank=True)  # plain text; the storefront escapes it
     vendor = models.CharField(max_length=255, blank=True)
+    gift_card = models.BooleanField(default=False)  # its lines are gift cards (isGiftCard)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -283,6 +284,38 @@ class DevVariant(models.Model):
     @property
     def gid(self) -> str:
         return gid("ProductVariant", self.id)
+
+
+class DevCart(models.Model):
+    """A storefront cart, found by the ``cart`` cookie's token as on Shopify.
+
+    ``discount_code`` is what ``/discount/CODE`` (or the checkout's field) stored; it is
+    checked against the discount's rules only at checkout, as Shopify does.
+    """
+
+    token = models.CharField(max_length=64, primary_key=True)
+    shop = models.ForeignKey(DevShop, on_delete=models.CASCADE, related_name="carts")
+    discount_code = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"cart {self.token[:8]}"
+
+
+class DevCartLine(models.Model):
+    cart = models.ForeignKey(DevCart, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(DevVariant, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Adding a variant again raises its quantity, as Shopify's /cart/add does.
+            models.UniqueConstraint(fields=["cart", "variant"], name="devcartline_cart_variant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.variant_id}"
 
 
 class DevOrder(models.Model):

@@ -57,6 +57,7 @@ def order_create(
     customer: DevCustomer | None,
     lines: Sequence[LineInput],
     discount_code: str | None = None,
+    email: str | None = None,
     shipping: Decimal = ZERO,
     tax: Decimal = ZERO,
     paid: bool = True,
@@ -103,7 +104,7 @@ def order_create(
         shop=shop,
         number=number,
         customer=customer,
-        email=customer.email if customer else None,
+        email=customer.email if customer else email,  # a guest's, from the checkout
         currency=shop.currency,
         financial_status=DevOrder.FinancialStatus.PAID
         if paid

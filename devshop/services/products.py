@@ -35,6 +35,7 @@ def product_create(
     description: str = "",
     vendor: str = "",
     handle: str = "",
+    gift_card: bool = False,
 ) -> DevProduct:
     """Create a product with its variants (at least one, as on Shopify: "Default Title").
 
@@ -57,6 +58,7 @@ def product_create(
         handle=handle,
         description=description,
         vendor=vendor,
+        gift_card=gift_card,
         created_at=now,
         updated_at=now,
     )

@@ -1,4 +1,7 @@
-"""The demo storefront: home page, demo-customer sign-in, the extension's assets."""
+"""The demo storefront: home page, demo-customer sign-in, the extension's assets.
+
+Products, the cart, ``/discount/CODE`` and the checkout are in ``commerce``.
+"""
 
 from __future__ import annotations
 
@@ -38,9 +41,18 @@ def _customer_drop(customer) -> dict[str, Any] | None:
     }
 
 
+def money(amount, currency: str) -> str:
+    """How the demo theme shows money: ``18.50 USD`` (Shopify's ``money_with_currency``
+    without the symbol, so no currency needs a symbol table)."""
+    return f"{amount:.2f} {currency}"
+
+
 def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
     """The Liquid objects a theme (and an app proxy Liquid answer) can use."""
+    from devshop.services import carts
+
     root = session.storefront_path(shop.domain)
+    cart = carts.cart_get(shop=shop, token=session.cart_token(request))
     return {
         "shop": {
             "name": shop.name,
@@ -54,9 +66,19 @@ def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
             "root_url": root,
             "account_login_url": f"{root}account/login",
             "account_logout_url": f"{root}account/logout",
+            "cart_url": f"{root}cart",
+            "cart_add_url": f"{root}cart/add",
+            "cart_change_url": f"{root}cart/change",
+            "checkout_url": f"{root}checkout",
         },
+        "cart": {"item_count": sum(line.quantity for line in carts.cart_lines(cart=cart))},
         "csrf_token": get_token(request),
     }
+
+
+def demo_customer_drops(shop) -> list[dict[str, Any] | None]:
+    """The customers the header's "Sign in as demo customer" list offers."""
+    return [_customer_drop(c) for c in shop.customers.order_by("id")[:DEMO_CUSTOMERS_SHOWN]]
 
 
 @require_GET
@@ -64,12 +86,16 @@ def home(request: HttpRequest, shop_domain: str) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     customer = session.signed_in_customer(request, shop)
     context = storefront_context(request, shop, customer)
-    context["demo_customers"] = [
-        _customer_drop(c) for c in shop.customers.order_by("id")[:DEMO_CUSTOMERS_SHOWN]
-    ]
+    context["demo_customers"] = demo_customer_drops(shop)
     context["products"] = [
-        {"title": p.title, "price": v.price if (v := p.variants.first()) else ""}
-        for p in shop.products.order_by("id")[:12]
+        {
+            "title": p.title,
+            "url": f"{context['routes']['root_url']}products/{p.handle}",
+            "price": money(min(v.price for v in variants), shop.currency) if variants else "",
+            "variants_count": len(variants),
+        }
+        for p in shop.products.order_by("id").prefetch_related("variants")[:24]
+        for variants in [list(p.variants.all())]
     ]
     content = theme.render_template("index", context)
     return HttpResponse(
