@@ -18,6 +18,8 @@ URLs, under the shop's storefront root ``/store/<shop>/`` (Shopify's ``/``):
 ``GET  checkout/thank-you/<token>``         the order's confirmation (signed token)
 ==========================================  ====================================================
 
+Each is served under a secondary locale's prefix too (``/store/<shop>/fr/cart``), as Shopify
+serves ``/fr/cart``; the pages themselves are in English (the theme has no translations).
 Checkout pages use their own layout, without the theme's app embeds, as Shopify's checkout has
 no theme. Every page renders with autoescaping (``theme.theme_env``).
 """
@@ -102,7 +104,9 @@ def _item_drop(line: carts.CartLine, shop: DevShop, root: str) -> dict[str, Any]
 
 
 @require_GET
-def product_page(request: HttpRequest, shop_domain: str, handle: str) -> HttpResponse:
+def product_page(
+    request: HttpRequest, shop_domain: str, handle: str, locale: str | None = None
+) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     product = shop.products.filter(handle=handle).prefetch_related("variants").first()
     if product is None:
@@ -132,12 +136,12 @@ def _cart_page(request: HttpRequest, shop: DevShop, *, error: str = "", status: 
 
 
 @require_GET
-def cart_page(request: HttpRequest, shop_domain: str) -> HttpResponse:
+def cart_page(request: HttpRequest, shop_domain: str, locale: str | None = None) -> HttpResponse:
     return _cart_page(request, shop_or_404(shop_domain))
 
 
 @require_GET
-def cart_js(request: HttpRequest, shop_domain: str) -> JsonResponse:
+def cart_js(request: HttpRequest, shop_domain: str, locale: str | None = None) -> JsonResponse:
     """``/cart.js``: Shopify's Ajax API cart (money in cents), for scripts and tests."""
     shop = shop_or_404(shop_domain)
     cart = _cart(request, shop)
@@ -172,7 +176,7 @@ def cart_js(request: HttpRequest, shop_domain: str) -> JsonResponse:
 
 
 @require_POST
-def cart_add(request: HttpRequest, shop_domain: str) -> HttpResponse:
+def cart_add(request: HttpRequest, shop_domain: str, locale: str | None = None) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     variant_id, quantity = _int(request.POST.get("id")), _int(request.POST.get("quantity"), 1)
     if variant_id is None or quantity is None:
@@ -186,7 +190,7 @@ def cart_add(request: HttpRequest, shop_domain: str) -> HttpResponse:
 
 
 @require_POST
-def cart_change(request: HttpRequest, shop_domain: str) -> HttpResponse:
+def cart_change(request: HttpRequest, shop_domain: str, locale: str | None = None) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     cart = _cart(request, shop)
     line, quantity = _int(request.POST.get("line")), _int(request.POST.get("quantity"))
@@ -216,7 +220,9 @@ def storefront_redirect(shop: DevShop, target: str | None) -> str:
 
 
 @require_GET
-def discount(request: HttpRequest, shop_domain: str, code: str) -> HttpResponse:
+def discount(
+    request: HttpRequest, shop_domain: str, code: str, locale: str | None = None
+) -> HttpResponse:
     """``/discount/CODE``: store the code on the cart (made if need be) and redirect."""
     shop = shop_or_404(shop_domain)
     cart = _cart_or_new(request, shop)
@@ -263,7 +269,7 @@ def _checkout_page(
 
 
 @require_http_methods(["GET", "POST"])
-def checkout(request: HttpRequest, shop_domain: str) -> HttpResponse:
+def checkout(request: HttpRequest, shop_domain: str, locale: str | None = None) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     root = session.storefront_path(shop.domain)
     cart = _cart(request, shop)
@@ -301,7 +307,9 @@ def checkout(request: HttpRequest, shop_domain: str) -> HttpResponse:
 
 
 @require_GET
-def thank_you(request: HttpRequest, shop_domain: str, token: str) -> HttpResponse:
+def thank_you(
+    request: HttpRequest, shop_domain: str, token: str, locale: str | None = None
+) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     try:
         order_id = signing.loads(token, salt=_THANK_YOU_SALT + shop.domain)

@@ -353,3 +353,12 @@ def test_the_seed_stocks_the_storefront_and_its_history_sells_those_variants(cli
     assert gift.gift_card and all(
         li.gift_card for li in DevLineItem.objects.filter(product_id=gift.id)
     )
+
+
+def test_the_shop_is_served_under_a_secondary_locales_prefix_too(client, mug):
+    response = client.get(f"{ROOT}fr/discount/TEN?redirect=/fr/cart")
+
+    assert response["Location"] == f"{ROOT}fr/cart"
+    assert "TEN" in client.get(response["Location"]).content.decode()
+    assert client.get(f"{ROOT}fr/products/ceramic-mug").status_code == 200
+    assert client.get(f"{ROOT}xx/cart").status_code == 404
