@@ -362,3 +362,49 @@ def test_the_shop_is_served_under_a_secondary_locales_prefix_too(client, mug):
     assert "TEN" in client.get(response["Location"]).content.decode()
     assert client.get(f"{ROOT}fr/products/ceramic-mug").status_code == 200
     assert client.get(f"{ROOT}xx/cart").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_single_use_code_is_used_once_when_two_checkouts_race():
+    import threading
+
+    from django.db import connection
+
+    from devshop.services import carts
+    from devshop.services.discount_rules import DiscountRefused
+    from tests.devshop.conftest import dev_shop_create
+
+    shop = dev_shop_create()
+    tea = products.product_create(
+        shop=shop, title="Tea", variants=[VariantInput("Default Title", Decimal("10"))]
+    )
+    _code(shop, "ONLYONE", usageLimit=1)
+    cart_tokens = []
+    for _ in range(4):
+        cart = carts.cart_create(shop=shop)
+        carts.cart_add(cart=cart, variant_id=tea.variants.get().id)
+        cart_tokens.append(cart.token)
+    start, outcomes = threading.Barrier(len(cart_tokens)), []
+
+    def checkout(token):
+        try:
+            start.wait()
+            cart = DevCart.objects.get(token=token)
+            carts.cart_checkout(
+                cart=cart, customer=None, email="g@example.com", discount_code="ONLYONE"
+            )
+            outcomes.append("paid")
+        except DiscountRefused as exc:
+            outcomes.append(exc.shopper_message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=checkout, args=(t,)) for t in cart_tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == [INVALID_CODE] * 3 + ["paid"]
+    assert DevOrder.objects.count() == 1
+    assert DevDiscountCode.objects.get(code="ONLYONE").usage_count == 1
