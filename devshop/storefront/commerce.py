@@ -277,7 +277,8 @@ def checkout(request: HttpRequest, shop_domain: str, locale: str | None = None) 
         return HttpResponseRedirect(f"{root}cart")
     if request.method == "GET":
         return _checkout_page(request, shop, code=cart.discount_code)
-    code = request.POST.get("discount_code", "").strip()
+    # The field shows the cart's code; a form without the field keeps it, an emptied one drops it.
+    code = request.POST.get("discount_code", cart.discount_code).strip()
     email = request.POST.get("email", "").strip()
     if request.POST.get("action") == "apply":
         carts.cart_discount_set(cart=cart, code=code)

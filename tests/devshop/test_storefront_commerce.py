@@ -408,3 +408,22 @@ def test_a_single_use_code_is_used_once_when_two_checkouts_race():
     assert sorted(outcomes) == [INVALID_CODE] * 3 + ["paid"]
     assert DevOrder.objects.count() == 1
     assert DevDiscountCode.objects.get(code="ONLYONE").usage_count == 1
+
+
+def test_paying_without_the_code_field_keeps_the_carts_code_and_an_emptied_field_drops_it(
+    client, ada, mug
+):
+    _code(ada.shop, "TEN")
+    _sign_in(client, ada)
+    _add(client, mug.variants.first())
+    client.get(f"{ROOT}discount/TEN?redirect=/cart")
+
+    assert client.post(f"{ROOT}checkout", {"action": "pay"}).status_code == 303
+    _add(client, mug.variants.first())
+    client.get(f"{ROOT}discount/TEN?redirect=/cart")
+    assert _pay(client, "").status_code == 303
+
+    assert [o.total_discounts for o in DevOrder.objects.order_by("id")] == [
+        Decimal("1.85"),
+        Decimal("0"),
+    ]
