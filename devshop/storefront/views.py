@@ -1,4 +1,7 @@
-"""The demo storefront: home page, demo-customer sign-in, the extension's assets."""
+"""The demo storefront: home page, demo-customer sign-in, the extension's assets.
+
+Products, the cart, ``/discount/CODE`` and the checkout are in ``commerce``.
+"""
 
 from __future__ import annotations
 
@@ -41,9 +44,18 @@ def _customer_drop(customer) -> dict[str, Any] | None:
     }
 
 
+def money(amount, currency: str) -> str:
+    """How the demo theme shows money: ``18.50 USD`` (Shopify's ``money_with_currency``
+    without the symbol, so no currency needs a symbol table)."""
+    return f"{amount:.2f} {currency}"
+
+
 def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
     """The Liquid objects a theme (and an app proxy Liquid answer) can use."""
+    from devshop.services import carts
+
     root = session.storefront_path(shop.domain)
+    cart = carts.cart_get(shop=shop, token=session.cart_token(request))
     return {
         "shop": {
             "name": shop.name,
@@ -57,12 +69,17 @@ def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
             "root_url": root,
             "account_login_url": f"{root}account/login",
             "account_logout_url": f"{root}account/logout",
+            "cart_url": f"{root}cart",
+            "cart_add_url": f"{root}cart/add",
+            "cart_change_url": f"{root}cart/change",
+            "checkout_url": f"{root}checkout",
         },
+        "cart": {"item_count": sum(line.quantity for line in carts.cart_lines(cart=cart))},
         "csrf_token": get_token(request),
     }
 
 
-def _demo_customers(request: HttpRequest, shop) -> dict[str, Any]:
+def demo_customers(request: HttpRequest, shop) -> dict[str, Any]:
     """One page of the shop's customers to sign in as, newest first (a customer just created
     in devshop's controls is at the top), narrowed by ``customer_q``: every word must be in the
     first name, last name or email."""
@@ -96,10 +113,16 @@ def home(request: HttpRequest, shop_domain: str) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     customer = session.signed_in_customer(request, shop)
     context = storefront_context(request, shop, customer)
-    context.update(_demo_customers(request, shop))
+    context.update(demo_customers(request, shop))
     context["products"] = [
-        {"title": p.title, "price": v.price if (v := p.variants.first()) else ""}
-        for p in shop.products.order_by("id")[:12]
+        {
+            "title": p.title,
+            "url": f"{context['routes']['root_url']}products/{p.handle}",
+            "price": money(min(v.price for v in variants), shop.currency) if variants else "",
+            "variants_count": len(variants),
+        }
+        for p in shop.products.order_by("id").prefetch_related("variants")[:24]
+        for variants in [list(p.variants.all())]
     ]
     content = theme.render_template("index", context)
     return HttpResponse(
