@@ -85,8 +85,9 @@ def test_a_colour_that_is_not_hex_is_refused(shop):
 
 
 def _state_queries(proxy, member) -> int:
+    customer_id = member.customer.shopify_id
     with CaptureQueriesContext(connection) as queries:
-        response = proxy.get("state", customer=member.customer.shopify_id)
+        response = proxy.get("state", customer=customer_id)
     assert response.status_code == 200
     return len(queries)
 
