@@ -18,11 +18,17 @@ from datetime import date
 
 from config.exceptions import AppError
 from loyalty.exceptions import NotEnrolled, RewardUnavailable, RuleUnavailable
-from loyalty.models import EarningRule, Member, PointsTransaction, Redemption, Reward
+from loyalty.models import (
+    EarningRule,
+    Member,
+    PointsTransaction,
+    ProgramSettings,
+    Redemption,
+    Reward,
+)
 from loyalty.services.birthdays import birthday_set
 from loyalty.services.earning import social_follow_award
 from loyalty.services.members import member_enrol
-from loyalty.services.program import program_settings_get
 from loyalty.services.redemption import reward_redeem
 from shopify_app.models import Customer, Shop
 
@@ -42,7 +48,9 @@ class CustomerUnknown(AppError):
 
 
 def _open_program(shop: Shop) -> None:
-    if not program_settings_get(shop_id=shop.pk).enabled:
+    # Read, not get-or-create: a refused request writes nothing (no settings row means defaults).
+    enabled = ProgramSettings.objects.filter(shop=shop).values_list("enabled", flat=True).first()
+    if enabled is False:
         raise ProgramClosed()
 
 
