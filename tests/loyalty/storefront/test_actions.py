@@ -213,3 +213,20 @@ def test_the_key_may_come_in_the_signed_query(proxy, shop, shopper):
     assert answers[0].json()["result"] == answers[1].json()["result"]
     assert Redemption.objects.count() == 1
     assert (mismatch.status_code, mismatch.json()["code"]) == (400, "invalid_idempotency_key")
+
+
+def test_an_excluded_member_cannot_redeem(proxy, shop, shopper):
+    credit(shopper, 1000, "c:1")
+    Member.objects.filter(pk=shopper.pk).update(state="excluded")
+    reward = RewardFactory(shop=shop, points_cost=500)
+
+    response = proxy.post("points/redeem", {"reward_id": reward.pk}, customer=_id(shopper))
+
+    assert (response.status_code, response.json()["code"]) == (403, "member_excluded")
+    assert Redemption.objects.count() == 0
+
+
+def test_a_signed_in_non_member_has_an_empty_history(proxy, shop):
+    customer = CustomerFactory(shop=shop)
+    body = proxy.get("points/history", customer=customer.shopify_id).json()
+    assert body == {"entries": [], "next_cursor": None}
