@@ -11,13 +11,16 @@ path, beside a no-op Django view under the same server in the same run.
    run (``wrk`` when installed, else Python keep-alive clients; requests/s, p50/p99), then an
    open-loop run at half its peak rate (p50/p99; target p99 < 20 ms).
 
-Printed: each side's figures and state ÷ no-op at peak (target ≥ 0.5). The figures move with
-whatever else runs on the machine; the load average is printed. Environment: BENCH_DURATION
-(s), BENCH_CLIENTS, BENCH_WORKERS (server processes), BENCH_THREADS (threads per process).
+Printed: each side's figures, state ÷ no-op at peak (target ≥ 0.5), and the CPU each request
+cost the server's processes and PostgreSQL at peak (steadier than the rates on a busy machine).
+The figures move with whatever else runs on the machine; the load average is printed.
+Environment: BENCH_DURATION (s), BENCH_CLIENTS, BENCH_WORKERS (server processes),
+BENCH_THREADS (threads per process).
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import hmac
 import http.client
@@ -111,7 +114,7 @@ def _wrk(path: str) -> dict[str, float] | None:
         value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    return {"rps": total / elapsed, "p50": pct("50"), "p99": pct("99")}
+    return {"rps": total / elapsed, "p50": pct("50"), "p99": pct("99"), "requests": total}
 
 
 def _python_load(path: str, rate: float | None) -> dict[str, float]:
@@ -156,21 +159,51 @@ def _python_load(path: str, rate: float | None) -> dict[str, float]:
         "rps": len(latencies) / DURATION,
         "p50": percentile(latencies, 0.5),
         "p99": percentile(latencies, 0.99),
+        "requests": len(latencies),
     }
 
 
-def _side(label: str, path_for) -> dict[str, float]:
+def _cpu_seconds(matches) -> float:
+    """User + system CPU of the live processes whose (pgrp, cmdline) satisfy ``matches``."""
+    ticks = 0
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(stat.removesuffix("stat") + "cmdline", "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        if matches(int(fields[2]), cmdline):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _side(label: str, path_for, server: subprocess.Popen, db_name: str) -> dict[str, float]:
+    """Peak (with the CPU each request cost the server and PostgreSQL), then half peak. CPU
+    per request moves less with the machine's load than the rates do."""
+
+    def app_cpu() -> float:
+        return _cpu_seconds(lambda pgrp, cmd: pgrp == server.pid)
+
+    def db_cpu() -> float:
+        return _cpu_seconds(lambda pgrp, cmd: cmd.startswith("postgres: ") and db_name in cmd)
+
     print(f"   {label}: load average {os.getloadavg()[0]:.2f}", flush=True)
+    app_before, db_before = app_cpu(), db_cpu()
     peak = _wrk(path_for()) or _python_load(path_for(), None)
+    app_ms = (app_cpu() - app_before) * 1000 / peak["requests"]
+    db_ms = (db_cpu() - db_before) * 1000 / peak["requests"]
     half = _python_load(path_for(), peak["rps"] / 2)
     print(
         f"   {label}: peak {peak['rps']:.0f} req/s (p50 {peak['p50']:.1f} ms, p99"
-        f" {peak['p99']:.1f} ms); at {peak['rps'] / 2:.0f} req/s p50 {half['p50']:.1f} ms,"
+        f" {peak['p99']:.1f} ms; CPU per request: app {app_ms:.2f} ms, PostgreSQL"
+        f" {db_ms:.2f} ms); at {peak['rps'] / 2:.0f} req/s p50 {half['p50']:.1f} ms,"
         f" p99 {half['p99']:.1f} ms",
         flush=True,
     )
     return {"peak": peak["rps"], "peak_p99": peak["p99"], "half_p50": half["p50"],
-            "half_p99": half["p99"]}  # fmt: skip
+            "half_p99": half["p99"], "app_ms": app_ms, "db_ms": db_ms}  # fmt: skip
 
 
 def run() -> dict[str, object]:
@@ -182,8 +215,8 @@ def run() -> dict[str, object]:
         status, body = _get(http.client.HTTPConnection("127.0.0.1", PORT), _state_path())
         if status != 200 or b'"balance"' not in body:
             raise SystemExit(f"GET state answered {status}: {body[:300]!r}")
-        noop = _side("no-op view", lambda: "/bench/noop")
-        state = _side("GET state", _state_path)
+        noop = _side("no-op view", lambda: "/bench/noop", server, name)
+        state = _side("GET state", _state_path, server, name)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -194,6 +227,10 @@ def run() -> dict[str, object]:
         "state p50 / p99 ms at half peak": (
             f"{state['half_p50']:.1f} / {state['half_p99']:.1f} (target p99 < 20;"
             f" no-op {noop['half_p50']:.1f} / {noop['half_p99']:.1f})"
+        ),
+        "CPU ms per request, app / PostgreSQL": (
+            f"state {state['app_ms']:.2f} / {state['db_ms']:.2f},"
+            f" no-op {noop['app_ms']:.2f} / {noop['db_ms']:.2f}"
         ),
         "state response": f"{len(body) / 1024:.1f} KB, {seeded['entries']} history entries",
         "setup": f"granian {WORKERS}x{THREADS}, {CLIENTS} clients"
