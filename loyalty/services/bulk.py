@@ -76,7 +76,15 @@ def rows_update(*, rows: Sequence[Model], fields: Sequence[str]) -> None:
     names = [quote(f.column) for f in targets]
     assignments = ", ".join(f"{name} = v.{name}" for name in names)
     select = "SELECT " + ", ".join(["%s"] * (len(names) + 1))
-    first = f"SELECT %s AS {pk}, " + ", ".join(f"%s AS {name}" for name in names)
+    # PostgreSQL types the UNION's columns from its values; a column that is NULL in every row
+    # (no member of the chunk has a birthday) would be ``text``. The first row's casts type it.
+    casts = [
+        f"CAST(%s AS {f.cast_db_type(connection)})" if connection.vendor == "postgresql" else "%s"
+        for f in targets
+    ]
+    first = f"SELECT %s AS {pk}, " + ", ".join(
+        f"{cast} AS {name}" for cast, name in zip(casts, names, strict=True)
+    )
     for start in range(0, len(rows), CHUNK_SIZE):
         chunk = rows[start : start + CHUNK_SIZE]
         params: list[object] = []
