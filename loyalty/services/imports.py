@@ -132,8 +132,9 @@ def points_import(
 
 def import_batch_run(*, batch_id: uuid.UUID | str, chunk_rows: int = CHUNK_ROWS) -> ImportBatch:
     """Run a queued (or interrupted) batch, chunk by chunk, each committing its writes with
-    its progress. Ends the batch ``done`` with its report (the file emptied), or ``failed`` with
-    the error, which is raised again. A batch already done or failed is returned unchanged."""
+    its progress. Ends the batch ``done`` with its report, or ``failed`` with the error, which
+    is raised again; either way the file is emptied. A batch already done or failed is
+    returned unchanged."""
     claimed = ImportBatch.objects.filter(
         pk=batch_id, status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING]
     ).update(status=ImportBatch.Status.RUNNING, rows_done=0)
@@ -165,8 +166,12 @@ def import_batch_run(*, batch_id: uuid.UUID | str, chunk_rows: int = CHUNK_ROWS)
                 )
             report += results
     except Exception as exc:
+        # The file goes too: a failed batch is not run again (the merchant uploads anew).
         ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            status=ImportBatch.Status.FAILED,
+            error=str(exc)[:2000],
+            content="",
+            finished_at=timezone.now(),
         )
         raise
     ImportBatch.objects.filter(pk=batch.pk).update(

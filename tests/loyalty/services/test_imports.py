@@ -258,6 +258,18 @@ def test_a_finished_batch_is_not_run_again(shop, customers):
     assert PointsTransaction.objects.filter(kind="import").count() == 1
 
 
+def test_a_batch_whose_file_cannot_be_read_ends_failed_with_the_error(shop):
+    batch = import_batch_create(shop=shop, content="email,points\nx@y.z,1\n", dry_run=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(content="")  # lost, say
+
+    with pytest.raises(InvalidImport):
+        import_batch_run(batch_id=batch.pk)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.error, batch.rows_done) == ("failed", "The file is empty.", 0)
+    assert import_batch_run(batch_id=batch.pk).status == "failed"  # not run again
+
+
 def test_the_import_task_runs_the_batch_in_the_worker(shop, celery_worker):
     CustomerFactory(shop=shop, email="ada@example.com")
     with transaction.atomic():
