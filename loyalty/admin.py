@@ -71,4 +71,8 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
-    list_display = ("shop", "format", "dry_run", "rows_total", "rows_changed", "rows_failed")
+    list_display = (
+        "shop", "format", "dry_run", "status", "rows_done", "rows_total", "rows_changed",
+        "rows_failed",
+    )  # fmt: skip
+    exclude = ("content",)  # the uploaded file, customers' emails: not for browsing

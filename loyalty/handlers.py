@@ -28,13 +28,15 @@ def order_changed(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDeliv
 
 def orders_changed(*, shop: Shop, deliveries: list[WebhookDelivery]) -> None:
     """The set-based ``order_changed``: the points of every order of the batch at once, then
-    the redemptions their codes used."""
+    the redemptions their codes used, in one statement."""
     order_ids = [shopify_id(d.payload) for d in deliveries]
     earning.orders_points_sync(shop=shop, order_shopify_ids=order_ids)
-    for delivery, order_id in zip(deliveries, order_ids, strict=True):
-        codes = [str(c.get("code", "")) for c in delivery.payload.get("discount_codes") or []]
-        if any(codes):
-            redemption.redemptions_mark_used(shop=shop, codes=codes, order_shopify_id=order_id)
+    uses = [
+        (str(c.get("code", "")), order_id)
+        for delivery, order_id in zip(deliveries, order_ids, strict=True)
+        for c in delivery.payload.get("discount_codes") or []
+    ]
+    redemption.redemptions_mark_used_many(shop=shop, uses=uses)
 
 
 def refund_created(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:

@@ -229,6 +229,8 @@ class PointsTransaction(models.Model):
             models.Index(
                 fields=["member", "source_type", "source_id"], name="points_txn_member_source"
             ),
+            # Analytics: a shop's entries over a date range.
+            models.Index(fields=["shop", "created_at"], name="points_txn_shop_created"),
         ]
 
     def __str__(self) -> str:
@@ -320,6 +322,10 @@ class OrderPoints(models.Model):
                 & Q(reversed_target__lte=F("awarded")),
                 name="order_points_reversed_within_awarded",
             ),
+        ]
+        indexes = [
+            # Analytics: a shop's earning orders over a date range.
+            models.Index(fields=["shop", "created_at"], name="order_points_shop_created"),
         ]
 
     def __str__(self) -> str:
@@ -504,6 +510,8 @@ class Redemption(models.Model):
                 name="redemption_pending_created",
             ),
             models.Index(fields=["member", "status"], name="redemption_member_status"),
+            # Analytics: a shop's redemptions over a date range.
+            models.Index(fields=["shop", "created_at"], name="redemption_shop_created"),
         ]
 
     def __str__(self) -> str:
@@ -540,10 +548,20 @@ class Notification(models.Model):
 
 
 class ImportBatch(models.Model):
+    """One CSV import (or its dry run). Created ``queued`` with the file; a task runs it in
+    chunks, counting ``rows_done`` as each chunk commits (what the admin polls), and ends it
+    ``done`` (the file emptied, the per-row ``report`` written) or ``failed`` (``error``)."""
+
     class Format(models.TextChoices):
         GENERIC = "generic"
         SMILE = "smile"
         LOYALTYLION = "loyaltylion"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
@@ -558,7 +576,13 @@ class ImportBatch(models.Model):
     rows_failed = models.PositiveIntegerField(default=0)
     # [{"line", "email", "status", "current", "target", "delta", "error"}] per row.
     report = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=Status.choices, default="queued")
+    rows_done = models.PositiveIntegerField(default=0)  # committed so far, of rows_total
+    # The file as uploaded, until the run is done (the task reads it from here).
+    content = models.TextField(blank=True)
+    error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.format})"

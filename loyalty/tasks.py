@@ -9,7 +9,7 @@ import logging
 
 from celery import shared_task
 
-from loyalty.services import audit, birthdays, expiry, ledger, redemption
+from loyalty.services import audit, birthdays, expiry, imports, ledger, redemption
 from shopify_app.exceptions import ShopifyRetriableError, ShopifyThrottled
 
 logger = logging.getLogger(__name__)
@@ -65,3 +65,10 @@ def ledger_audit() -> int:
     for drift in drifts:
         logger.error("loyalty ledger drift: %s", drift.describe())
     return len(drifts)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def points_import_run(batch_id: str) -> None:
+    """Run a queued CSV import, recording progress on its ``ImportBatch``. A redelivery after a
+    lost worker re-runs it from the start, which the import's keys make harmless."""
+    imports.import_batch_run(batch_id=batch_id)

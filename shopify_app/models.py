@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 
 
 class Shop(models.Model):
@@ -69,6 +71,8 @@ class Customer(models.Model):
         indexes = [
             # Launcher and import look customers up by email within a shop.
             models.Index(fields=["shop", "email"], name="customer_shop_email"),
+            # The CSV import matches emails case-insensitively (``imports._customers_match``).
+            models.Index(F("shop"), Lower("email"), name="customer_shop_email_lower"),
         ]
 
     def __str__(self) -> str:

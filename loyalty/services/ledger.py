@@ -17,6 +17,7 @@ unrelated older lots. Balances never go negative (a CHECK on ``Member.balance`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from loyalty.exceptions import InsufficientPoints, InvalidPointsAmount
 from loyalty.models import LotAllocation, Member, PointsLot, PointsTransaction
+from loyalty.services.bulk import rows_insert_new
 from loyalty.services.program import lot_expires_at, program_settings_get
 
 Kind = PointsTransaction.Kind
@@ -184,6 +186,42 @@ def entry_write(
     _touch(member, kind, at)
     member.save(update_fields=["balance", "pending", "lifetime_earned", "last_activity_at"])
     return entry, True
+
+
+def credits_write(*, entries: Sequence[PointsTransaction], at: datetime) -> list[PointsTransaction]:
+    """``entry_write`` for many posted credits at once (a CSV import), each entry's ``member``
+    being a member row the caller has locked (``member_lock``, or one ``select_for_update``
+    in id order).
+
+    The entries whose key is new are inserted in one statement (``INSERT … ON CONFLICT
+    (shop, idempotency_key) DO NOTHING RETURNING``), their lots in another, and each member's
+    totals are moved in memory as ``entry_write`` moves them; the caller writes the members
+    (``bulk.rows_update``) in the same transaction. Returns the entries written: one whose key
+    exists is skipped, as ``entry_write`` returns the first entry unchanged.
+    """
+    for entry in entries:
+        check_amount(entry.amount)
+        entry.status, entry.posted_at = Status.POSTED, at
+    written = rows_insert_new(rows=entries, unique=["shop", "idempotency_key"])
+    PointsLot.objects.bulk_create(
+        PointsLot(
+            shop_id=entry.shop_id,
+            member=entry.member,
+            entry=entry,
+            amount=entry.amount,
+            remaining=entry.amount,
+            earned_at=entry.earned_at or entry.created_at or at,
+            expires_at=entry.expires_at,
+        )
+        for entry in written
+    )
+    for entry in written:
+        member = entry.member
+        member.balance += entry.amount
+        if entry.kind in LIFETIME_KINDS:
+            member.lifetime_earned += entry.amount
+        _touch(member, entry.kind, at)
+    return written
 
 
 def _post_one(member: Member, entry: PointsTransaction, at: datetime) -> bool:

@@ -93,8 +93,6 @@ def members_for_earning(
     that have an account, as ``member_enrol`` does. A member enrolled concurrently by another
     transaction is read, not created twice.
     """
-    from loyalty.services.earning import action_points_award  # earning imports members
-
     ids = sorted({c.pk for c in customers})
     members = {
         m.customer_id: m for m in Member.objects.filter(shop_id=shop_id, customer_id__in=ids)
@@ -103,44 +101,82 @@ def members_for_earning(
     settings = program_settings_get(shop_id=shop_id) if missing else None
     missing = [c for c in missing if settings is not None and _enrols(settings, c)]
     if settings is not None and missing:
-        at = now or timezone.now()
-        rows = []
-        for customer in {c.pk: c for c in missing}.values():
-            excluded = _tagged(customer, settings.exclusion_tag)
-            rows.append(
-                Member(
-                    shop_id=shop_id,
-                    customer=customer,
-                    joined_at=at,
-                    last_activity_at=at,
-                    state=Member.State.EXCLUDED if excluded else Member.State.ACTIVE,
-                    excluded_reason=EXCLUDED_BY_TAG if excluded else "",
-                )
-            )
-        created = rows_insert_new(rows=rows, unique=["shop", "customer"])
-        if len(created) < len(rows):  # enrolled meanwhile by another transaction: read those
-            others = [r.customer_id for r in rows if r.pk is None]
-            members.update(
-                (m.customer_id, m)
-                for m in Member.objects.filter(shop_id=shop_id, customer_id__in=others)
-            )
-        members.update((m.customer_id, m) for m in created)
-        with_account = {c.pk for c in missing if _has_account(c)}
-        new_active = [
-            m for m in created if m.state == Member.State.ACTIVE and m.customer_id in with_account
-        ]
-        signup = (
-            EarningRule.objects.filter(
-                shop_id=shop_id, kind=EarningRule.Kind.SIGNUP, active=True
-            ).first()
-            if new_active
-            else None
+        members.update(
+            _members_create(shop_id=shop_id, customers=missing, settings=settings, now=now)
         )
-        for member in new_active if signup is not None else ():
-            action_points_award(
-                member=member, rule=signup, occurrence=f"member:{member.pk}", now=at
-            )
     return {cid: m for cid, m in members.items() if m.state == Member.State.ACTIVE}
+
+
+@transaction.atomic
+def members_enrol(
+    *, shop_id: int, customers: Sequence[Customer], now: datetime | None = None
+) -> dict[int, Member]:
+    """``member_enrol`` for many customers of one shop (the CSV import): their members by
+    customer id, in every state, the missing ones created whatever the enrolment setting
+    (staff asked for them), as ``members_for_earning`` creates them (one statement, then the
+    signup rule to those created that have an account)."""
+    ids = sorted({c.pk for c in customers})
+    members = {
+        m.customer_id: m for m in Member.objects.filter(shop_id=shop_id, customer_id__in=ids)
+    }
+    missing = sorted((c for c in customers if c.pk not in members), key=lambda c: c.pk)
+    if missing:
+        settings = program_settings_get(shop_id=shop_id)
+        members.update(
+            _members_create(shop_id=shop_id, customers=missing, settings=settings, now=now)
+        )
+    return members
+
+
+def _members_create(
+    *,
+    shop_id: int,
+    customers: Sequence[Customer],
+    settings: ProgramSettings,
+    now: datetime | None,
+) -> dict[int, Member]:
+    """Create the members of ``customers`` (who have none; in customer order) and award the
+    signup rule to those created active with an account. Returns them by customer id, with any
+    that another transaction enrolled meanwhile read instead."""
+    from loyalty.services.earning import action_points_award  # earning imports members
+
+    at = now or timezone.now()
+    members: dict[int, Member] = {}
+    rows = []
+    for customer in {c.pk: c for c in customers}.values():
+        excluded = _tagged(customer, settings.exclusion_tag)
+        rows.append(
+            Member(
+                shop_id=shop_id,
+                customer=customer,
+                joined_at=at,
+                last_activity_at=at,
+                state=Member.State.EXCLUDED if excluded else Member.State.ACTIVE,
+                excluded_reason=EXCLUDED_BY_TAG if excluded else "",
+            )
+        )
+    created = rows_insert_new(rows=rows, unique=["shop", "customer"])
+    if len(created) < len(rows):  # enrolled meanwhile by another transaction: read those
+        others = [r.customer_id for r in rows if r.pk is None]
+        members.update(
+            (m.customer_id, m)
+            for m in Member.objects.filter(shop_id=shop_id, customer_id__in=others)
+        )
+    members.update((m.customer_id, m) for m in created)
+    with_account = {c.pk for c in customers if _has_account(c)}
+    new_active = [
+        m for m in created if m.state == Member.State.ACTIVE and m.customer_id in with_account
+    ]
+    signup = (
+        EarningRule.objects.filter(
+            shop_id=shop_id, kind=EarningRule.Kind.SIGNUP, active=True
+        ).first()
+        if new_active
+        else None
+    )
+    for member in new_active if signup is not None else ():
+        action_points_award(member=member, rule=signup, occurrence=f"member:{member.pk}", now=at)
+    return members
 
 
 @transaction.atomic

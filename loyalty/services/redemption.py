@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -362,6 +363,41 @@ def redemptions_mark_used(
     ).update(
         status=Status.USED, used_at=now or timezone.now(), used_order_shopify_id=order_shopify_id
     )
+
+
+def redemptions_mark_used_many(
+    *, shop: Shop, uses: Sequence[tuple[str, int]], now: datetime | None = None
+) -> int:
+    """``redemptions_mark_used`` for a batch of orders: ``uses`` is ``(code, order id)`` pairs,
+    in delivery order. One statement for the whole batch (``UPDATE … FROM`` the pairs). A code
+    two orders of the batch used is marked with the first, as processing them one by one
+    would. Idempotent; returns how many redemptions changed."""
+    first: dict[str, int] = {}
+    for code, order_id in uses:
+        wanted = code.strip().upper() if code else ""
+        if wanted:
+            first.setdefault(wanted, order_id)
+    if not first:
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(Redemption._meta.db_table)
+    # A UNION of SELECTs rather than VALUES: SQLite cannot name the columns of VALUES.
+    pairs = " UNION ALL ".join(
+        ["SELECT %s AS code, %s AS order_id"] + ["SELECT %s, %s"] * (len(first) - 1)
+    )
+    # S608: identifiers from the model and placeholders; every value is a bound parameter.
+    sql = (
+        f"UPDATE {table} SET status = %s, used_at = %s, used_order_shopify_id = v.order_id"  # noqa: S608
+        f" FROM ({pairs}) AS v"
+        f" WHERE {table}.shop_id = %s AND {table}.code = v.code AND {table}.status IN (%s, %s)"
+    )
+    params: list[object] = [Status.USED, now or timezone.now()]
+    for code, order_id in first.items():
+        params += [code, order_id]
+    params += [shop.pk, Status.PENDING, Status.ISSUED]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
 
 
 def redemption_sweep(*, now: datetime | None = None) -> int:

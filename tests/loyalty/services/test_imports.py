@@ -1,15 +1,27 @@
-"""Importing balances from CSV: dry run, per-row errors, no doubling, other apps' layouts."""
+"""Importing balances from CSV: dry run, per-row errors, no doubling, other apps' layouts; in
+a task with progress, at a cost in queries that does not grow with the file."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from loyalty.exceptions import InvalidImport
 from loyalty.models import ImportBatch, Member, PointsTransaction
-from loyalty.services.imports import points_import
+from loyalty.services.imports import (
+    import_batch_create,
+    import_batch_run,
+    points_import,
+    points_import_enqueue,
+)
+from loyalty.services.program import program_settings_get, program_settings_update
 from loyalty.services.redemption import reward_redeem
-from tests.factories import CustomerFactory, RewardFactory
-from tests.loyalty.conftest import assert_consistent
+from tests.factories import CustomerFactory, MemberFactory, RewardFactory
+from tests.loyalty.conftest import assert_consistent, credit
 
 
 @pytest.fixture
@@ -122,3 +134,157 @@ def test_customers_of_another_shop_are_not_matched(shop, other_shop):
 
     assert batch.rows_failed == 1
     assert not Member.objects.exists()
+
+
+def test_an_email_matches_whatever_its_case_and_the_lower_case_customer_wins(shop):
+    upper = CustomerFactory(shop=shop, email="Ada@Example.com")
+    lower = CustomerFactory(shop=shop, email="ada@example.com")
+
+    points_import(shop=shop, content="email,points\nADA@example.COM,10\n", dry_run=False)
+
+    assert Member.objects.get().customer == lower
+    assert not Member.objects.filter(customer=upper).exists()
+
+
+def test_a_deleted_customer_is_not_matched(shop):
+    from django.utils import timezone
+
+    CustomerFactory(shop=shop, email="gone@example.com", deleted_at=timezone.now())
+
+    batch = points_import(shop=shop, content="email,points\ngone@example.com,10\n", dry_run=False)
+
+    assert batch.report[0]["status"] == "error"
+    assert not Member.objects.exists()
+
+
+def test_a_customer_the_import_would_enrol_excluded_is_a_row_error(shop):
+    program_settings_update(shop_id=shop.pk, exclusion_tag="no-rewards")
+    CustomerFactory(shop=shop, email="vip@example.com", tags=["No-Rewards"])
+    content = "email,points\nvip@example.com,10\n"
+
+    dry = points_import(shop=shop, content=content, dry_run=True)
+    real = points_import(shop=shop, content=content, dry_run=False)
+
+    assert [r["error"] for r in dry.report] == [r["error"] for r in real.report]
+    assert real.report[0]["error"] == "member is excluded"
+    assert not PointsTransaction.objects.exists()
+
+
+def _file(customers) -> str:
+    rows = "".join(
+        f"{c.email.upper()},{100 + i},Gold,1990-01-{i % 28 + 1:02d}\n"
+        for i, c in enumerate(customers)
+    )
+    return "email,points,tier,birthday\n" + rows
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "import"])
+@pytest.mark.parametrize("members_exist", [True, False], ids=["members", "new-members"])
+def test_the_queries_of_an_import_do_not_grow_with_its_rows(shop, dry_run, members_exist):
+    program_settings_get(shop_id=shop.pk)  # created on first use: not part of an import
+    counts = []
+    for size in (3, 30):
+        customers = [CustomerFactory(shop=shop) for _ in range(size)]
+        for c in customers if members_exist else ():
+            credit(MemberFactory(shop=shop, customer=c), 50, f"seed:{c.pk}")
+        with CaptureQueriesContext(connection) as queries:
+            batch = points_import(shop=shop, content=_file(customers), dry_run=dry_run)
+        assert (batch.rows_total, batch.rows_changed) == (size, size)
+        counts.append(len(queries))
+
+    # Structural, not a timing: ten times the rows, exactly as many statements.
+    assert counts[0] == counts[1]
+    if not dry_run:
+        members = Member.objects.filter(shop=shop)
+        assert members.count() == 33
+        assert {m.imported_tier for m in members} == {"Gold"}
+        assert_consistent(*members)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_committed_chunk_by_chunk_for_a_poller_to_read(shop):
+    customers = [CustomerFactory(shop=shop) for _ in range(5)]
+    members = [MemberFactory(shop=shop, customer=c) for c in customers]
+    batch = import_batch_create(shop=shop, content=_file(customers), dry_run=False)
+    assert (batch.status, batch.rows_done, batch.rows_total) == ("queued", 0, 5)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_third_member() -> None:  # a shopper redeeming, say, holds the member's lock
+        try:
+            with transaction.atomic():
+                Member.objects.select_for_update().get(pk=members[2].pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def run() -> None:
+        try:
+            import_batch_run(batch_id=batch.pk, chunk_rows=2)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_third_member)
+    holder.start()
+    assert locked.wait(10)
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        for _ in range(200):  # the first chunk commits; the second waits for the lock
+            batch.refresh_from_db()
+            if batch.rows_done:
+                break
+            time.sleep(0.05)
+        assert (batch.status, batch.rows_done, batch.rows_changed) == ("running", 2, 2)
+        assert [
+            m.balance for m in Member.objects.filter(pk__in=[m.pk for m in members]).order_by("pk")
+        ] == [100, 101, 0, 0, 0]
+    finally:
+        release.set()
+        holder.join()
+        worker.join()
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.rows_done, batch.rows_changed, batch.content) == ("done", 5, 5, "")
+    assert [r["line"] for r in batch.report] == [2, 3, 4, 5, 6]
+
+
+def test_a_finished_batch_is_not_run_again(shop, customers):
+    batch = points_import(shop=shop, content="email,points\nada@example.com,5\n", dry_run=False)
+
+    again = import_batch_run(batch_id=batch.pk)
+
+    assert (again.status, again.rows_done, again.report) == ("done", 1, batch.report)
+    assert PointsTransaction.objects.filter(kind="import").count() == 1
+
+
+def test_a_batch_whose_file_cannot_be_read_ends_failed_with_the_error(shop):
+    batch = import_batch_create(shop=shop, content="email,points\nx@y.z,1\n", dry_run=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(content="")  # lost, say
+
+    with pytest.raises(InvalidImport):
+        import_batch_run(batch_id=batch.pk)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.error, batch.rows_done) == ("failed", "The file is empty.", 0)
+    assert import_batch_run(batch_id=batch.pk).status == "failed"  # not run again
+
+
+def test_the_import_task_runs_the_batch_in_the_worker(shop, celery_worker):
+    CustomerFactory(shop=shop, email="ada@example.com")
+    with transaction.atomic():
+        batch = points_import_enqueue(
+            shop=shop,
+            content="email,points\nada@example.com,70\nnobody@example.com,1\n",
+            dry_run=False,
+        )
+        assert batch.status == "queued"  # the worker gets it once committed
+
+    for _ in range(200):
+        batch.refresh_from_db()
+        if batch.status in ("done", "failed"):
+            break
+        time.sleep(0.05)
+
+    assert (batch.status, batch.rows_done, batch.rows_total, batch.rows_failed) == ("done", 2, 2, 1)
+    assert Member.objects.get(shop=shop).balance == 70

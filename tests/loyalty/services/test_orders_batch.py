@@ -245,3 +245,74 @@ def test_two_workers_batches_over_the_same_members_in_opposite_orders_earn_once(
     members = list(Member.objects.filter(shop=store.shop))
     assert {m.balance for m in members} == {300}
     assert_consistent(*members)
+
+
+def _issued_codes(shop, n: int) -> list[str]:
+    """``n`` issued redemptions (one member each); their codes."""
+    from loyalty.models import Redemption
+    from loyalty.services.redemption import reward_redeem
+    from tests.factories import MemberFactory, RewardFactory
+    from tests.loyalty.conftest import credit
+
+    reward = RewardFactory(shop=shop, points_cost=100)
+    codes = []
+    for _ in range(n):
+        member = MemberFactory(shop=shop)
+        credit(member, 100, f"seed:{member.pk}")
+        codes.append(reward_redeem(member=member, reward=reward).code)
+    Redemption.objects.filter(code__in=codes).update(status="issued")
+    return codes
+
+
+def _deliveries(shop, uses: list[tuple[int, list[str]]]) -> list[WebhookDelivery]:
+    return [
+        WebhookDelivery(
+            shop=shop,
+            webhook_id=f"codes-{order_id}-{n}",
+            topic="orders/updated",
+            payload={"id": order_id, "discount_codes": [{"code": c} for c in codes]},
+        )
+        for n, (order_id, codes) in enumerate(uses)
+    ]
+
+
+def test_a_batch_marks_the_codes_its_orders_used_in_statements_that_do_not_grow(shop):
+    from django.test.utils import CaptureQueriesContext
+
+    from loyalty.handlers import orders_changed
+    from loyalty.models import Redemption
+
+    counts = []
+    for size in (3, 30):
+        codes = _issued_codes(shop, size)
+        uses = [(9_000_000 + size * 100 + i, [code.lower()]) for i, code in enumerate(codes)]
+        with CaptureQueriesContext(connection) as queries:
+            orders_changed(shop=shop, deliveries=_deliveries(shop, uses))
+        counts.append(len(queries))
+        used = dict(
+            Redemption.objects.filter(code__in=codes).values_list("code", "used_order_shopify_id")
+        )
+        assert used == {code: order_id for (order_id, _), code in zip(uses, codes, strict=True)}
+        assert set(Redemption.objects.filter(code__in=codes).values_list("status", flat=True)) == {
+            "used"
+        }
+
+    assert counts[0] == counts[1]
+
+
+def test_a_code_two_orders_of_a_batch_used_is_marked_with_the_first(shop):
+    from loyalty.handlers import orders_changed
+    from loyalty.models import Redemption
+
+    shared, own = _issued_codes(shop, 2)
+    deliveries = _deliveries(shop, [(71, [" " + shared, "", "NOPE"]), (72, [shared, own])])
+
+    orders_changed(shop=shop, deliveries=deliveries)
+    orders_changed(shop=shop, deliveries=deliveries)  # a redelivery changes nothing
+
+    used = dict(
+        Redemption.objects.filter(code__in=[shared, own]).values_list(
+            "code", "used_order_shopify_id"
+        )
+    )
+    assert used == {shared: 71, own: 72}
