@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0007_program_enrolment_scope'),
+        ('loyalty', '0009_import_progress_and_shop_created_indexes'),
     ]
 
     operations = [

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("loyalty", "0007_program_enrolment_scope"),
+        ("loyalty", "0008_ledger_text_erasable"),
     ]
 
     operations = [
