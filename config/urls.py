@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from config.health import health
 from shopify_app.webhooks.views import webhook_receive
@@ -10,6 +11,13 @@ urlpatterns = [
     # Shopify webhooks (shopify.app.toml): data and lifecycle topics, and compliance topics.
     path("webhooks", webhook_receive, name="webhooks"),
     path("webhooks/compliance", webhook_receive, name="webhooks-compliance"),
+    # The admin API's OpenAPI 3 schema (public: the contract of an open-source app, no data).
+    path(
+        "api/admin/schema",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="api_admin_schema",
+    ),
+    path("api/admin/", include("loyalty.api.urls")),
     # The App URL, install/auth pages and /api/admin/shop.
     path("", include("shopify_app.urls")),
 ]
