@@ -71,6 +71,8 @@ class ActiveFilterSerializer(PageQuerySerializer):
 
 
 class EarningRuleListApi(AdminApi):
+    """The shop's earning rules (filter by ``active``); POST creates one."""
+
     @extend_schema(
         operation_id="earning_rules_list",
         parameters=[ActiveFilterSerializer],
@@ -102,6 +104,8 @@ class EarningRuleListApi(AdminApi):
 
 
 class EarningRuleDetailApi(AdminApi):
+    """One earning rule; PATCH edits it with ``If-Match``."""
+
     def _rule(self, request, rule_id: int) -> EarningRule:
         rule = selectors.earning_rule_get(shop=request.shop, rule_id=rule_id)
         if rule is None:
@@ -135,6 +139,8 @@ class EarningRuleDetailApi(AdminApi):
 
 
 class EarningRuleDeactivateApi(EarningRuleDetailApi):
+    """Stop a rule earning; the points it gave stay."""
+
     http_method_names = ["post", "options"]
 
     @extend_schema(
@@ -150,6 +156,8 @@ class EarningRuleDeactivateApi(EarningRuleDetailApi):
 
 
 class RewardListApi(AdminApi):
+    """The rewards catalog (filter by ``active``); POST adds a reward."""
+
     @extend_schema(
         operation_id="rewards_list",
         parameters=[ActiveFilterSerializer],
@@ -181,6 +189,8 @@ class RewardListApi(AdminApi):
 
 
 class RewardDetailApi(AdminApi):
+    """One reward; PATCH edits it with ``If-Match``."""
+
     def _reward(self, request, reward_id: int) -> Reward:
         reward = selectors.reward_get(shop=request.shop, reward_id=reward_id)
         if reward is None:
@@ -212,6 +222,8 @@ class RewardDetailApi(AdminApi):
 
 
 class RewardDeactivateApi(RewardDetailApi):
+    """Take a reward out of the catalog; codes already issued stay valid."""
+
     http_method_names = ["post", "options"]
 
     @extend_schema(

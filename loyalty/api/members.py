@@ -126,6 +126,8 @@ class MemberListQuerySerializer(PageQuerySerializer):
 
 
 class MemberListApi(AdminApi):
+    """Members: search by email or name, filter by state and balance, sort."""
+
     @extend_schema(
         operation_id="members_list",
         parameters=[MemberListQuerySerializer],
