@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from config.health import health
+from shopify_app.views.embedded import app_home
 from shopify_app.webhooks.views import webhook_receive
 
 urlpatterns = [
@@ -18,6 +19,9 @@ urlpatterns = [
         name="api_admin_schema",
     ),
     path("api/admin/", include("loyalty.api.urls")),
+    # The embedded admin's own pages (frontend/admin/src/router.tsx): the same document as the
+    # App URL, so a reload or an App Bridge nav-menu link on any page authenticates as "/" does.
+    re_path(r"^(?:program|rules-rewards|customers(?:/[0-9]+)?)$", app_home, name="admin_app_page"),
     # The App URL, install/auth pages and /api/admin/shop.
     path("", include("shopify_app.urls")),
 ]

@@ -17,8 +17,6 @@ from shopify_app.services.credentials import shop_credential_store
 STAFF_USER_ID = 42
 TOKEN = {"access_token": "shpat_x", "scope": ",".join(settings.SHOPIFY_SCOPES)}
 
-pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-
 
 def bearer(shop_domain: str, user_id: int = STAFF_USER_ID) -> dict[str, str]:
     token = devshop_signing.session_token(

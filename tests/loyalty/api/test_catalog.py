@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loyalty.models import ChangeLog, EarningRule, Reward
 from tests.factories import EarningRuleFactory, RewardFactory
+
+pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
 
 def test_a_rule_is_created_and_logged(admin, installed):

@@ -16,6 +16,8 @@ from tests.factories import EarningRuleFactory, MemberFactory, RewardFactory
 from tests.loyalty.api.conftest import AdminClient
 from tests.loyalty.conftest import credit
 
+pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+
 # What each id in a route names, and how to make one in a shop.
 OBJECTS = {
     "rule_id": lambda shop: EarningRuleFactory(shop=shop),

@@ -3,10 +3,14 @@ and the onboarding's enrolment of existing customers."""
 
 from __future__ import annotations
 
+import pytest
+
 from loyalty.models import ChangeLog, Member, PointsTransaction
 from loyalty.services.audit import ledger_audit
 from tests.factories import CustomerFactory, MemberFactory
 from tests.loyalty.conftest import credit
+
+pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
 
 def _member(shop, first, last, email, balance=0, **fields):

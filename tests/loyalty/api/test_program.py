@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from loyalty.models import ChangeLog
 from loyalty.services.program import program_settings_get
 from tests.loyalty.api.conftest import AdminClient
+
+pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
 
 def test_settings_answer_with_their_version_in_the_etag(admin):
@@ -92,3 +96,13 @@ def test_the_change_log_lists_newest_first(admin, installed):
 
     assert [r["after"] for r in results] == [{"hold_days": 2}, {"hold_days": 1}]
     assert {r["staff_user_id"] for r in results} == {"42"}
+
+
+@pytest.mark.parametrize("path", ["/program", "/rules-rewards", "/customers", "/customers/12"])
+def test_the_admins_own_pages_load_the_embedded_app(client, installed, path):
+    from tests.shopify_app.test_embedded import embedded_params
+
+    response = client.get(path, embedded_params())
+
+    assert response.status_code == 200
+    assert '<div id="app"></div>' in response.content.decode()
