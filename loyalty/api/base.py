@@ -128,3 +128,15 @@ def page_of(serializer: type[serializers.Serializer]) -> type[serializers.Serial
 class PageQuerySerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, help_text="From a page's next/previous.")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200)
+
+
+class OutputModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer for answers only: every field read-only, so the schema marks them all
+    present (``required``) in responses, and the generated types need no ``?``."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+            field.required = False
+        return fields

@@ -12,6 +12,7 @@ from loyalty.api.base import (
     ERRORS,
     IF_MATCH,
     AdminApi,
+    OutputModelSerializer,
     PageQuerySerializer,
     VersionField,
     if_match,
@@ -26,7 +27,7 @@ _RULE_FIELDS = sorted(catalog.RULE_FIELDS)
 _REWARD_FIELDS = sorted(catalog.REWARD_FIELDS)
 
 
-class EarningRuleSerializer(serializers.ModelSerializer):
+class EarningRuleSerializer(OutputModelSerializer):
     version = VersionField()
 
     class Meta:
@@ -43,7 +44,7 @@ class EarningRuleInputSerializer(serializers.ModelSerializer):
         extra_kwargs = {"points": {"min_value": 1, "max_value": 1_000_000}}
 
 
-class RewardSerializer(serializers.ModelSerializer):
+class RewardSerializer(OutputModelSerializer):
     version = VersionField()
 
     class Meta:

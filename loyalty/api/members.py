@@ -13,6 +13,7 @@ from loyalty.api.base import (
     IDEMPOTENCY_KEY,
     AdminApi,
     ErrorSerializer,
+    OutputModelSerializer,
     PageQuerySerializer,
     page_of,
     paginate,
@@ -23,7 +24,7 @@ from loyalty.services.program import points_value
 from loyalty.services.staff import member_points_adjust, member_state_set
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(OutputModelSerializer):
     email = serializers.CharField(source="customer.email", allow_null=True)
     first_name = serializers.CharField(source="customer.first_name", allow_null=True)
     last_name = serializers.CharField(source="customer.last_name", allow_null=True)
@@ -48,14 +49,14 @@ class MemberSerializer(serializers.ModelSerializer):
         ref_name = "Member"
 
 
-class LotSerializer(serializers.ModelSerializer):
+class LotSerializer(OutputModelSerializer):
     class Meta:
         model = PointsLot
         fields = ["id", "amount", "remaining", "earned_at", "expires_at"]
         ref_name = "Lot"
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(OutputModelSerializer):
     lot_earned_at = serializers.DateTimeField(source="lot.earned_at")
     lot_expires_at = serializers.DateTimeField(source="lot.expires_at", allow_null=True)
 
@@ -65,7 +66,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         ref_name = "LotAllocation"
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(OutputModelSerializer):
     """One ledger entry with the lot it opened (a credit) or the lots it used (a debit)."""
 
     lot = LotSerializer(read_only=True, allow_null=True, default=None)
@@ -90,7 +91,7 @@ class EntrySerializer(serializers.ModelSerializer):
         ref_name = "LedgerEntry"
 
 
-class CodeSerializer(serializers.ModelSerializer):
+class CodeSerializer(OutputModelSerializer):
     reward_name = serializers.CharField(source="reward.name")
 
     class Meta:

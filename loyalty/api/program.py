@@ -13,6 +13,7 @@ from loyalty.api.base import (
     ERRORS,
     IF_MATCH,
     AdminApi,
+    OutputModelSerializer,
     PageQuerySerializer,
     VersionField,
     if_match,
@@ -30,7 +31,7 @@ _SETTINGS_FIELDS = sorted(EDITABLE_SETTINGS)
 class ProgramSettingsApi(AdminApi):
     """The shop's program settings. Edits send ``If-Match`` with the version they read."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(OutputModelSerializer):
         version = VersionField()
 
         class Meta:
@@ -78,7 +79,7 @@ class ProgramSettingsApi(AdminApi):
 class ChangeLogListApi(AdminApi):
     """Who changed what in the program, newest first."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(OutputModelSerializer):
         class Meta:
             model = ChangeLog
             fields = [

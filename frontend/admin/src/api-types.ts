@@ -283,14 +283,18 @@ export interface components {
     schemas: {
         /** @enum {unknown} */
         BlankEnum: "";
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
         Change: {
             readonly id: number;
-            staff_user_id?: string;
-            action: string;
-            object_type: string;
-            object_id?: string;
-            before?: unknown;
-            after?: unknown;
+            readonly staff_user_id: string;
+            readonly action: string;
+            readonly object_type: string;
+            readonly object_id: string;
+            readonly before: unknown;
+            readonly after: unknown;
             /** Format: date-time */
             readonly created_at: string;
         };
@@ -301,21 +305,25 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["Change"][];
         };
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
         Code: {
             /** Format: uuid */
             readonly id: string;
-            code: string;
-            status?: components["schemas"]["CodeStatusEnum"];
-            points: number;
-            reward_name: string;
+            readonly code: string;
+            readonly status: components["schemas"]["CodeStatusEnum"];
+            readonly points: number;
+            readonly reward_name: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            issued_at?: string | null;
+            readonly issued_at: string | null;
             /** Format: date-time */
-            used_at?: string | null;
+            readonly used_at: string | null;
             /** Format: date-time */
-            ends_at?: string | null;
+            readonly ends_at: string | null;
         };
         /**
          * @description * `pending` - Pending
@@ -325,18 +333,22 @@ export interface components {
          * @enum {string}
          */
         CodeStatusEnum: "pending" | "issued" | "used" | "refunded";
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
         EarningRule: {
             readonly id: number;
-            active?: boolean;
-            handle?: string;
-            kind: components["schemas"]["EarningRuleKindEnum"];
-            limit?: components["schemas"]["LimitEnum"];
-            limit_count?: number;
-            limit_period_days?: number;
-            name: string;
-            network?: components["schemas"]["NetworkEnum"] | components["schemas"]["BlankEnum"];
-            points: number;
-            url?: string;
+            readonly active: boolean;
+            readonly handle: string;
+            readonly kind: components["schemas"]["EarningRuleKindEnum"];
+            readonly limit: components["schemas"]["LimitEnum"];
+            readonly limit_count: number;
+            readonly limit_period_days: number;
+            readonly name: string;
+            readonly network: components["schemas"]["NetworkEnum"] | components["schemas"]["BlankEnum"];
+            readonly points: number;
+            readonly url: string;
             readonly version: string;
             /** Format: date-time */
             readonly created_at: string;
@@ -410,18 +422,18 @@ export interface components {
         /** @description One ledger entry with the lot it opened (a credit) or the lots it used (a debit). */
         LedgerEntry: {
             readonly id: number;
-            amount: number;
-            kind: components["schemas"]["LedgerEntryKindEnum"];
-            status?: components["schemas"]["LedgerEntryStatusEnum"];
-            reason?: string;
-            note?: string;
-            created_by?: string;
+            readonly amount: number;
+            readonly kind: components["schemas"]["LedgerEntryKindEnum"];
+            readonly status: components["schemas"]["LedgerEntryStatusEnum"];
+            readonly reason: string;
+            readonly note: string;
+            readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            posts_at?: string | null;
+            readonly posts_at: string | null;
             /** Format: date-time */
-            expires_at?: string | null;
+            readonly expires_at: string | null;
             readonly lot: components["schemas"]["Lot"] | null;
             readonly allocations: components["schemas"]["LotAllocation"][];
         };
@@ -455,38 +467,50 @@ export interface components {
          * @enum {string}
          */
         LimitEnum: "once" | "once_per_year" | "per_period" | "unlimited";
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
         Lot: {
             readonly id: number;
-            amount: number;
-            remaining: number;
+            readonly amount: number;
+            readonly remaining: number;
             /** Format: date-time */
-            earned_at: string;
+            readonly earned_at: string;
             /** Format: date-time */
-            expires_at?: string | null;
+            readonly expires_at: string | null;
         };
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
         LotAllocation: {
             readonly lot_id: number;
-            amount: number;
+            readonly amount: number;
             /** Format: date-time */
-            lot_earned_at: string;
+            readonly lot_earned_at: string;
             /** Format: date-time */
-            lot_expires_at: string | null;
+            readonly lot_expires_at: string | null;
         };
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
         Member: {
             readonly id: number;
-            customer_shopify_id: number;
-            email: string | null;
-            first_name: string | null;
-            last_name: string | null;
-            state?: components["schemas"]["StateEnum"];
-            excluded_reason?: string;
-            balance?: number;
-            pending?: number;
-            lifetime_earned?: number;
+            readonly customer_shopify_id: number;
+            readonly email: string | null;
+            readonly first_name: string | null;
+            readonly last_name: string | null;
+            readonly state: components["schemas"]["StateEnum"];
+            readonly excluded_reason: string;
+            readonly balance: number;
+            readonly pending: number;
+            readonly lifetime_earned: number;
             /** Format: date-time */
-            joined_at: string;
+            readonly joined_at: string;
             /** Format: date-time */
-            last_activity_at: string;
+            readonly last_activity_at: string;
         };
         MemberExclusionRequest: {
             reason?: string;
@@ -579,50 +603,58 @@ export interface components {
             entry: components["schemas"]["LedgerEntry"];
             member: components["schemas"]["Member"];
         };
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
         ProgramSettings: {
-            code_prefix?: string;
-            enabled?: boolean;
-            enrolment?: components["schemas"]["EnrolmentEnum"];
-            enrolment_scope?: components["schemas"]["EnrolmentScopeEnum"];
-            exclude_gift_cards?: boolean;
-            exclusion_tag?: string;
-            expiry_mode?: components["schemas"]["ExpiryModeEnum"];
-            expiry_months?: number;
-            hold_days?: number;
-            include_shipping?: boolean;
-            include_tax?: boolean;
+            readonly code_prefix: string;
+            readonly enabled: boolean;
+            readonly enrolment: components["schemas"]["EnrolmentEnum"];
+            readonly enrolment_scope: components["schemas"]["EnrolmentScopeEnum"];
+            readonly exclude_gift_cards: boolean;
+            readonly exclusion_tag: string;
+            readonly expiry_mode: components["schemas"]["ExpiryModeEnum"];
+            readonly expiry_months: number;
+            readonly hold_days: number;
+            readonly include_shipping: boolean;
+            readonly include_tax: boolean;
             /** Format: decimal */
-            minimum_order?: string | null;
+            readonly minimum_order: string | null;
             /** Format: decimal */
-            point_value_amount?: string;
-            point_value_points?: number;
+            readonly point_value_amount: string;
+            readonly point_value_points: number;
             /** Format: decimal */
-            points_per_unit?: string;
+            readonly points_per_unit: string;
             readonly version: string;
             /** Format: date-time */
             readonly updated_at: string;
         };
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
         Reward: {
             readonly id: number;
-            active?: boolean;
+            readonly active: boolean;
             /** Format: decimal */
-            amount?: string | null;
-            code_expiry_days?: number | null;
-            combines_with_order?: boolean;
-            combines_with_product?: boolean;
-            combines_with_shipping?: boolean;
-            kind: components["schemas"]["RewardKindEnum"];
-            max_points?: number | null;
-            min_points?: number | null;
+            readonly amount: string | null;
+            readonly code_expiry_days: number | null;
+            readonly combines_with_order: boolean;
+            readonly combines_with_product: boolean;
+            readonly combines_with_shipping: boolean;
+            readonly kind: components["schemas"]["RewardKindEnum"];
+            readonly max_points: number | null;
+            readonly min_points: number | null;
             /** Format: decimal */
-            minimum_order?: string | null;
-            name: string;
+            readonly minimum_order: string | null;
+            readonly name: string;
             /** Format: decimal */
-            percent?: string | null;
-            points_cost: number;
-            position?: number;
+            readonly percent: string | null;
+            readonly points_cost: number;
+            readonly position: number;
             /** Format: int64 */
-            product_variant_id?: number | null;
+            readonly product_variant_id: number | null;
             readonly version: string;
             /** Format: date-time */
             readonly created_at: string;
