@@ -8,6 +8,8 @@ export type ProgramSettings = Schemas['ProgramSettings'];
 export type ProgramSettingsInput = Schemas['PatchedProgramSettingsInputRequest'];
 export type EarningRule = Schemas['EarningRule'];
 export type Reward = Schemas['Reward'];
+export type EarningRuleInput = Schemas['PatchedEarningRuleInputRequest'];
+export type RewardInput = Schemas['PatchedRewardInputRequest'];
 export type Member = Schemas['Member'];
 export type MemberProfile = Schemas['MemberProfile'];
 export type PointsAdjustment = Schemas['PointsAdjustmentRequest'];
@@ -43,9 +45,17 @@ export const adminApi = {
     api.patch<ProgramSettings>(`${BASE}/program`, fields, { headers: { 'If-Match': version } }),
   rules: (path = `${BASE}/earning-rules`, signal?: AbortSignal) =>
     api.get<Page<EarningRule>>(path, { signal }),
+  ruleCreate: (fields: EarningRuleInput) => api.post<EarningRule>(`${BASE}/earning-rules`, fields),
+  ruleUpdate: (id: number, version: string, fields: EarningRuleInput) =>
+    api.patch<EarningRule>(`${BASE}/earning-rules/${id}`, fields, {
+      headers: { 'If-Match': version },
+    }),
   ruleDeactivate: (id: number) => api.post<EarningRule>(`${BASE}/earning-rules/${id}/deactivate`),
   rewards: (path = `${BASE}/rewards`, signal?: AbortSignal) =>
     api.get<Page<Reward>>(path, { signal }),
+  rewardCreate: (fields: RewardInput) => api.post<Reward>(`${BASE}/rewards`, fields),
+  rewardUpdate: (id: number, version: string, fields: RewardInput) =>
+    api.patch<Reward>(`${BASE}/rewards/${id}`, fields, { headers: { 'If-Match': version } }),
   rewardDeactivate: (id: number) => api.post<Reward>(`${BASE}/rewards/${id}/deactivate`),
   members: (params: MemberQuery, signal?: AbortSignal) =>
     api.get<Page<Member>>(`${BASE}/members${query(params)}`, { signal }),
