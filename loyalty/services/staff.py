@@ -28,6 +28,9 @@ def member_points_adjust(
     retried submission returns the first entry; the same key with other points is refused
     (``IdempotencyKeyReused``) rather than answered with an entry it did not ask for."""
     key = f"member:{member.pk}:{idempotency_key}"
+    # Lock first: two submissions of one key queue here, and the second reads the first's entry
+    # (else both would miss it, and the loser would log a second change for one entry).
+    member = member_lock(member_id=member.pk)
     existing = PointsTransaction.objects.filter(
         shop_id=member.shop_id, idempotency_key=f"adjust:{key}"
     ).first()
