@@ -42,6 +42,28 @@ describe('Customers', () => {
     expect(calls.at(-1)!.path).toContain('search=ada');
   });
 
+  it('follows the next cursor to the second page', async () => {
+    const second = { ...MEMBER, id: 8, first_name: 'Grace', last_name: 'Hopper' };
+    const calls = backend({
+      'GET /api/admin/members': (call) =>
+        call.path.includes('cursor=abc')
+          ? [200, { next: null, previous: 'http://testserver/api/admin/members?cursor=prev', results: [second] }]
+          : [200, { next: 'http://testserver/api/admin/members?cursor=abc&sort=-balance', previous: null, results: [MEMBER] }],
+    });
+    const container = await renderAt('/customers');
+
+    const next = container.querySelector<HTMLButtonElement>('button[aria-label="Next"]')!;
+    await act(async () => next.click());
+    await settle();
+
+    expect(calls.at(-1)!.path).toBe('/api/admin/members?cursor=abc&sort=-balance');
+    expect(container.textContent).toContain('Grace Hopper');
+
+    await type(field('Search'), 'grace');
+    await settle();
+    expect(calls.at(-1)!.path).toBe('/api/admin/members?sort=-last_activity_at&search=grace');
+  });
+
   it('adjusts points after a confirmation, sending an Idempotency-Key', async () => {
     const calls = backend({
       'GET /api/admin/members/7': [200, PROFILE],
