@@ -179,3 +179,12 @@ def test_enrolment_preview_then_apply(admin, installed):
     assert again == {"created": 0}
     assert Member.objects.filter(shop=installed).count() == 3
     assert ChangeLog.objects.filter(action="members.enrol_existing").count() == 2
+
+
+def test_a_shop_parameter_is_ignored_the_token_decides(admin, installed, other_shop):
+    ours = _member(installed, "Ada", "Lovelace", "ada@example.com")
+    _member(other_shop, "Eve", "Outsider", "eve@example.com")
+
+    response = admin.get(f"/api/admin/members?shop={other_shop.domain}&shop_id={other_shop.pk}")
+
+    assert [m["id"] for m in response.json()["results"]] == [ours.pk]
