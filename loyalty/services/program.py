@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from loyalty.models import ProgramSettings
+from loyalty.services.changelog import changelog_record, snapshot, version_check
 
 
 def program_settings_get(*, shop_id: int) -> ProgramSettings:
@@ -63,8 +64,6 @@ def program_settings_edit(
     ``VersionConflict`` when someone saved since (checked under the row lock, so two
     concurrent edits cannot both pass), validated (``ValidationError``), and recorded in the
     change log."""
-    from loyalty.services.changelog import changelog_record, snapshot, version_check
-
     unknown = set(fields) - EDITABLE_SETTINGS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")

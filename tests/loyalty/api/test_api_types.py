@@ -38,3 +38,16 @@ def test_the_committed_types_are_generated_from_the_schema(tmp_path):
     )
 
     assert fresh.read_text() == TYPES.read_text(), FIX
+
+
+def test_the_schema_is_published_at_api_admin_schema_and_covers_the_admin_api_only(client, db):
+    response = client.get("/api/admin/schema", {"format": "json"})
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    paths = set(schema["paths"])
+    assert {"/api/admin/program", "/api/admin/members/{member_id}/adjustments"} <= paths
+    assert all(p.startswith("/api/admin/") for p in paths)
+    assert "/api/admin/schema" not in paths
+    assert schema["components"]["securitySchemes"]["sessionToken"]["scheme"] == "bearer"
