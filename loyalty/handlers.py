@@ -50,12 +50,14 @@ def refund_created(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDeli
 def customer_changed(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
     """customers/create, customers/update: enrol the customer when the program's enrolment
     setting says so (with an account, or every customer) — which awards the signup rule to
-    one with an account — and follow the exclusion tag."""
+    one with an account — follow the exclusion tag, and pay the signup rule to a guest member
+    who has since created an account."""
     customer = Customer.objects.filter(shop=shop, shopify_id=shopify_id(payload)).first()
     if customer is None or customer.deleted_at or customer.redacted_at:
         return
     members.member_for_earning(customer=customer)
     members.member_exclusion_sync(customer=customer)
+    members.member_signup_complete(customer=customer)
 
 
 HANDLERS = {

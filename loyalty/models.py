@@ -143,6 +143,9 @@ class Member(models.Model):
     # Carried over from another loyalty app by an import, for the VIP and referral issues.
     imported_tier = models.CharField(max_length=64, blank=True)
     imported_referral_code = models.CharField(max_length=64, blank=True)
+    # Enrolled without an account (a guest checkout under "all customers"): the signup rule is
+    # paid once the customer creates one, which only a customers/update tells us.
+    signup_awaited = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

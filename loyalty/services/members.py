@@ -65,6 +65,32 @@ def member_enrol(*, customer: Customer, now: datetime | None = None) -> Member:
     )
     if created and member.state == Member.State.ACTIVE and _has_account(customer):
         signup_points_award(member=member, now=at)
+    elif created and not _has_account(customer):
+        Member.objects.filter(pk=member.pk).update(signup_awaited=True)
+        member.signup_awaited = True
+    return member
+
+
+@transaction.atomic
+def member_signup_complete(*, customer: Customer, now: datetime | None = None) -> Member | None:
+    """A guest member who has since created an account gets the signup rule, once: the flag
+    is cleared under the member's row lock and the award is keyed per member, so a repeated or
+    concurrent customers/update pays nothing more. Excluded members are not paid (the flag
+    stays, so re-inclusion before the account is created still pays)."""
+    from loyalty.services.earning import signup_points_award  # earning imports members
+
+    if not _has_account(customer):
+        return None
+    member = (
+        Member.objects.select_for_update()
+        .filter(shop_id=customer.shop_id, customer=customer, signup_awaited=True)
+        .first()
+    )
+    if member is None or member.state != Member.State.ACTIVE:
+        return None
+    member.signup_awaited = False
+    member.save(update_fields=["signup_awaited", "updated_at"])
+    signup_points_award(member=member, now=now)
     return member
 
 
@@ -153,6 +179,7 @@ def _members_create(
                 last_activity_at=at,
                 state=Member.State.EXCLUDED if excluded else Member.State.ACTIVE,
                 excluded_reason=EXCLUDED_BY_TAG if excluded else "",
+                signup_awaited=not _has_account(customer),
             )
         )
     created = rows_insert_new(rows=rows, unique=["shop", "customer"])
@@ -220,7 +247,8 @@ def members_enrol_existing(*, shop: Shop, now: datetime | None = None) -> int:
     ``enrolment_preview_get``.
 
     Writes ``Member`` rows only: no signup points, since these customers signed up before the
-    program existed (and paying them would be a ledger write per customer). A customer with the
+    program existed (and paying them would be a ledger write per customer); a guest among them
+    is flagged ``signup_awaited``, and paid when they create an account. A customer with the
     exclusion tag is enrolled as ``excluded``, as ``member_enrol`` does. Idempotent: customers
     who already have a member are skipped, and one enrolled concurrently (an order, a webhook)
     by the unique ``(shop, customer)`` key; rows go in customer order, as the other enrolment
@@ -245,6 +273,8 @@ def members_enrol_existing(*, shop: Shop, now: datetime | None = None) -> int:
         "last_activity_at": Value(at, output_field=DateTimeField()),
         "imported_tier": Value(""),
         "imported_referral_code": Value(""),
+        # A guest among them has not signed up yet: their account, later, pays the signup rule.
+        "signup_awaited": Case(When(state="enabled", then=Value(False)), default=Value(True)),
         "created_at": Value(at, output_field=DateTimeField()),
         "updated_at": Value(at, output_field=DateTimeField()),
     }

@@ -5,6 +5,7 @@ customers enrolled set-based, with the onboarding's preview."""
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -90,6 +91,34 @@ def test_with_all_customers_the_customer_webhook_enrols_a_guest_without_signup(s
     assert kinds(member) == []
 
 
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batch"])
+def test_a_guest_member_who_creates_an_account_gets_the_signup_points_once(store, batched):
+    program_settings_update(shop_id=store.shop.pk, enrolment_scope="all_customers")
+    guest = store.customer(state="disabled")
+    with store.batch() if batched else nullcontext():
+        store.paid(store.order(customer=guest))
+
+    account = replace(guest, state="enabled", updated_at=store.tick())
+    store.customer_created(account, topic="customers/update")
+    store.customer_created(replace(account, updated_at=store.tick()), topic="customers/update")
+
+    member = member_of(store, guest)
+    assert member is not None and not member.signup_awaited
+    assert kinds(member) == [("order", 100), ("action", SIGNUP)]
+    assert member.balance == 100 + SIGNUP
+
+
+def test_an_update_that_leaves_a_guest_without_an_account_pays_no_signup(store):
+    program_settings_update(shop_id=store.shop.pk, enrolment_scope="all_customers")
+    guest = store.customer(state="disabled")
+    store.customer_created(guest)
+    store.customer_created(replace(guest, updated_at=store.tick()), topic="customers/update")
+
+    member = member_of(store, guest)
+    assert member is not None and member.signup_awaited
+    assert kinds(member) == []
+
+
 # --- existing customers ------------------------------------------------------------------------
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
@@ -137,6 +166,29 @@ def test_with_all_customers_existing_guests_are_enrolled_too(shop, other_shop):
     assert members_enrol_existing(shop=shop, now=NOW) == 4
 
     assert set(enrolled(shop)) == {c[k].pk for k in ("account", "tagged", "invited", "guest")}
+    awaiting = Member.objects.filter(shop=shop, signup_awaited=True)
+    assert set(awaiting.values_list("customer_id", flat=True)) == {
+        c["invited"].pk,
+        c["guest"].pk,
+    }
+
+
+def test_an_existing_guest_enrolled_at_onboarding_gets_the_signup_points_with_an_account(shop):
+    store = Store(shop)
+    program_settings_update(shop_id=shop.pk, enrolment="opt_in")  # mirrored, not enrolled
+    guest, customer = store.customer(state="disabled"), store.customer()
+    store.customer_created(guest)
+    store.customer_created(customer)
+    EarningRuleFactory(shop=shop, kind="signup", handle="", points=SIGNUP)
+    program_settings_update(shop_id=shop.pk, enrolment="automatic", enrolment_scope="all_customers")
+
+    assert members_enrol_existing(shop=shop, now=NOW) == 2
+    signed_up = replace(guest, state="enabled", updated_at=store.tick())
+    store.customer_created(signed_up, "customers/update")
+    store.customer_created(replace(customer, updated_at=store.tick()), "customers/update")
+
+    assert kinds(member_of(store, guest)) == [("action", SIGNUP)]
+    assert kinds(member_of(store, customer)) == []  # signed up before the program existed
 
 
 def test_an_opt_in_program_enrols_no_existing_customer(shop, other_shop):
