@@ -58,6 +58,7 @@ COVERS = {
 EXEMPT = {
     "loyalty.EarningRule": "the merchant's rule names and settings, nothing about a customer",
     "loyalty.Reward": "the merchant's catalog (reward names), nothing about a customer",
+    "loyalty.ProgramSettings": "the merchant's program and launcher texts, nothing about a customer",
 }
 
 

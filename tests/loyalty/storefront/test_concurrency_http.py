@@ -66,7 +66,11 @@ def server(transactional_db):
         yield port
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: its graceful stop is not the test
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def _redeem(port: int, shop_domain: str, customer_id: int, reward_id: int, key: str):
