@@ -1,0 +1,67 @@
+// Pure helpers the panel's views share; kept apart from the components so they are unit-tested.
+import type { ActionAnswer, LauncherState, PointsSection } from './types';
+
+export function pointsSection(state: LauncherState | null): PointsSection | null {
+  const section = state?.sections?.find((s) => s.key === 'points');
+  return section ? (section.data as PointsSection) : null;
+}
+
+/** The state with the points section an action answered in place of the old one. */
+export function withSection(state: LauncherState, answer: ActionAnswer): LauncherState {
+  return {
+    ...state,
+    sections: state.sections.map((s) =>
+      s.key === (answer.section || 'points') ? { ...s, data: answer.data } : s,
+    ),
+  };
+}
+
+/**
+ * A same-site path or an http(s) URL, else null. Server links go into href attributes, so a
+ * `javascript:` URL (or anything that is not plainly a link) is dropped.
+ */
+export function safeHref(value: unknown): string | null {
+  if (typeof value !== 'string' || !value) return null;
+  if (value.startsWith('/') && !value.startsWith('//')) return value;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Shopify's "apply a code and go to the cart" link: {root}discount/CODE?redirect=/cart. */
+export function applyCodeHref(rootUrl: string, code: string, cartPath: string | undefined): string {
+  const cart = safeHref(cartPath) && cartPath!.startsWith('/') ? cartPath! : rootUrl + 'cart';
+  return `${rootUrl}discount/${encodeURIComponent(code)}?redirect=${encodeURI(cart)}`;
+}
+
+/** The values a variable reward can take: min..max by step, capped by the balance. */
+export function variableChoices(
+  min: number,
+  max: number,
+  step: number,
+  balance: number,
+): number[] {
+  const out: number[] = [];
+  const s = step > 0 ? step : 1;
+  for (let p = min; p <= Math.min(max, balance) && out.length < 200; p += s) out.push(p);
+  return out;
+}
+
+/** The money value of `points` of a variable reward (value_per_step per step). */
+export function variableValue(points: number, step: number, valuePerStep: string): string {
+  const steps = Math.floor(points / (step > 0 ? step : 1));
+  // Cents as integers: no float drift in what the shopper is told they get.
+  const cents = Math.round(Number(valuePerStep) * 100) * steps;
+  return (cents / 100).toFixed(2);
+}
+
+/** The balance change worth announcing, or null when the balance did not move. */
+export function balanceChange(before: PointsSection | null, after: PointsSection | null): number | null {
+  const a = before?.member?.balance;
+  const b = after?.member?.balance;
+  if (typeof b !== 'number' || a === b) return null;
+  return b;
+}
