@@ -5,8 +5,10 @@ Like Shopify, the page gets every app embed block of the extensions in ``extensi
 rendered with ``block.settings`` at their schema defaults, and each embed's ``javascript`` /
 ``stylesheet`` asset linked once in ``<head>``. The schema JSON is parsed, not rendered.
 
-Not emulated: the theme editor (embeds are always on here, though Shopify leaves them off
-after install), ``enabled_on``/``disabled_on``, ``available_if``, translations (``t``).
+Secondary locales are served under their prefix (``/fr/``), with ``routes.root_url`` and
+``request.locale`` as Shopify sets them. Not emulated: the theme editor (embeds are always on
+here, though Shopify leaves them off after install), ``enabled_on``/``disabled_on``,
+``available_if``, translations (``t``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ from devshop.storefront import session, theme
 
 _ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 DEMO_CUSTOMERS_SHOWN = 25
+# The demo shop's published languages besides its primary one (English), each served under
+# its own prefix as Shopify does (/fr/…), so the theme sees routes.root_url "/fr".
+SECONDARY_LOCALES = ("fr", "de")
+PRIMARY_LOCALE = "en"
 
 
 def shop_or_404(shop_domain: str):
@@ -38,9 +42,17 @@ def _customer_drop(customer) -> dict[str, Any] | None:
     }
 
 
-def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
-    """The Liquid objects a theme (and an app proxy Liquid answer) can use."""
-    root = session.storefront_path(shop.domain)
+def storefront_context(
+    request: HttpRequest, shop, customer, locale: str | None = None
+) -> dict[str, Any]:
+    """The Liquid objects a theme (and an app proxy Liquid answer) can use.
+
+    ``routes.root_url`` is the storefront's root with a trailing slash on the primary locale
+    and the locale's prefix without one on a secondary locale (Shopify: "/" and "/fr"). The
+    account pages stay at the primary root here (devshop serves them once).
+    """
+    base = session.storefront_path(shop.domain)
+    root = f"{base}{locale}" if locale else base
     return {
         "shop": {
             "name": shop.name,
@@ -52,18 +64,20 @@ def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
         "customer": _customer_drop(customer),
         "routes": {
             "root_url": root,
-            "account_login_url": f"{root}account/login",
-            "account_logout_url": f"{root}account/logout",
+            "account_login_url": f"{base}account/login",
+            "account_logout_url": f"{base}account/logout",
         },
+        "request": {"locale": {"iso_code": locale or PRIMARY_LOCALE}},
         "csrf_token": get_token(request),
     }
 
 
 @require_GET
-def home(request: HttpRequest, shop_domain: str) -> HttpResponse:
+def home(request: HttpRequest, shop_domain: str, locale: str | None = None) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     customer = session.signed_in_customer(request, shop)
-    context = storefront_context(request, shop, customer)
+    context = storefront_context(request, shop, customer, locale)
+    context["template"] = {"name": "index"}
     context["demo_customers"] = [
         _customer_drop(c) for c in shop.customers.order_by("id")[:DEMO_CUSTOMERS_SHOWN]
     ]
