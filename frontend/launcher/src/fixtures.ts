@@ -5,7 +5,7 @@ export function pointsData(member: PointsSection['member'] = null): PointsSectio
   return {
     program: { enabled: true, opt_in: false, point_value: { points: 100, amount: '1.00' } },
     ways_to_earn: [
-      { id: 1, kind: 'order', title: 'Place an order', points: 5, per_amount: '1.00' },
+      { id: null, kind: 'order', title: 'Place an order', points_per_unit: '5', minimum_order: null },
       { id: 3, kind: 'birthday', title: 'Celebrate your birthday', points: 100, done: false, birthday: null },
       {
         id: 4,
@@ -44,6 +44,7 @@ export function memberData(balance = 1200): NonNullable<PointsSection['member']>
           status: 'posted',
           description: 'Order #1001',
           explanation: '500 points from order #1001, 200 of them expire on 1 March',
+          lot: { points: 500, remaining: 200, expires_at: '2027-03-01T00:00:00Z' },
         },
       ],
       next_cursor: 'c2',

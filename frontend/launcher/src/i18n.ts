@@ -31,6 +31,8 @@ export interface I18n {
   points(n: number): string;
   number(n: number): string;
   money(amount: string | number, currency: string): string;
+  /** "10" → "10 %" / "10%" as the locale writes it. */
+  percent(value: string | number): string;
   date(iso: string, withYear?: boolean): string;
 }
 
@@ -69,6 +71,11 @@ export function createI18n(tag: string | null | undefined): I18n {
       } catch {
         return `${numberFormat.format(value)} ${currency}`;
       }
+    },
+    percent: (value) => {
+      const n = Number(value);
+      if (!Number.isFinite(n)) return String(value);
+      return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(n / 100);
     },
     date: (iso, withYear = true) => {
       const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);

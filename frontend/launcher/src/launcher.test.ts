@@ -234,19 +234,23 @@ describe('panel', () => {
     expect(byText(root, 'button', 'Copied')).toBeDefined();
   });
 
-  it('shows the server message of a refused action', async () => {
+  it.each([
+    ['insufficient_points', 'en', 'You do not have enough points for this reward.'],
+    ['insufficient_points', 'fr', 'Vous n’avez pas assez de points pour cette récompense.'],
+    ['something_new', 'fr', 'The server says no.'],
+  ])('shows a refused action (%s) in the shopper language when it can (%s)', async (code, locale, shown) => {
     const state = launcherState(pointsData(memberData(1200)), { id: '7' });
-    const { root } = await openWith(state, {}, () => ({
+    const { root } = await openWith(state, { locale }, () => ({
       status: 409,
-      body: { message: 'You do not have enough points.', code: 'insufficient_points' },
+      body: { message: 'The server says no.', code },
     }));
-    nav(root, 'Rewards').click();
+    shadow(root).querySelectorAll<HTMLElement>('nav button')[2]!.click(); // Rewards
     await settle();
-    labelled(root, 'Redeem $5 off').click();
+    shadow(root).querySelector<HTMLElement>('.lly-card .lly-primary')!.click(); // Redeem $5 off
     await settle();
-    byText(root, 'button', 'Confirm')!.click();
+    shadow(root).querySelector<HTMLElement>('.lly-card .lly-primary')!.click(); // Confirm
     await settle();
-    expect(shadow(root).querySelector('[role="alert"]')!.textContent).toBe('You do not have enough points.');
+    expect(shadow(root).querySelector('[role="alert"]')!.textContent).toBe(shown);
   });
 
   it('pages the history with the cursor', async () => {

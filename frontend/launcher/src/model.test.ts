@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createI18n } from './i18n';
 import {
   applyCodeHref,
+  errorKey,
+  explain,
   balanceChange,
   pointsSection,
   safeHref,
@@ -8,7 +11,7 @@ import {
   variableValue,
   withSection,
 } from './model';
-import type { LauncherState, PointsSection } from './types';
+import type { HistoryEntry, LauncherState, PointsSection } from './types';
 
 const section = (balance: number | null): PointsSection => ({
   program: { enabled: true, opt_in: false },
@@ -64,5 +67,35 @@ describe('model', () => {
     expect(balanceChange(section(100), section(40))).toBe(40);
     expect(balanceChange(section(null), section(200))).toBe(200);
     expect(balanceChange(section(100), section(null))).toBeNull();
+  });
+});
+
+describe('history explanations', () => {
+  const credit: HistoryEntry = {
+    id: 1,
+    created_at: '2026-12-01T10:00:00Z',
+    points: 500,
+    kind: 'order',
+    status: 'posted',
+    description: 'Order #1001',
+    explanation: '500 points from order #1001, 200 of them expire on 1 March',
+    lot: { points: 500, remaining: 200, expires_at: '2027-03-01T00:00:00Z' },
+  };
+
+  it('shows the server sentence in English and composes one in French and German', () => {
+    expect(explain(credit, createI18n('en'))).toBe(credit.explanation);
+    expect(explain(credit, createI18n('fr'))).toBe(
+      '500 points pour Order #1001, dont 200 expirent le 1 mars.',
+    );
+    expect(explain(credit, createI18n('de'))).toBe(
+      '500 Punkte für Order #1001, davon verfallen 200 am 1. März.',
+    );
+    const spent = { ...credit, points: -300, lot: null, description: 'Reward €5 off' };
+    expect(explain(spent, createI18n('fr'))).toBe('300 points pour Reward €5 off.');
+  });
+
+  it('maps known error codes to locale keys and leaves the rest to the server', () => {
+    expect(errorKey('insufficient_points')).toBe('err_insufficient_points');
+    expect(errorKey('brand_new_code')).toBeNull();
   });
 });

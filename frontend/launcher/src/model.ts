@@ -1,5 +1,6 @@
 // Pure helpers the panel's views share; kept apart from the components so they are unit-tested.
-import type { ActionAnswer, LauncherState, PointsSection } from './types';
+import type { I18n, MessageKey } from './i18n';
+import type { ActionAnswer, HistoryEntry, LauncherState, PointsSection } from './types';
 
 export function pointsSection(state: LauncherState | null): PointsSection | null {
   const section = state?.sections?.find((s) => s.key === 'points');
@@ -64,4 +65,42 @@ export function balanceChange(before: PointsSection | null, after: PointsSection
   const b = after?.member?.balance;
   if (typeof b !== 'number' || a === b) return null;
   return b;
+}
+
+const ERROR_KEYS: Record<string, MessageKey> = {
+  insufficient_points: 'err_insufficient_points',
+  birthday_already_set: 'err_birthday_already_set',
+  invalid_birthday: 'err_invalid_birthday',
+  throttled: 'err_throttled',
+  not_signed_in: 'err_not_signed_in',
+  program_closed: 'err_program_closed',
+  reward_unavailable: 'err_reward_unavailable',
+  customer_not_found: 'err_customer_not_found',
+};
+
+/** The locale key for an API error code, or null (then the server's sentence is shown). */
+export function errorKey(code: string): MessageKey | null {
+  return ERROR_KEYS[code] || null;
+}
+
+/**
+ * A history entry's explanation in the shopper's language. The server's sentence is English,
+ * so English shows it as is; French and German compose one from the entry's parts.
+ */
+export function explain(entry: HistoryEntry, i18n: I18n): string {
+  if (i18n.lang === 'en' && entry.explanation) return entry.explanation;
+  const description = entry.description || '';
+  const points = i18n.points(Math.abs(entry.points));
+  if (!description) return entry.explanation || '';
+  if (entry.points < 0) return i18n.t('explain_debit', { points, description });
+  const lot = entry.lot;
+  if (lot && lot.expires_at && lot.remaining > 0) {
+    return i18n.t('explain_credit_expiring', {
+      points,
+      description,
+      remaining: i18n.number(lot.remaining),
+      date: i18n.date(lot.expires_at, false),
+    });
+  }
+  return i18n.t('explain_credit', { points, description });
 }

@@ -1,11 +1,13 @@
 // The storefront API's shapes (CONTRACT-launcher.md). Only what the launcher reads.
 
 export interface WayToEarn {
-  id: number;
-  kind: string; // order | signup | birthday | social_follow | ...
+  id: number | null; // null for the order way
+  kind: string; // order | signup | birthday | social_follow | product_review | custom
   title: string;
-  points: number;
-  per_amount?: string;
+  points?: number;
+  /** Order way: points per unit of the shop currency spent (a decimal string). */
+  points_per_unit?: string;
+  minimum_order?: string | null;
   description?: string;
   done?: boolean;
   birthday?: string | null;
@@ -18,7 +20,10 @@ export interface Reward {
   kind: string;
   title: string;
   cost?: number;
-  value?: string;
+  value?: string | null;
+  percent?: string | null;
+  cost_value?: string | null;
+  minimum_order?: string | null;
   variable: boolean;
   affordable?: boolean;
   min_points?: number;
@@ -30,7 +35,9 @@ export interface Reward {
 export interface Code {
   code: string;
   title: string;
-  value?: string;
+  value?: string | null;
+  percent?: string | null;
+  status?: string; // pending | issued | used
   used: boolean;
   created_at?: string;
   expires_at?: string | null;
@@ -44,6 +51,9 @@ export interface HistoryEntry {
   status: string;
   description?: string;
   explanation?: string;
+  posts_at?: string | null;
+  lot?: { points: number; remaining: number; expires_at: string | null } | null;
+  spent_from?: { points: number; description: string; expires_at: string | null }[];
 }
 
 export interface HistoryPage {
@@ -63,7 +73,13 @@ export interface Member {
 }
 
 export interface PointsSection {
-  program: { enabled: boolean; opt_in: boolean; point_value?: { points: number; amount: string } };
+  program: {
+    enabled: boolean;
+    opt_in: boolean;
+    point_value?: { points: number; amount: string };
+    /** Signed in, not a member, program open: offer Join. */
+    can_join?: boolean;
+  };
   ways_to_earn: WayToEarn[];
   rewards: Reward[];
   member: Member | null;
@@ -76,7 +92,7 @@ export interface Section {
 }
 
 export interface LauncherState {
-  shop: { domain: string; currency: string; money_format?: string };
+  shop: { domain: string; name?: string; currency: string };
   customer: { id: string; first_name?: string | null } | null;
   links: { login: string; register: string; cart: string };
   launcher: {
@@ -86,7 +102,8 @@ export interface LauncherState {
     text_color?: string;
     icon?: string;
     program_name?: string;
-    texts?: { guest_title?: string; guest_body?: string };
+    /** Merchant overrides of widget strings, by locale key. */
+    texts?: Record<string, string>;
   };
   sections: Section[];
 }

@@ -8,7 +8,7 @@ import type { ActionAnswer, LauncherState, PanelContext } from '../types';
 import { Env, type PanelEnv } from './context';
 import { Earn } from './earn';
 import { History } from './history';
-import { Guest, Home, JoinProgram } from './home';
+import { Guest, Home, JoinProgram, NotAvailable } from './home';
 import { Codes, Rewards } from './rewards';
 
 const VIEWS = [
@@ -124,7 +124,13 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
         ),
     };
     const member = points.member;
-    const View = !state.customer ? Guest : !member ? JoinProgram : null;
+    const View = !state.customer
+      ? Guest
+      : member
+        ? null
+        : points.program.can_join
+          ? JoinProgram
+          : NotAvailable;
     body = (
       <Env.Provider value={env}>
         {View ? (

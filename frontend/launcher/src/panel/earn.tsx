@@ -8,17 +8,15 @@ import { ErrorText, ViewTitle } from './widgets';
 
 function Amount({ way }: { way: WayToEarn }) {
   const { i18n, currency } = useEnv();
-  if (way.kind === 'order' && way.per_amount) {
+  if (way.kind === 'order') {
+    const rate = Number(way.points_per_unit || 0);
     return (
       <span class="lly-muted">
-        {i18n.t('per_amount', {
-          points: i18n.points(way.points),
-          amount: i18n.money(way.per_amount, currency),
-        })}
+        {i18n.t('points_per_unit', { points: i18n.points(rate), amount: i18n.money(1, currency) })}
       </span>
     );
   }
-  return <span class="lly-muted">{i18n.points(way.points)}</span>;
+  return <span class="lly-muted">{i18n.points(way.points || 0)}</span>;
 }
 
 function BirthdayForm({ way }: { way: WayToEarn }) {
@@ -83,7 +81,7 @@ function FollowButton({ way }: { way: WayToEarn }) {
     act('points/social', { rule_id: way.id }, key).then(
       () => {
         setBusy(false);
-        announce(i18n.t('credited', { points: i18n.points(way.points) }));
+        announce(i18n.t('credited', { points: i18n.points(way.points || 0) }));
       },
       (err) => {
         setBusy(false);
@@ -103,17 +101,21 @@ function FollowButton({ way }: { way: WayToEarn }) {
 
 /** Ways to earn; a member gets their actions (birthday form, social follows). */
 export function EarnList() {
-  const { points, i18n } = useEnv();
+  const { points, i18n, currency } = useEnv();
   const member = !!points.member;
   return (
     <ul class="lly-cards">
       {points.ways_to_earn.map((way) => (
-        <li key={way.id} class="lly-card">
+        <li key={way.id ?? way.kind} class="lly-card">
           <div class="lly-row">
             <strong>{way.title}</strong>
             <Amount way={way} />
           </div>
-          {way.description && way.kind !== 'order' ? <p class="lly-muted">{way.description}</p> : null}
+          {way.kind === 'order' && way.minimum_order ? (
+            <p class="lly-muted">
+              {i18n.t('minimum_order', { amount: i18n.money(way.minimum_order, currency) })}
+            </p>
+          ) : null}
           {member && way.kind === 'birthday' ? <BirthdayForm way={way} /> : null}
           {member && way.kind === 'social_follow' ? <FollowButton way={way} /> : null}
           {member && way.done && way.kind !== 'social_follow' && way.kind !== 'birthday' ? (

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
 import { useState } from 'preact/hooks';
 import { getJson } from '../api';
+import { explain } from '../model';
 import type { HistoryEntry, HistoryPage } from '../types';
 import { useEnv } from './context';
 import { ErrorText, ViewTitle } from './widgets';
@@ -43,7 +44,7 @@ export function History() {
                   {(e.points > 0 ? '+' : '−') + i18n.points(Math.abs(e.points))}
                 </span>
               </div>
-              {e.explanation ? <p>{e.explanation}</p> : null}
+              {explain(e, i18n) ? <p>{explain(e, i18n)}</p> : null}
               <p class="lly-muted">
                 {i18n.date(e.created_at)}
                 {e.status === 'pending' ? ` · ${i18n.t('status_pending')}` : ''}

@@ -75,6 +75,19 @@ export function JoinProgram() {
   );
 }
 
+/** Signed in, not a member, and joining is not possible now (closed, or not synced yet). */
+export function NotAvailable() {
+  const { i18n } = useEnv();
+  return (
+    <div>
+      <ViewTitle>{i18n.t('how_title')}</ViewTitle>
+      <p>{i18n.t('not_available')}</p>
+      <h3 class="lly-h3">{i18n.t('earn_title')}</h3>
+      <EarnList />
+    </div>
+  );
+}
+
 /** A member's home: balance, its cash value, pending points, what expires next. */
 export function Home() {
   const { i18n, state, points, currency } = useEnv();

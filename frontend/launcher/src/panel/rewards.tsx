@@ -29,8 +29,18 @@ export function RewardList({ onRedeem }: { onRedeem?: (reward: Reward) => void }
                   : i18n.points(cost)}
               </span>
             </div>
-            {!reward.variable && reward.value && reward.kind.includes('amount') ? (
+            {!reward.variable && reward.value ? (
               <span class="lly-muted">{i18n.money(reward.value, currency)}</span>
+            ) : null}
+            {reward.percent ? (
+              <span class="lly-muted">
+                {i18n.t('percent_off', { percent: i18n.percent(reward.percent) })}
+              </span>
+            ) : null}
+            {reward.minimum_order ? (
+              <p class="lly-muted">
+                {i18n.t('minimum_order', { amount: i18n.money(reward.minimum_order, currency) })}
+              </p>
             ) : null}
             {onRedeem ? (
               short > 0 ? (
@@ -176,7 +186,11 @@ function CodeItem({ code }: { code: Code }) {
       <div class="lly-row">
         <strong>{code.title}</strong>
         <span class={code.used ? 'lly-badge' : 'lly-badge lly-ok'}>
-          {code.used ? i18n.t('code_used') : i18n.t('code_unused')}
+          {code.used
+            ? i18n.t('code_used')
+            : code.status === 'pending'
+              ? i18n.t('code_pending')
+              : i18n.t('code_unused')}
         </span>
       </div>
       <p class="lly-code">{code.code}</p>

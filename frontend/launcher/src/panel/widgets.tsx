@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
+import { errorKey } from '../model';
 import { useEnv } from './context';
 
 /** A view's heading; it takes focus when the view opens, so keyboard users land on it. */
@@ -18,7 +19,14 @@ export function ViewTitle({ children }: { children: ComponentChildren }) {
 export function ErrorText({ error }: { error: unknown }) {
   const { i18n } = useEnv();
   if (!error) return null;
-  const message = error instanceof ApiError && error.message ? error.message : i18n.t('error_generic');
+  // Localised by the error's code when the locale files know it; else the server's sentence
+  // (English), else a generic line.
+  const key = error instanceof ApiError ? errorKey(error.code) : null;
+  const message = key
+    ? i18n.t(key)
+    : error instanceof ApiError && error.message
+      ? error.message
+      : i18n.t('error_generic');
   return (
     <p class="lly-error" role="alert">
       {message}
