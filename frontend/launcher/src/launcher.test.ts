@@ -165,13 +165,18 @@ describe('panel', () => {
     expect(shadow(root).activeElement).toBe(focusables[0]);
     d.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', shiftKey: true, bubbles: true }));
     expect(shadow(root).activeElement).toBe(focusables[focusables.length - 1]);
+    // From a heading that holds focus after the last control, Tab wraps to the first too.
+    const heading = shadow(root).querySelector<HTMLElement>('h3[tabindex="-1"]')!;
+    heading.focus();
+    d.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true }));
+    expect(focusables).toContain(shadow(root).activeElement);
   });
 
-  it('shows a guest the program with sign-in and join links', async () => {
-    const { root } = await openWith(launcherState(pointsData()));
+  it('shows a guest the program with sign-in and join links under the storefront root', async () => {
+    const { root } = await openWith(launcherState(pointsData()), { rootUrl: '/fr/' });
     expect(byText(root, 'h3', 'How it works')).toBeDefined();
-    expect(byText(root, 'a', 'Sign in')!.getAttribute('href')).toBe('/account/login');
-    expect(byText(root, 'a', 'Join now')!.getAttribute('href')).toBe('/account/register');
+    expect(byText(root, 'a', 'Sign in')!.getAttribute('href')).toBe('/fr/account/login');
+    expect(byText(root, 'a', 'Join now')!.getAttribute('href')).toBe('/fr/account/register');
     expect(byText(root, 'li', '$5 off')!.textContent).toContain('500 points');
     expect(byText(root, 'button', 'Redeem')).toBeUndefined();
   });

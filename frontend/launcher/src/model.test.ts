@@ -7,6 +7,7 @@ import {
   balanceChange,
   pointsSection,
   safeHref,
+  storefrontHref,
   variableChoices,
   variableValue,
   withSection,
@@ -51,8 +52,16 @@ describe('model', () => {
 
   it('builds the apply-to-cart link under the storefront root', () => {
     expect(applyCodeHref('/', 'RWD-AB12', '/cart')).toBe('/discount/RWD-AB12?redirect=/cart');
-    expect(applyCodeHref('/fr/', 'A B', '/fr/cart')).toBe('/fr/discount/A%20B?redirect=/fr/cart');
+    expect(applyCodeHref('/fr/', 'A B', '/cart')).toBe('/fr/discount/A%20B?redirect=/fr/cart');
     expect(applyCodeHref('/', 'X', 'javascript:x')).toBe('/discount/X?redirect=/cart');
+  });
+
+  it('puts server links under the storefront root', () => {
+    expect(storefrontHref('/', '/account/login')).toBe('/account/login');
+    expect(storefrontHref('/fr/', '/account/login')).toBe('/fr/account/login');
+    expect(storefrontHref('/store/x/', '/cart')).toBe('/store/x/cart');
+    expect(storefrontHref('/', 'https://evil.example/')).toBeNull();
+    expect(storefrontHref('/', '//evil.example/')).toBeNull();
   });
 
   it('offers variable amounts by step up to the balance', () => {

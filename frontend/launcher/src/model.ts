@@ -32,9 +32,19 @@ export function safeHref(value: unknown): string | null {
   }
 }
 
-/** Shopify's "apply a code and go to the cart" link: {root}discount/CODE?redirect=/cart. */
+/**
+ * A storefront link from the server ("/account/login", "/cart": paths from Shopify's root)
+ * under the storefront's actual root ("/", "/fr/"), so a French shopper stays in French.
+ * Anything that is not a same-site path is dropped.
+ */
+export function storefrontHref(rootUrl: string, path: unknown): string | null {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) return null;
+  return rootUrl + path.slice(1);
+}
+
+/** Shopify's "apply a code and go to the cart" link: {root}discount/CODE?redirect={root}cart. */
 export function applyCodeHref(rootUrl: string, code: string, cartPath: string | undefined): string {
-  const cart = safeHref(cartPath) && cartPath!.startsWith('/') ? cartPath! : rootUrl + 'cart';
+  const cart = storefrontHref(rootUrl, cartPath) || rootUrl + 'cart';
   return `${rootUrl}discount/${encodeURIComponent(code)}?redirect=${encodeURI(cart)}`;
 }
 

@@ -61,7 +61,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
     ctx.config.buttonColor || state?.launcher.button_color,
     ctx.config.textColor || state?.launcher.text_color,
   );
-  const title = state?.launcher.program_name || ctx.config.label;
+  const title = state?.launcher.program_name || state?.shop.name || ctx.config.label;
   const points = pointsSection(state);
 
   const onKeyDown = (e: KeyboardEvent) => {
@@ -71,19 +71,25 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
       return;
     }
     if (e.key !== 'Tab' || !dialog.current) return;
-    // Focus stays inside the dialog: Tab from the last element goes to the first, and back.
+    // Focus stays inside the dialog: Tab moves through its controls and wraps around. The
+    // dialog moves focus itself, since focus may sit on a heading (tabindex -1) after the
+    // last control, from where the browser would leave the dialog.
     const items = Array.from(dialog.current.querySelectorAll<HTMLElement>(FOCUSABLE));
     if (!items.length) return;
-    const first = items[0]!;
-    const last = items[items.length - 1]!;
+    e.preventDefault();
     const active = ctx.host.activeElement;
-    if (e.shiftKey && (active === first || active === dialog.current)) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && active === last) {
-      e.preventDefault();
-      first.focus();
+    const at = active ? items.indexOf(active as HTMLElement) : -1;
+    let next: HTMLElement | undefined;
+    if (at >= 0) {
+      next = items[(at + (e.shiftKey ? items.length - 1 : 1)) % items.length];
+    } else {
+      const after = items.filter(
+        (el) => !!active && !!(active.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING),
+      );
+      next = e.shiftKey ? items.filter((el) => !after.includes(el)).pop() : after[0];
+      next = next || (e.shiftKey ? items[items.length - 1] : items[0]);
     }
+    next!.focus();
   };
 
   let body;

@@ -65,15 +65,18 @@ function BirthdayForm({ way }: { way: WayToEarn }) {
 }
 
 function FollowButton({ way }: { way: WayToEarn }) {
-  const { i18n, act, announce } = useEnv();
+  const { i18n, act } = useEnv();
   const [key] = useState(idempotencyKey);
   const [busy, setBusy] = useState(false);
+  const [credited, setCredited] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const href = safeHref(way.url);
+  if (credited) return <p>{i18n.t('credited', { points: i18n.points(way.points || 0) })}</p>;
   if (way.done) return <span class="lly-badge">{i18n.t('done')}</span>;
   const follow = () => {
     // The merchant's page opens first (from the click, so no popup blocker stops it), then
-    // the follow is credited, once: the server keys it by member and rule.
+    // the follow is credited, once: the server keys it by member and rule. The new balance
+    // is announced by act().
     if (href) window.open(href, '_blank', 'noopener');
     if (busy) return;
     setBusy(true);
@@ -81,7 +84,7 @@ function FollowButton({ way }: { way: WayToEarn }) {
     act('points/social', { rule_id: way.id }, key).then(
       () => {
         setBusy(false);
-        announce(i18n.t('credited', { points: i18n.points(way.points || 0) }));
+        setCredited(true);
       },
       (err) => {
         setBusy(false);

@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 import { useState } from 'preact/hooks';
 import { idempotencyKey } from '../api';
-import { safeHref } from '../model';
+import { storefrontHref } from '../model';
 import { useEnv } from './context';
 import { EarnList } from './earn';
 import { RewardList } from './rewards';
@@ -9,10 +9,10 @@ import { ErrorText, ViewTitle } from './widgets';
 
 /** A shopper who is not signed in: how the program works, what it gives, sign in or join. */
 export function Guest() {
-  const { i18n, state } = useEnv();
+  const { i18n, state, config } = useEnv();
   const texts = state.launcher.texts || {};
-  const login = safeHref(state.links.login);
-  const register = safeHref(state.links.register);
+  const login = storefrontHref(config.rootUrl, state.links.login);
+  const register = storefrontHref(config.rootUrl, state.links.register);
   return (
     <div>
       <ViewTitle>{texts.guest_title || i18n.t('how_title')}</ViewTitle>

@@ -30,12 +30,12 @@ export function RewardList({ onRedeem }: { onRedeem?: (reward: Reward) => void }
               </span>
             </div>
             {!reward.variable && reward.value ? (
-              <span class="lly-muted">{i18n.money(reward.value, currency)}</span>
+              <p class="lly-muted">{i18n.money(reward.value, currency)}</p>
             ) : null}
             {reward.percent ? (
-              <span class="lly-muted">
+              <p class="lly-muted">
                 {i18n.t('percent_off', { percent: i18n.percent(reward.percent) })}
-              </span>
+              </p>
             ) : null}
             {reward.minimum_order ? (
               <p class="lly-muted">
@@ -46,14 +46,16 @@ export function RewardList({ onRedeem }: { onRedeem?: (reward: Reward) => void }
               short > 0 ? (
                 <p class="lly-muted">{i18n.t('need_more', { points: i18n.points(short) })}</p>
               ) : (
-                <button
-                  type="button"
-                  class="lly-primary"
-                  onClick={() => onRedeem(reward)}
-                  aria-label={`${i18n.t('redeem')} ${reward.title}`}
-                >
-                  {i18n.t('redeem')}
-                </button>
+                <div class="lly-actions">
+                  <button
+                    type="button"
+                    class="lly-primary"
+                    onClick={() => onRedeem(reward)}
+                    aria-label={`${i18n.t('redeem')} ${reward.title}`}
+                  >
+                    {i18n.t('redeem')}
+                  </button>
+                </div>
               )
             ) : null}
           </li>
@@ -148,8 +150,9 @@ export function Rewards() {
   const [chosen, setChosen] = useState<Reward | null>(null);
   const [issued, setIssued] = useState<{ code: string; title: string } | null>(null);
   if (issued) {
+    // Keyed: a new view, so its title mounts (and takes focus) instead of reusing the list's.
     return (
-      <div>
+      <div key="issued">
         <ViewTitle>{i18n.t('code_title')}</ViewTitle>
         <p>{issued.title}</p>
         <p class="lly-code" data-testid="issued-code">

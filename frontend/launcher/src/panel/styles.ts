@@ -28,7 +28,8 @@ export const PANEL_CSS = `
 .lly-card{padding:12px;border:1px solid #e5e7eb;border-radius:10px}
 .lly-card p{margin:6px 0}
 .lly-row{display:flex;justify-content:space-between;align-items:baseline;gap:8px}
-.lly-actions{display:flex;flex-wrap:wrap;gap:8px;margin:10px 0}
+.lly-row>span{flex:none;white-space:nowrap}
+.lly-actions{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0 0}
 .lly-primary,.lly-btn2{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;min-height:40px;margin-top:6px;padding:6px 14px;border-radius:8px;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
 .lly-primary{border:2px solid var(--lly-accent);background:var(--lly-accent);color:var(--lly-on-accent)}
 .lly-btn2{border:2px solid var(--lly-accent-text);background:#fff;color:var(--lly-accent-text)}
