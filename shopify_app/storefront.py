@@ -89,7 +89,7 @@ def storefront_customer_get(*, shop: Shop, customer_id: int | None) -> Customer 
 
 
 def storefront_state(*, shop: Shop, customer_id: int | None) -> dict[str, Any]:
-    """The whole launcher state for this shopper (the contract: CONTRACT-launcher.md)."""
+    """The whole launcher state for this shopper (``loyalty/storefront/API.md``)."""
     customer = storefront_customer_get(shop=shop, customer_id=customer_id)
     context = StorefrontContext(shop=shop, customer_id=customer_id, customer=customer)
     launcher = dict(DEFAULT_LAUNCHER)

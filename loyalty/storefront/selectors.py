@@ -1,8 +1,8 @@
 """The launcher's "points" section: program, ways to earn, rewards and the member's state.
 
 A fixed number of queries whatever the member's history or number of codes (the state test
-pins it): settings, member, rules, the member's rule awards, rewards, pending entries,
-expiring lots, codes, and a history page (two). Money is a decimal string in the shop's
+pins it): settings, member, rules (with whether the member earned each), rewards, pending
+entries, expiring lots, codes, and a history page (two). Money is a decimal string in the shop's
 currency (DRF would render a Decimal as a float); points are integers.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from loyalty.models import (
@@ -95,26 +97,22 @@ def ways_to_earn(*, settings, member: Member | None) -> list[dict[str, Any]]:
                 "done": False,
             }
         )
-    rules = list(
-        EarningRule.objects.filter(shop_id=settings.shop_id, active=True).order_by("kind", "pk")
-    )
-    awarded: set[str] = set()
-    if member is not None and rules:
-        awarded = set(
-            PointsTransaction.objects.filter(
-                member=member, source_type="rule", source_id__in=[str(r.pk) for r in rules]
-            )
-            .exclude(status=PointsTransaction.Status.VOID)
-            .values_list("source_id", flat=True)
-            .distinct()
-        )
+    rules = EarningRule.objects.filter(shop_id=settings.shop_id, active=True).order_by("kind", "pk")
+    if member is not None:
+        # Whether the member earned the rule already, in the same query as the rules.
+        earned = PointsTransaction.objects.filter(
+            member=member, source_type="rule", source_id=Cast(OuterRef("pk"), CharField())
+        ).exclude(status=PointsTransaction.Status.VOID)
+        rules = rules.annotate(earned=Exists(earned))
+    else:
+        rules = rules.annotate(earned=Value(False))
     for rule in rules:
         way: dict[str, Any] = {
             "id": rule.pk,
             "kind": rule.kind,
             "title": rule.name or _TITLES.get(rule.kind, rule.kind),
             "points": rule.points,
-            "done": rule.limit == EarningRule.Limit.ONCE and str(rule.pk) in awarded,
+            "done": rule.limit == EarningRule.Limit.ONCE and rule.earned,
         }
         if rule.kind == EarningRule.Kind.BIRTHDAY:
             birthday = member.birthday if member else None
@@ -123,7 +121,7 @@ def ways_to_earn(*, settings, member: Member | None) -> list[dict[str, Any]]:
         elif rule.kind == EarningRule.Kind.SOCIAL_FOLLOW:
             way["network"] = rule.network
             way["url"] = rule.url
-            way["done"] = str(rule.pk) in awarded
+            way["done"] = rule.earned
         ways.append(way)
     return ways
 

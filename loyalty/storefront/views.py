@@ -21,10 +21,16 @@ from shopify_app.views.api import AppProxyAPIView, SignedInCustomer
 
 SECTION = "points"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The same key as a query parameter. Whether Shopify's app proxy passes a custom request header
+# on is not documented (devshop forwards only Accept, Accept-Language, User-Agent and
+# Content-Type), but the query always arrives, under the proxy signature: the widget sends it
+# there, and may send the header too.
+IDEMPOTENCY_PARAM = "idempotency_key"
 
 
 class InvalidIdempotencyKey(AppError):
-    """The Idempotency-Key header must be 1 to 255 printable characters."""
+    """The idempotency key must be 1 to 255 printable characters, the same in the header and
+    the query."""
 
     code = "invalid_idempotency_key"
 
@@ -39,7 +45,11 @@ def _context(request) -> StorefrontContext:
 
 
 def _idempotency_key(request) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
+    header = request.headers.get(IDEMPOTENCY_HEADER)
+    param = request.query_params.get(IDEMPOTENCY_PARAM)
+    if header is not None and param is not None and header != param:
+        raise InvalidIdempotencyKey()
+    key = header if header is not None else param
     if key is None:
         return None
     if not 0 < len(key) <= 255 or not key.isprintable():

@@ -197,3 +197,36 @@ def test_a_debit_explains_the_lots_it_used(proxy, shop, shopper):
     assert entries[0]["spent_from"][1]["points"] == 200
     assert entries[1]["explanation"] == "300 points from order #1002, 100 of them left to spend"
     assert entries[2]["explanation"] == "300 points from order #1001, all of them spent or expired"
+
+
+def test_the_key_may_come_in_the_signed_query(proxy, shop, shopper):
+    credit(shopper, 1200, "c:1")
+    reward = RewardFactory(shop=shop, points_cost=500)
+    answers = [
+        proxy.post("points/redeem", {"reward_id": reward.pk}, customer=_id(shopper),
+                   extra=[("idempotency_key", "from-query")])
+        for _ in range(2)
+    ]  # fmt: skip
+    mismatch = proxy.post("points/redeem", {"reward_id": reward.pk}, customer=_id(shopper),
+                          key="a", extra=[("idempotency_key", "b")])  # fmt: skip
+
+    assert answers[0].json()["result"] == answers[1].json()["result"]
+    assert Redemption.objects.count() == 1
+    assert (mismatch.status_code, mismatch.json()["code"]) == (400, "invalid_idempotency_key")
+
+
+def test_an_excluded_member_cannot_redeem(proxy, shop, shopper):
+    credit(shopper, 1000, "c:1")
+    Member.objects.filter(pk=shopper.pk).update(state="excluded")
+    reward = RewardFactory(shop=shop, points_cost=500)
+
+    response = proxy.post("points/redeem", {"reward_id": reward.pk}, customer=_id(shopper))
+
+    assert (response.status_code, response.json()["code"]) == (403, "member_excluded")
+    assert Redemption.objects.count() == 0
+
+
+def test_a_signed_in_non_member_has_an_empty_history(proxy, shop):
+    customer = CustomerFactory(shop=shop)
+    body = proxy.get("points/history", customer=customer.shopify_id).json()
+    assert body == {"entries": [], "next_cursor": None}

@@ -45,3 +45,14 @@ def test_an_ip_over_the_limit_gets_429_whoever_is_signed_in(client, proxy, shop)
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert spoofed.status_code == 429
     assert "Retry-After" in answers[2]
+
+
+def test_the_shopper_ip_is_counted_back_from_the_end_of_x_forwarded_for(rf, settings):
+    from shopify_app.throttling import shopper_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.1.1.1, 10.0.0.2", REMOTE_ADDR="10.0.0.9")
+    settings.STOREFRONT_PROXY_HOPS = 2  # Shopify, then our load balancer
+    assert shopper_ip(request) == "1.1.1.1"
+    settings.STOREFRONT_PROXY_HOPS = 0  # nothing in front: the peer is the shopper
+    assert shopper_ip(request) == "10.0.0.9"
+    assert shopper_ip(rf.get("/", REMOTE_ADDR="10.0.0.9")) == "10.0.0.9"
