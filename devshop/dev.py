@@ -34,20 +34,24 @@ def _manage(*args: str) -> None:
 def prepare() -> None:
     """Migrate devshop's database and make sure the demo shop exists with the app installed.
 
-    The demo shop is seeded only when it is new, so restarts keep what you did in it.
+    The demo shop is seeded only when it is new, so restarts keep what you did in it; a demo
+    shop from before the storefront had products gets the catalog (and no new history).
     """
     _manage("migrate", "--noinput", "-v0")
     code = (
-        "from devshop.models import DevShop;"
-        f"import sys; sys.exit(0 if DevShop.objects.filter(domain='{DEMO_SHOP}').exists() else 3)"
+        "from devshop.models import DevShop;import sys;"
+        f"shop = DevShop.objects.filter(domain='{DEMO_SHOP}').first();"
+        "sys.exit(3 if shop is None else 0 if shop.products.exists() else 4)"
     )
-    exists = subprocess.run(
+    state = subprocess.run(
         [sys.executable, "manage.py", "shell", "-v0", "-c", code], cwd=ROOT, env=_env(), check=False
-    )
-    if exists.returncode == 3:
+    ).returncode
+    if state == 3:
         _manage(
             "devshop_seed", "--shop", DEMO_SHOP, "--customers", "50", "--orders", "200", "--install"
         )
+    elif state == 4:
+        _manage("devshop_seed", "--shop", DEMO_SHOP, "--customers", "0", "--orders", "0")
 
 
 def commands() -> list[tuple[list[str], dict[str, str]]]:

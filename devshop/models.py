@@ -251,12 +251,24 @@ class DevProduct(models.Model):
     shop = models.ForeignKey(DevShop, on_delete=models.CASCADE, related_name="products")
     title = models.CharField(max_length=255)
     handle = models.CharField(max_length=255)
+    description = models.TextField(blank=True)  # plain text; the storefront escapes it
     vendor = models.CharField(max_length=255, blank=True)
+    gift_card = models.BooleanField(default=False)  # its lines are gift cards (isGiftCard)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
+    class Meta:
+        constraints = [
+            # The storefront's /products/<handle> finds a product by it, as Shopify's does.
+            models.UniqueConstraint(fields=["shop", "handle"], name="devproduct_shop_handle"),
+        ]
+
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def gid(self) -> str:
+        return gid("Product", self.id)
 
 
 class DevVariant(models.Model):
@@ -268,6 +280,42 @@ class DevVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}/{self.title}"
+
+    @property
+    def gid(self) -> str:
+        return gid("ProductVariant", self.id)
+
+
+class DevCart(models.Model):
+    """A storefront cart, found by the ``cart`` cookie's token as on Shopify.
+
+    ``discount_code`` is what ``/discount/CODE`` (or the checkout's field) stored; it is
+    checked against the discount's rules only at checkout, as Shopify does.
+    """
+
+    token = models.CharField(max_length=64, primary_key=True)
+    shop = models.ForeignKey(DevShop, on_delete=models.CASCADE, related_name="carts")
+    discount_code = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"cart {self.token[:8]}"
+
+
+class DevCartLine(models.Model):
+    cart = models.ForeignKey(DevCart, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(DevVariant, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Adding a variant again raises its quantity, as Shopify's /cart/add does.
+            models.UniqueConstraint(fields=["cart", "variant"], name="devcartline_cart_variant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.variant_id}"
 
 
 class DevOrder(models.Model):
@@ -402,6 +450,13 @@ class DevDiscountCode(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     minimum_subtotal = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     minimum_quantity = models.IntegerField(null=True, blank=True)
+    # What it applies to (``customerGets.items``): every line, or only these products and
+    # variants (numeric ids). ``quantity_limit`` is ``discountOnQuantity.quantity``: how many
+    # units of the entitled items it discounts per order (a free product is 1 at 100 %).
+    items_all = models.BooleanField(default=True)
+    item_product_ids = models.JSONField(default=list, blank=True)
+    item_variant_ids = models.JSONField(default=list, blank=True)
+    quantity_limit = models.IntegerField(null=True, blank=True)
     combines_with = models.JSONField(default=dict, blank=True)
     maximum_shipping_price = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True

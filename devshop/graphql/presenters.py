@@ -278,6 +278,33 @@ def discount_status(row: DevDiscountCode) -> str:
     return "ACTIVE"
 
 
+def _id_connection(type_name: str, ids: list[int]) -> Any:
+    """A one-page connection of bare nodes (``id`` only: devshop serves no product data)."""
+    nodes = [{"__typename": type_name, "id": gid(type_name, pk)} for pk in ids]
+    return lambda **_args: {
+        "__typename": f"{type_name}Connection",
+        "edges": [{"__typename": f"{type_name}Edge", "cursor": n["id"], "node": n} for n in nodes],
+        "nodes": nodes,
+        "pageInfo": {
+            "__typename": "PageInfo",
+            "hasNextPage": False,
+            "hasPreviousPage": False,
+            "startCursor": nodes[0]["id"] if nodes else None,
+            "endCursor": nodes[-1]["id"] if nodes else None,
+        },
+    }
+
+
+def _discount_items(row: DevDiscountCode) -> dict[str, Any]:
+    if row.items_all:
+        return {"__typename": "AllDiscountItems", "allItems": True}
+    return {
+        "__typename": "DiscountProducts",
+        "products": _id_connection("Product", row.item_product_ids),
+        "productVariants": _id_connection("ProductVariant", row.item_variant_ids),
+    }
+
+
 def discount_node(row: DevDiscountCode, *, customers: Any) -> dict[str, Any]:
     """A ``DiscountCodeNode``; ``customers`` resolves the context's customer list."""
     currency = row.shop.currency
@@ -344,6 +371,15 @@ def discount_node(row: DevDiscountCode, *, customers: Any) -> dict[str, Any]:
                 "__typename": "DiscountPercentage",
                 "percentage": float(row.value),
             }
+            if row.quantity_limit is not None:
+                value = {
+                    "__typename": "DiscountOnQuantity",
+                    "quantity": {
+                        "__typename": "DiscountQuantity",
+                        "quantity": str(row.quantity_limit),
+                    },
+                    "effect": value,
+                }
         else:
             value = {
                 "__typename": "DiscountAmount",
@@ -356,7 +392,7 @@ def discount_node(row: DevDiscountCode, *, customers: Any) -> dict[str, Any]:
             "customerGets": {
                 "__typename": "DiscountCustomerGets",
                 "value": value,
-                "items": {"__typename": "AllDiscountItems", "allItems": True},
+                "items": _discount_items(row),
                 "appliesOnOneTimePurchase": True,
                 "appliesOnSubscription": False,
             },

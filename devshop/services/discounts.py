@@ -1,4 +1,4 @@
-"""Code discounts: create (basic, free shipping), deactivate, delete, and redeeming at checkout.
+"""Code discounts: create (basic, free shipping), deactivate, delete. Checkout: discount_rules.
 
 Input is the GraphQL input object as a dict (``DiscountCodeBasicInput`` /
 ``DiscountCodeFreeShippingInput``). Problems come back as Shopify's ``userErrors``
@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
 from devshop import clock
@@ -22,10 +21,10 @@ from devshop.exceptions import DevshopError
 from devshop.models import (
     DevCustomer,
     DevDiscountCode,
-    DevDiscountRedemption,
-    DevOrder,
+    DevProduct,
     DevSequence,
     DevShop,
+    DevVariant,
 )
 
 CENT = Decimal("0.01")
@@ -62,6 +61,39 @@ def _customer_ids(shop: DevShop, gids: list[str]) -> tuple[list[int], list[str]]
         else:
             ids.append(customer_id)
     return ids, unknown
+
+
+def _entitled_items(
+    shop: DevShop, products: dict[str, Any]
+) -> tuple[list[int], list[int], list[tuple[str, str]]]:
+    """(product ids, variant ids, problems) of a ``DiscountProductsInput``; ids must be the
+    shop's. ``*ToRemove`` only matter on update, which devshop does not implement."""
+    problems: list[tuple[str, str]] = []
+    found: dict[str, list[int]] = {}
+    for field_name, kind, model in (
+        ("productsToAdd", "Product", DevProduct),
+        ("productVariantsToAdd", "ProductVariant", DevVariant),
+    ):
+        ids, unknown = [], []
+        for value in products.get(field_name) or []:
+            raw = str(value).removeprefix(f"gid://shopify/{kind}/")
+            if not raw.isdigit():
+                unknown.append(value)
+                continue
+            shop_rows = (
+                model.objects.filter(shop=shop)
+                if model is DevProduct
+                else model.objects.filter(product__shop=shop)
+            )
+            if shop_rows.filter(id=int(raw)).exists():
+                ids.append(int(raw))
+            else:
+                unknown.append(value)
+        if unknown:
+            noun = "Product" if kind == "Product" else "Product variant"
+            problems.append((field_name, f"{noun} ids {', '.join(unknown)} are invalid"))
+        found[field_name] = ids
+    return found["productsToAdd"], found["productVariantsToAdd"], problems
 
 
 def discount_code_create(
@@ -144,16 +176,45 @@ def discount_code_create(
         False,
         None,
     )
+    items_all, quantity_limit = True, None
+    product_ids: list[int] = []
+    variant_ids: list[int] = []
     if kind == DevDiscountCode.Kind.BASIC:
         gets = data.get("customerGets") or {}
         items = gets.get("items") or {}
-        if items.get("products") or items.get("collections"):
-            raise NotEmulated("devshop does not implement product or collection discount items")
-        if not items.get("all"):
+        if items.get("collections"):
+            raise NotEmulated("devshop does not implement collection discount items")
+        if items.get("products"):
+            items_all = False
+            product_ids, variant_ids, problems = _entitled_items(shop, items["products"])
+            for field_name, message in problems:
+                fail(f"customerGets.items.products.{field_name}", message, "INVALID")
+            if not (product_ids or variant_ids or problems):
+                fail("customerGets.items.products", "Products can't be blank", "BLANK")
+        elif not items.get("all"):
             fail("customerGets.items", "Items can't be blank", "BLANK")
         value_input = gets.get("value") or {}
-        if value_input.get("discountOnQuantity"):
-            raise NotEmulated("devshop does not implement discountOnQuantity")
+        on_quantity = value_input.get("discountOnQuantity")
+        if on_quantity:
+            # N units of the entitled items at a percentage off (a free product: 1 at 100 %).
+            quantity_limit = int(on_quantity.get("quantity") or 0)
+            if quantity_limit < 1:
+                fail(
+                    "customerGets.value.discountOnQuantity.quantity",
+                    "Quantity must be greater than 0",
+                    "GREATER_THAN",
+                )
+            effect = on_quantity.get("effect") or {}
+            if effect.get("amount") is not None:
+                raise NotEmulated("devshop does not implement discountOnQuantity.effect.amount")
+            value_input = {"percentage": effect.get("percentage")}
+            if value_input["percentage"] is None:
+                fail(
+                    "customerGets.value.discountOnQuantity.effect",
+                    "Effect can't be blank",
+                    "BLANK",
+                )
+                value_input = {}
         if value_input.get("percentage") is not None:
             value_type = DevDiscountCode.ValueType.PERCENTAGE
             value = Decimal(str(value_input["percentage"]))
@@ -173,7 +234,7 @@ def discount_code_create(
                     "Value must be greater than 0",
                     "GREATER_THAN",
                 )
-        else:
+        elif not on_quantity:
             fail("customerGets.value", "Value can't be blank", "BLANK")
     else:
         destination = data.get("destination") or {"all": True}
@@ -205,6 +266,10 @@ def discount_code_create(
                 ends_at=ends_at,
                 minimum_subtotal=minimum_subtotal,
                 minimum_quantity=minimum_quantity,
+                items_all=items_all,
+                item_product_ids=product_ids,
+                item_variant_ids=variant_ids,
+                quantity_limit=quantity_limit,
                 combines_with=data.get("combinesWith") or {},
                 maximum_shipping_price=max_shipping,
                 created_at=now,
@@ -254,68 +319,3 @@ def discount_code_deactivate(*, discount: DevDiscountCode) -> DevDiscountCode:
         discount.updated_at = now
         discount.save()
     return discount
-
-
-def discount_for_checkout(
-    *, shop: DevShop, code: str, customer_id: int | None, subtotal: Decimal, quantity: int
-) -> DevDiscountCode:
-    """The code a checkout may apply now, locked; DevshopError says why it can't."""
-    discount = (
-        DevDiscountCode.objects.select_for_update()
-        .filter(shop=shop, code__iexact=code, deleted_at=None)
-        .first()
-    )
-    now = clock.now()
-    if discount is None:
-        raise DevshopError(f"Discount code {code!r} does not exist", code="invalid_discount")
-    if discount.starts_at > now or (discount.ends_at is not None and discount.ends_at <= now):
-        raise DevshopError(f"Discount code {code!r} is not active", code="invalid_discount")
-    if not discount.context_all and customer_id not in discount.context_customer_ids:
-        raise DevshopError(
-            f"Discount code {code!r} is not for this customer", code="invalid_discount"
-        )
-    if discount.usage_limit is not None and discount.usage_count >= discount.usage_limit:
-        raise DevshopError(
-            f"Discount code {code!r} has reached its usage limit", code="invalid_discount"
-        )
-    if (
-        discount.applies_once_per_customer
-        and customer_id is not None
-        and discount.uses.filter(customer_id=customer_id).exists()
-    ):
-        raise DevshopError(
-            f"Discount code {code!r} was already used by this customer", code="invalid_discount"
-        )
-    if discount.minimum_subtotal is not None and subtotal < discount.minimum_subtotal:
-        raise DevshopError(
-            f"Discount code {code!r} needs a subtotal of {discount.minimum_subtotal}",
-            code="invalid_discount",
-        )
-    if discount.minimum_quantity is not None and quantity < discount.minimum_quantity:
-        raise DevshopError(
-            f"Discount code {code!r} needs {discount.minimum_quantity} items",
-            code="invalid_discount",
-        )
-    return discount
-
-
-def discount_amount(
-    discount: DevDiscountCode, *, subtotal: Decimal, quantity: int, shipping: Decimal
-) -> Decimal:
-    """What ``discount`` takes off an order with this subtotal, item count and shipping."""
-    if discount.value_type == DevDiscountCode.ValueType.PERCENTAGE:
-        return (subtotal * discount.value).quantize(CENT, rounding=ROUND_HALF_EVEN)
-    if discount.value_type == DevDiscountCode.ValueType.FIXED_AMOUNT:
-        amount = discount.value * quantity if discount.applies_on_each_item else discount.value
-        return min(amount.quantize(CENT), subtotal)
-    if discount.maximum_shipping_price is not None and shipping > discount.maximum_shipping_price:
-        return Decimal("0")
-    return shipping
-
-
-def discount_redeem(*, discount: DevDiscountCode, order: DevOrder) -> None:
-    """Record that ``order`` used ``discount`` (asyncUsageCount counts these)."""
-    DevDiscountRedemption.objects.create(
-        discount=discount, order=order, customer_id=order.customer_id, created_at=clock.now()
-    )
-    DevDiscountCode.objects.filter(pk=discount.pk).update(usage_count=F("usage_count") + 1)

@@ -28,7 +28,7 @@ from devshop.models import (
     DevSequence,
     DevShop,
 )
-from devshop.services import discounts
+from devshop.services import discount_rules
 from devshop.services.events import emit
 
 CENT = Decimal("0.01")
@@ -57,6 +57,7 @@ def order_create(
     customer: DevCustomer | None,
     lines: Sequence[LineInput],
     discount_code: str | None = None,
+    email: str | None = None,
     shipping: Decimal = ZERO,
     tax: Decimal = ZERO,
     paid: bool = True,
@@ -73,27 +74,25 @@ def order_create(
         raise DevshopError("an order needs line items with a positive quantity and a price")
     shop = DevShop.objects.select_for_update().get(pk=shop.pk)
     gross = sum((line.price * line.quantity for line in lines), ZERO)
-    quantity = sum(line.quantity for line in lines)
     discount = None
+    shares = [ZERO] * len(lines)
     merchandise_discount = shipping_discount = ZERO
     codes: list[dict] = []
     if discount_code:
-        discount = discounts.discount_for_checkout(
+        discount = discount_rules.discount_for_checkout(
             shop=shop,
             code=discount_code,
             customer_id=customer.id if customer else None,
-            subtotal=gross,
-            quantity=quantity,
+            lines=lines,
         )
-        amount = discounts.discount_amount(
-            discount, subtotal=gross, quantity=quantity, shipping=shipping
+        shares, shipping_discount = discount_rules.discount_allocate(
+            discount, lines=lines, shipping=shipping
         )
+        merchandise_discount = sum(shares, ZERO)
         if discount.kind == discount.Kind.FREE_SHIPPING:
-            shipping_discount = amount
-            kind = "shipping"
+            amount, kind = shipping_discount, "shipping"
         else:
-            merchandise_discount = amount
-            kind = discount.value_type
+            amount, kind = merchandise_discount, discount.value_type
         codes.append({"code": discount.code, "amount": str(amount), "type": kind})
     now = clock.now()
     number = shop.next_order_number
@@ -105,7 +104,7 @@ def order_create(
         shop=shop,
         number=number,
         customer=customer,
-        email=customer.email if customer else None,
+        email=customer.email if customer else email,  # a guest's, from the checkout
         currency=shop.currency,
         financial_status=DevOrder.FinancialStatus.PAID
         if paid
@@ -123,14 +122,7 @@ def order_create(
         updated_at=now,
     )
     first_id = DevSequence.allocate("LineItem", len(lines))
-    allocated = ZERO
     for index, line in enumerate(lines):
-        line_total = line.price * line.quantity
-        if index == len(lines) - 1:
-            share = merchandise_discount - allocated  # the last line takes the rounding rest
-        else:
-            share = _cents(merchandise_discount * line_total / gross) if gross else ZERO
-        allocated += share
         DevLineItem.objects.create(
             id=first_id + index,
             order=order,
@@ -140,11 +132,11 @@ def order_create(
             sku=line.sku,
             quantity=line.quantity,
             price=line.price,
-            total_discount=share,
+            total_discount=shares[index],
             gift_card=line.gift_card,
         )
     if discount is not None:
-        discounts.discount_redeem(discount=discount, order=order)
+        discount_rules.discount_redeem(discount=discount, order=order)
     if customer is not None:
         DevCustomer.objects.filter(pk=customer.pk).update(
             number_of_orders=F("number_of_orders") + 1,

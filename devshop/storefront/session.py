@@ -11,6 +11,8 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
 COOKIE = "devshop_customer"
+# Shopify's cart cookie holds the cart's token; devshop's does too.
+CART_COOKIE = "cart"
 _SALT = "devshop.storefront.customer"
 
 
@@ -44,3 +46,22 @@ def sign_in(response: HttpResponse, shop, customer_id: int) -> None:
 
 def sign_out(response: HttpResponse, shop) -> None:
     response.delete_cookie(COOKIE, path=storefront_path(shop.domain), samesite="Lax")
+
+
+def cart_token(request: HttpRequest) -> str | None:
+    return request.COOKIES.get(CART_COOKIE)
+
+
+def cart_keep(response: HttpResponse, shop, token: str) -> None:
+    # Not HttpOnly: Shopify's theme JavaScript reads the cart cookie too.
+    response.set_cookie(
+        CART_COOKIE,
+        token,
+        max_age=14 * 86400,
+        path=storefront_path(shop.domain),
+        samesite="Lax",
+    )
+
+
+def cart_forget(response: HttpResponse, shop) -> None:
+    response.delete_cookie(CART_COOKIE, path=storefront_path(shop.domain), samesite="Lax")

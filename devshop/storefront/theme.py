@@ -5,6 +5,11 @@ Like Shopify, the page gets every app embed block of the extensions in ``extensi
 rendered with ``block.settings`` at their schema defaults, and each embed's ``javascript`` /
 ``stylesheet`` asset linked once in ``<head>``. The schema JSON is parsed, not rendered.
 
+The theme's own templates (``theme/*.liquid``: the layout, home, product, cart, checkout)
+render with autoescaping on, so shop, product and customer text is always text; the HTML
+devshop itself produced (embeds, head tags, a page's content) goes in as ``Markup``. App embeds
+and app proxy Liquid render as Shopify renders them, without autoescaping.
+
 Secondary locales are served under their prefix (``/fr/``), with ``routes.root_url`` and
 ``request.locale`` as Shopify sets them. Not emulated: the theme editor (embeds are always on
 here, though Shopify leaves them off after install), ``enabled_on``/``disabled_on``,
@@ -23,13 +28,15 @@ from typing import Any
 import liquid
 from django.conf import settings
 from django.utils.html import escape
+from markupsafe import Markup
 
 THEME_DIR = Path(__file__).resolve().parent / "theme"
 _SCHEMA = re.compile(r"{%-?\s*schema\s*-?%}(.*?){%-?\s*endschema\s*-?%}", re.DOTALL)
 # Shopify's layout tag; python-liquid does not know it, so it is handled before rendering.
 _LAYOUT = re.compile(r"^\s*{%-?\s*layout\s+(none|'[^']*'|\"[^\"]*\")\s*-?%}")
 
-env = liquid.Environment()
+env = liquid.Environment()  # app embeds and app proxy answers, as Shopify renders them
+theme_env = liquid.Environment(autoescape=True)  # devshop's own theme templates
 
 
 def extensions_dir() -> Path:
@@ -106,22 +113,40 @@ def render_embeds(context: dict[str, Any], target: str) -> str:
     return "\n".join(parts)
 
 
-def render_page(*, context: dict[str, Any], content_for_layout: str, page_title: str) -> str:
-    """The theme layout around ``content_for_layout``, with the app embeds in place."""
+def _trusted(html: str) -> Markup:
+    # Only for HTML devshop rendered itself (a template's output, the embeds, the head tags),
+    # whose own text was escaped where it was rendered: never for request or shop data.
+    return Markup(html)  # noqa: S704
+
+
+def render_page(
+    *,
+    context: dict[str, Any],
+    content_for_layout: str,
+    page_title: str,
+    layout: str = "theme",
+) -> str:
+    """The theme layout around ``content_for_layout``, with the app embeds in place.
+
+    ``layout="checkout"`` is the checkout's own page: Shopify renders no theme, and so no app
+    embed, on checkout.
+    """
     shop_domain = context["shop"]["permanent_domain"]
     head = _head_assets(shop_domain, app_embeds()) + render_embeds(context, "head")
-    layout = env.from_string((THEME_DIR / "theme.liquid").read_text())
-    return layout.render(
+    template = theme_env.from_string((THEME_DIR / f"{layout}.liquid").read_text())
+    return template.render(
         **context,
         page_title=page_title,
-        content_for_header=head,
-        content_for_layout=content_for_layout,
-        content_for_body_embeds=render_embeds(context, "body"),
+        content_for_header=_trusted(head if layout == "theme" else ""),
+        content_for_layout=_trusted(content_for_layout),
+        content_for_body_embeds=_trusted(
+            render_embeds(context, "body") if layout == "theme" else ""
+        ),
     )
 
 
 def render_template(name: str, context: dict[str, Any]) -> str:
-    return env.from_string((THEME_DIR / f"{name}.liquid").read_text()).render(**context)
+    return theme_env.from_string((THEME_DIR / f"{name}.liquid").read_text()).render(**context)
 
 
 def render_proxy_liquid(source: str, *, context: dict[str, Any]) -> str:

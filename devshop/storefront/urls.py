@@ -1,7 +1,15 @@
 from django.urls import path, re_path
 
 from devshop import proxy
-from devshop.storefront import views
+from devshop.storefront import commerce, views
+
+# Shopify's storefront paths, optionally under a secondary locale's prefix (/fr/…).
+_LOCALE_PREFIX = r"(?:(?P<locale>fr|de)/)?"
+
+
+def _shop(pattern: str) -> str:
+    return rf"^store/(?P<shop_domain>[^/]+)/{_LOCALE_PREFIX}{pattern}$"
+
 
 _LOCALES = "|".join(views.SECONDARY_LOCALES)
 
@@ -15,6 +23,19 @@ urlpatterns = [
     ),
     path("store/<str:shop_domain>/account/login", views.login, name="devshop-storefront-login"),
     path("store/<str:shop_domain>/account/logout", views.logout, name="devshop-storefront-logout"),
+    # The shop: also under a secondary locale's prefix (/fr/cart), as Shopify serves it.
+    re_path(_shop(r"products/(?P<handle>[^/]+)"), commerce.product_page, name="devshop-product"),
+    re_path(_shop(r"cart"), commerce.cart_page, name="devshop-cart"),
+    re_path(_shop(r"cart\.js"), commerce.cart_js, name="devshop-cart-js"),
+    re_path(_shop(r"cart/add"), commerce.cart_add, name="devshop-cart-add"),
+    re_path(_shop(r"cart/change"), commerce.cart_change, name="devshop-cart-change"),
+    re_path(_shop(r"discount/(?P<code>[^/]+)"), commerce.discount, name="devshop-discount"),
+    re_path(_shop(r"checkout"), commerce.checkout, name="devshop-checkout"),
+    re_path(
+        _shop(r"checkout/thank-you/(?P<token>[^/]+)"),
+        commerce.thank_you,
+        name="devshop-thank-you",
+    ),
     path(
         "store/<str:shop_domain>/extensions/<str:extension>/assets/<str:name>",
         views.extension_asset,

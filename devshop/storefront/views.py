@@ -1,4 +1,7 @@
-"""The demo storefront: home page, demo-customer sign-in, the extension's assets."""
+"""The demo storefront: home page, demo-customer sign-in, the extension's assets.
+
+Products, the cart, ``/discount/CODE`` and the checkout are in ``commerce``.
+"""
 
 from __future__ import annotations
 
@@ -42,17 +45,28 @@ def _customer_drop(customer) -> dict[str, Any] | None:
     }
 
 
+def money(amount, currency: str) -> str:
+    """How the demo theme shows money: ``18.50 USD`` (Shopify's ``money_with_currency``
+    without the symbol, so no currency needs a symbol table)."""
+    return f"{amount:.2f} {currency}"
+
+
 def storefront_context(
     request: HttpRequest, shop, customer, locale: str | None = None
 ) -> dict[str, Any]:
     """The Liquid objects a theme (and an app proxy Liquid answer) can use.
 
     ``routes.root_url`` is the storefront's root with a trailing slash on the primary locale
-    and the locale's prefix without one on a secondary locale (Shopify: "/" and "/fr"). The
-    account pages stay at the primary root here (devshop serves them once).
+    and the locale's prefix without one on a secondary locale (Shopify: "/" and "/fr"); the
+    other routes sit under the locale's prefix ("/fr/cart"). The account pages stay at the
+    primary root here (devshop serves them once).
     """
+    from devshop.services import carts
+
     base = session.storefront_path(shop.domain)
     root = f"{base}{locale}" if locale else base
+    prefix = f"{root}/" if locale else base
+    cart = carts.cart_get(shop=shop, token=session.cart_token(request))
     return {
         "shop": {
             "name": shop.name,
@@ -66,10 +80,20 @@ def storefront_context(
             "root_url": root,
             "account_login_url": f"{base}account/login",
             "account_logout_url": f"{base}account/logout",
+            "cart_url": f"{prefix}cart",
+            "cart_add_url": f"{prefix}cart/add",
+            "cart_change_url": f"{prefix}cart/change",
+            "checkout_url": f"{prefix}checkout",
         },
         "request": {"locale": {"iso_code": locale or PRIMARY_LOCALE}},
+        "cart": {"item_count": sum(line.quantity for line in carts.cart_lines(cart=cart))},
         "csrf_token": get_token(request),
     }
+
+
+def demo_customer_drops(shop) -> list[dict[str, Any] | None]:
+    """The customers the header's "Sign in as demo customer" list offers."""
+    return [_customer_drop(c) for c in shop.customers.order_by("id")[:DEMO_CUSTOMERS_SHOWN]]
 
 
 @require_GET
@@ -78,12 +102,18 @@ def home(request: HttpRequest, shop_domain: str, locale: str | None = None) -> H
     customer = session.signed_in_customer(request, shop)
     context = storefront_context(request, shop, customer, locale)
     context["template"] = {"name": "index"}
-    context["demo_customers"] = [
-        _customer_drop(c) for c in shop.customers.order_by("id")[:DEMO_CUSTOMERS_SHOWN]
-    ]
+    context["demo_customers"] = demo_customer_drops(shop)
+    root = context["routes"]["root_url"]
+    prefix = root if root.endswith("/") else f"{root}/"  # "/fr" on a secondary locale
     context["products"] = [
-        {"title": p.title, "price": v.price if (v := p.variants.first()) else ""}
-        for p in shop.products.order_by("id")[:12]
+        {
+            "title": p.title,
+            "url": f"{prefix}products/{p.handle}",
+            "price": money(min(v.price for v in variants), shop.currency) if variants else "",
+            "variants_count": len(variants),
+        }
+        for p in shop.products.order_by("id").prefetch_related("variants")[:24]
+        for variants in [list(p.variants.all())]
     ]
     content = theme.render_template("index", context)
     return HttpResponse(

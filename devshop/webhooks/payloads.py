@@ -134,6 +134,7 @@ class DiscountCodeData:
     amount: Decimal  # what the code took off this order, in shop money
     type: str = "fixed_amount"  # fixed_amount, percentage, shipping
     value: Decimal | None = None  # the code's value: 10.0 for 10 %; defaults to ``amount``
+    target_selection: str = "all"  # all, or entitled (the code's products/variants only)
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,18 @@ def _line_item(
             "vendor": item.vendor,
             "tax_lines": [],
             "duties": [],
-            "discount_allocations": [],
+            # devshop orders carry at most one code (application index 0), as a checkout does.
+            "discount_allocations": (
+                [
+                    {
+                        "amount": _money(item.total_discount),
+                        "amount_set": pricing.set(item.total_discount),
+                        "discount_application_index": 0,
+                    }
+                ]
+                if item.total_discount
+                else []
+            ),
         }
     )
     line.pop("sales_line_item_group_id", None)
@@ -446,7 +458,7 @@ def order_payload(*, shop: ShopData, order: OrderData, topic: str = "orders/paid
                     "value": str(d.value if d.value is not None else _money(d.amount)),
                     "value_type": "percentage" if d.type == "percentage" else "fixed_amount",
                     "allocation_method": "each" if d.type == "shipping" else "across",
-                    "target_selection": "all",
+                    "target_selection": d.target_selection,
                     "code": d.code,
                 }
                 for d in order.discount_codes

@@ -215,7 +215,8 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
         # Shopify takes a fraction 0-1, not a percentage.
         value: dict[str, Any] = {"percentage": float(Decimal(redemption.percent or 0) / 100)}
     elif kind == Reward.Kind.FREE_PRODUCT:
-        # The variant's price off that variant, once per order (not 100% off every unit).
+        # One unit of that variant at 100 % off, whatever it costs when the code is used; the
+        # reward's ``amount`` plays no part (an empty one used to issue a code worth 0.00).
         items = {
             "products": {
                 "productVariantsToAdd": [
@@ -223,12 +224,8 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
                 ]
             }
         }
-        value = {
-            "discountAmount": {
-                "amount": _money(redemption.amount or Decimal(0)),
-                "appliesOnEachItem": False,
-            }
-        }
+        # UnsignedInt64 travels as a string, as Shopify serialises it.
+        value = {"discountOnQuantity": {"quantity": "1", "effect": {"percentage": 1.0}}}
     else:
         value = {
             "discountAmount": {

@@ -199,6 +199,81 @@ def test_percentage_outside_zero_to_one_is_a_user_error(devshop):
     assert payload["discountCodeBasicCreate"]["userErrors"][0]["code"] == "VALUE_OUTSIDE_RANGE"
 
 
+PRODUCT_DISCOUNT = """
+mutation($input: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $input) {
+    codeDiscountNode { codeDiscount { ... on DiscountCodeBasic { customerGets {
+      items { ... on DiscountProducts { productVariants(first: 5) { nodes { id } } products(first: 5) { nodes { id } } } ... on AllDiscountItems { allItems } }
+      value { ... on DiscountOnQuantity { quantity { quantity } effect { ... on DiscountPercentage { percentage } } } }
+    } } } }
+    userErrors { field message code }
+  }
+}
+"""
+
+
+def _free_variant(variant_gid: str) -> dict:
+    return {
+        "items": {"products": {"productVariantsToAdd": [variant_gid]}},
+        "value": {"discountOnQuantity": {"quantity": "1", "effect": {"percentage": 1.0}}},
+    }
+
+
+def test_a_discount_on_one_variant_for_one_unit(devshop):
+    from devshop.services.products import VariantInput, product_create
+
+    mug = product_create(
+        shop=devshop.shop, title="Mug", variants=[VariantInput("Blue", Decimal("9"))]
+    )
+    variant = mug.variants.get()
+
+    payload = devshop.data(
+        PRODUCT_DISCOUNT, {"input": _basic_input("MUG", customerGets=_free_variant(variant.gid))}
+    )["discountCodeBasicCreate"]
+
+    assert payload["userErrors"] == []
+    gets = payload["codeDiscountNode"]["codeDiscount"]["customerGets"]
+    assert gets == {
+        "items": {"productVariants": {"nodes": [{"id": variant.gid}]}, "products": {"nodes": []}},
+        "value": {"quantity": {"quantity": "1"}, "effect": {"percentage": 1.0}},
+    }
+
+
+def test_variants_of_another_shop_or_none_at_all_are_user_errors(devshop):
+    unknown = "gid://shopify/ProductVariant/44000000000999"
+
+    payload = devshop.data(
+        PRODUCT_DISCOUNT, {"input": _basic_input("NOPE", customerGets=_free_variant(unknown))}
+    )["discountCodeBasicCreate"]
+
+    assert payload["codeDiscountNode"] is None
+    assert payload["userErrors"] == [
+        {
+            "field": [
+                "basicCodeDiscount",
+                "customerGets",
+                "items",
+                "products",
+                "productVariantsToAdd",
+            ],
+            "message": f"Product variant ids {unknown} are invalid",
+            "code": "INVALID",
+        }
+    ]
+    assert not DevDiscountCode.objects.filter(code="NOPE").exists()
+
+
+def test_collection_items_are_still_not_emulated(devshop):
+    gets = {
+        "items": {"collections": {"add": ["gid://shopify/Collection/1"]}},
+        "value": {"percentage": 0.5},
+    }
+
+    body = devshop.graphql(BASIC_CREATE, {"input": _basic_input("COLL", customerGets=gets)}).json()
+
+    assert body["errors"][0]["extensions"]["code"] == "DEVSHOP_NOT_IMPLEMENTED"
+
+
 def test_deprecated_customer_selection_is_still_understood(devshop, alice):
     data = _basic_input("OLD", customerSelection={"customers": {"add": [alice.gid]}})
     del data["context"]

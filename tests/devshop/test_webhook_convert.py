@@ -79,6 +79,59 @@ def test_order_topics_validate_and_match_the_stored_totals(dev_shop, order):
     assert body["customer"]["admin_graphql_api_id"] == "gid://shopify/Customer/7300000000001"
 
 
+def test_a_code_on_one_variant_is_allocated_to_its_line_in_the_payload(dev_shop, customer):
+    from devshop.services import discounts, orders
+    from devshop.services.orders import LineInput
+    from devshop.services.products import VariantInput, product_create
+
+    mug = product_create(shop=dev_shop, title="Mug", variants=[VariantInput("Blue", Decimal("9"))])
+    blue = mug.variants.get()
+    discounts.discount_code_create(
+        shop=dev_shop,
+        kind="basic",
+        data={
+            "title": "Free mug",
+            "code": "FREEMUG",
+            "startsAt": "2026-01-01T00:00:00Z",
+            "context": {"all": "ALL"},
+            "customerGets": {
+                "items": {"products": {"productVariantsToAdd": [blue.gid]}},
+                "value": {"discountOnQuantity": {"quantity": "1", "effect": {"percentage": 1}}},
+            },
+        },
+    )
+    order = orders.order_create(
+        shop=dev_shop,
+        customer=customer,
+        lines=[
+            LineInput("Tea", Decimal("12.00")),
+            LineInput("Mug", blue.price, quantity=3, product_id=mug.id, variant_id=blue.id),
+        ],
+        discount_code="freemug",
+    )
+
+    body = convert.payload_for(dev_shop, "orders/paid", order)
+
+    assert_valid("orders/paid", body)
+    assert body["discount_codes"] == [{"code": "FREEMUG", "amount": "9.00", "type": "percentage"}]
+    [application] = body["discount_applications"]
+    assert (application["target_selection"], application["value"]) == ("entitled", "100.0000")
+    assert [line["discount_allocations"] for line in body["line_items"]] == [
+        [],
+        [
+            {
+                "amount": "9.00",
+                "amount_set": {
+                    "shop_money": {"amount": "9.00", "currency_code": "USD"},
+                    "presentment_money": {"amount": "9.00", "currency_code": "USD"},
+                },
+                "discount_application_index": 0,
+            }
+        ],
+    ]
+    assert (body["subtotal_price"], body["total_discounts"]) == ("30.00", "9.00")
+
+
 def test_refund_validates_and_shows_on_the_order(dev_shop, order):
     now = clock.now()
     refund = DevRefund.objects.create(

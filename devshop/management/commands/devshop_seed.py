@@ -30,18 +30,36 @@ from devshop.models import (
     DevSequence,
     DevShop,
 )
-from devshop.services import shops
+from devshop.services import products, shops
 
 GIFT_CARD = "Gift Card"  # its lines are gift cards (isGiftCard)
-PRODUCTS = [
-    ("Organic Green Tea", Decimal("12.00")),
-    ("Ceramic Mug", Decimal("18.50")),
-    ("Cold Brew Kit", Decimal("34.00")),
-    ("Espresso Beans 1kg", Decimal("29.90")),
-    ("Travel Tumbler", Decimal("24.00")),
-    ("Matcha Whisk", Decimal("9.75")),
-    (GIFT_CARD, Decimal("50.00")),
-    ("Pour-over Dripper", Decimal("27.00")),
+# The storefront's catalog: (title, description, [(variant title, price)]). Seeded order
+# history sells each product's first variant at its price (the earlier seeds' prices).
+CATALOG: list[tuple[str, str, list[tuple[str, Decimal]]]] = [
+    (
+        "Organic Green Tea",
+        "Loose-leaf sencha from a small organic farm.",
+        [("100 g", Decimal("12.00")), ("250 g", Decimal("26.00"))],
+    ),
+    (
+        "Ceramic Mug",
+        "A hand-glazed 350 ml mug.",
+        [("Blue", Decimal("18.50")), ("Red", Decimal("18.50"))],
+    ),
+    (
+        "Cold Brew Kit",
+        "Jar, filter and a first bag of coffee.",
+        [("Default Title", Decimal("34.00"))],
+    ),
+    (
+        "Espresso Beans 1kg",
+        "A chocolatey house blend.",
+        [("Whole bean", Decimal("29.90")), ("Ground", Decimal("29.90"))],
+    ),
+    ("Travel Tumbler", "Keeps drinks hot for six hours.", [("Default Title", Decimal("24.00"))]),
+    ("Matcha Whisk", "A 100-prong bamboo chasen.", [("Default Title", Decimal("9.75"))]),
+    (GIFT_CARD, "A gift card for the store.", [("$50", Decimal("50.00"))]),
+    ("Pour-over Dripper", "A ceramic cone for one cup.", [("Default Title", Decimal("27.00"))]),
 ]
 REFUND_RATE = 0.03
 BATCH = 50_000
@@ -99,6 +117,7 @@ def _seed(
     counts = [0] * n_customers
     last_update = [now - timedelta(days=days)] * n_customers
 
+    sold = _catalog(shop)
     first_order = DevSequence.allocate("Order", max(n_orders, 1))
     shop.refresh_from_db()
     first_number = shop.next_order_number
@@ -114,10 +133,12 @@ def _seed(
         created = now - timedelta(seconds=rng.randrange(days * 86400))
         lines = []
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
-            title, price = PRODUCTS[rng.randrange(len(PRODUCTS))]
-            lines.append((next_line, title, price, rng.choice((1, 1, 1, 2, 3))))
+            title, price, product_id, variant_id = sold[rng.randrange(len(sold))]
+            lines.append(
+                (next_line, title, price, rng.choice((1, 1, 1, 2, 3)), product_id, variant_id)
+            )
             next_line += 1
-        subtotal = sum((price * qty for _, _, price, qty in lines), Decimal("0"))
+        subtotal = sum((line[2] * line[3] for line in lines), Decimal("0"))
         refunded = rng.random() < REFUND_RATE
         total = subtotal
         order_id = first_order + index
@@ -133,14 +154,14 @@ def _seed(
                 "refunded" if refunded else "paid",
             )
         )
-        for line_id, title, price, qty in lines:
-            items.append((line_id, order_id, title, qty, price))
+        for line_id, title, price, qty, product_id, variant_id in lines:
+            items.append((line_id, order_id, title, qty, price, product_id, variant_id))
         counts[who] += 1
         if not refunded:
             spent[who] += total
         else:
             refunds.append((next_refund, order_id, total, created + timedelta(days=3)))
-            for line_id, _, price, qty in lines:
+            for line_id, _, price, qty, _, _ in lines:
                 refund_lines.append((next_refund_line, next_refund, line_id, qty, price * qty))
                 next_refund_line += 1
             next_refund += 1
@@ -179,6 +200,24 @@ def _seed(
         "line_items": len(items),
         "refunds": len(refunds),
     }
+
+
+def _catalog(shop: DevShop) -> list[tuple[str, Decimal, int, int]]:
+    """The storefront's products (made once per shop; a re-run extends history with them):
+    (title, price, product id, variant id) of each product's first variant."""
+    sold = []
+    for title, description, variants in CATALOG:
+        product = shop.products.filter(title=title).first() or products.product_create(
+            shop=shop,
+            title=title,
+            description=description,
+            variants=[products.VariantInput(name, price) for name, price in variants],
+            gift_card=title == GIFT_CARD,
+        )
+        first = product.variants.order_by("id").first()
+        if first is not None:
+            sold.append((title, first.price, product.id, first.id))
+    return sold
 
 
 def _copy(table: str, columns: list[str], rows: list[tuple]) -> None:
@@ -304,8 +343,19 @@ def _write_orders(shop, orders, items, refunds, refund_lines) -> None:
         )
         _copy(
             DevLineItem._meta.db_table,
-            ["id", "order_id", "title", "sku", "quantity", "price", "total_discount", "gift_card"],
-            [(i[0], i[1], i[2], "", i[3], i[4], 0, i[2] == GIFT_CARD) for i in items],
+            [
+                "id",
+                "order_id",
+                "title",
+                "sku",
+                "quantity",
+                "price",
+                "total_discount",
+                "gift_card",
+                "product_id",
+                "variant_id",
+            ],
+            [(i[0], i[1], i[2], "", i[3], i[4], 0, i[2] == GIFT_CARD, i[5], i[6]) for i in items],
         )
         _copy(
             DevRefund._meta.db_table,
@@ -355,6 +405,8 @@ def _write_orders(shop, orders, items, refunds, refund_lines) -> None:
                     quantity=i[3],
                     price=i[4],
                     gift_card=i[2] == GIFT_CARD,
+                    product_id=i[5],
+                    variant_id=i[6],
                 )
                 for i in items[start : start + BATCH]
             ]

@@ -292,3 +292,97 @@ def test_the_code_is_issued_from_the_offer_frozen_at_redeem_time(shop, dev_shop,
         "productDiscounts": False,
         "shippingDiscounts": True,
     }
+
+
+def test_a_free_product_reward_is_that_variant_at_100_percent_for_one_unit(
+    shop, dev_shop, rich_member
+):
+    from devshop.services import orders, products
+    from devshop.services.orders import LineInput
+    from devshop.services.products import VariantInput
+
+    mug = products.product_create(
+        shop=dev_shop,
+        title="Ceramic Mug",
+        variants=[VariantInput("Blue", Decimal("18.50")), VariantInput("Red", Decimal("19.00"))],
+    )
+    blue, red = mug.variants.order_by("id")
+    # No amount: the code must not be worth the reward's (empty) amount.
+    reward = RewardFactory(
+        shop=shop, kind="free_product", name="Free mug", points_cost=400, amount=None,
+        product_variant_id=blue.id,
+    )  # fmt: skip
+    redemption = redemption_issue(
+        redemption_id=str(reward_redeem(member=rich_member, reward=reward).pk)
+    )
+
+    assert redemption.status == "issued"
+    code = DevDiscountCode.objects.get(shop=dev_shop, code__iexact=redemption.code)
+    assert (code.items_all, code.item_variant_ids, code.item_product_ids) == (False, [blue.id], [])
+    assert (code.value_type, code.value, code.quantity_limit) == ("percentage", 1, 1)
+    # At checkout: two blue mugs and a red one; one blue mug is free, nothing else is.
+    customer = dev_shop.customers.get(id=rich_member.customer.shopify_id)
+    order = orders.order_create(
+        shop=dev_shop,
+        customer=customer,
+        lines=[
+            LineInput("Mug", blue.price, quantity=2, product_id=mug.id, variant_id=blue.id),
+            LineInput("Mug", red.price, product_id=mug.id, variant_id=red.id),
+        ],
+        discount_code=redemption.code,
+    )
+    assert order.total_discounts == Decimal("18.50")
+    assert order.total_price == Decimal("37.50")  # 2 x 18.50 + 19.00 - 18.50
+    assert [li.total_discount for li in order.line_items.order_by("id")] == [
+        Decimal("18.50"),
+        Decimal("0.00"),
+    ]
+
+
+def test_a_free_product_code_is_refused_for_a_cart_without_that_variant(
+    shop, dev_shop, rich_member
+):
+    from devshop.services import orders, products
+    from devshop.services.discount_rules import NOT_FOR_CART, DiscountRefused
+    from devshop.services.orders import LineInput
+    from devshop.services.products import VariantInput
+
+    mug, tea = (
+        products.product_create(shop=dev_shop, title=t, variants=[VariantInput("Default", p)])
+        for t, p in (("Mug", Decimal("18.50")), ("Tea", Decimal("12.00")))
+    )
+    reward = RewardFactory(
+        shop=shop, kind="free_product", points_cost=400, amount=None,
+        product_variant_id=mug.variants.get().id,
+    )  # fmt: skip
+    redemption = redemption_issue(
+        redemption_id=str(reward_redeem(member=rich_member, reward=reward).pk)
+    )
+    customer = dev_shop.customers.get(id=rich_member.customer.shopify_id)
+    variant = tea.variants.get()
+
+    with pytest.raises(DiscountRefused) as refused:
+        orders.order_create(
+            shop=dev_shop,
+            customer=customer,
+            lines=[LineInput("Tea", variant.price, product_id=tea.id, variant_id=variant.id)],
+            discount_code=redemption.code,
+        )
+    assert refused.value.shopper_message == NOT_FOR_CART
+
+
+def test_a_free_product_reward_for_a_variant_shopify_lacks_refunds_the_points(
+    shop, dev_shop, rich_member
+):
+    reward = RewardFactory(
+        shop=shop, kind="free_product", points_cost=400, amount=None, product_variant_id=12345
+    )
+
+    redemption = redemption_issue(
+        redemption_id=str(reward_redeem(member=rich_member, reward=reward).pk)
+    )
+
+    assert redemption.status == "refunded"
+    assert "are invalid" in redemption.last_error
+    rich_member.refresh_from_db()
+    assert rich_member.balance == 1000
