@@ -93,7 +93,7 @@ def e2e_database(request, django_db_setup, django_db_blocker) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def stack(e2e_database, tmp_path_factory) -> Iterator[Stack]:
+def stack(e2e_database, django_db_blocker, tmp_path_factory) -> Iterator[Stack]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     if not (ROOT / "extensions/loyalty-launcher/assets/panel.js").exists():
@@ -104,6 +104,12 @@ def stack(e2e_database, tmp_path_factory) -> Iterator[Stack]:
         log_dir=tmp_path_factory.mktemp("e2e-logs"),
     ) as running:
         yield running
+    # What the servers committed stays otherwise (a kept test database would carry it into
+    # the next run's tests): flush it, as transactional tests do after each test.
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture(scope="session")
@@ -148,8 +154,24 @@ def shop(stack, browser, django_db_blocker):
             what=f"the app to be installed on {SHOP}\n{stack.log_tail('app')}",
         )
         _seed_program(installed)
+        _seed_catalog()
     context.close()
     return installed
+
+
+def _seed_catalog() -> None:
+    """One product on devshop's storefront, for checkouts."""
+    from decimal import Decimal
+
+    from devshop.models import DevShop
+    from devshop.services import products
+
+    products.product_create(
+        shop=DevShop.objects.get(domain=SHOP),
+        title="E2E Mug",
+        handle="e2e-mug",
+        variants=[products.VariantInput(title="Default Title", price=Decimal("30.00"))],
+    )
 
 
 def _seed_program(shop) -> None:

@@ -43,6 +43,25 @@ def test_a_guest_sees_the_program_and_how_to_join(stack, shop, page):
     assert_no_axe_violations(page)
 
 
+def test_on_a_phone_the_panel_fills_the_screen_and_the_button_stays_clear(stack, shop, browser):
+    # Reduced motion: the panel appears without its slide, so its box is final at once.
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, reduced_motion="reduce"
+    )
+    page = context.new_page()
+    page.goto(stack.storefront(SHOP))
+    button = page.get_by_role("button", name=LAUNCHER_NAME)
+    box = button.bounding_box()
+    assert box and box["x"] + box["width"] <= 375 and box["y"] + box["height"] <= 740
+    panel = open_launcher(page)
+    panel_box = panel.bounding_box()
+    assert panel_box == {"x": 0, "y": 0, "width": 375, "height": 740}
+    expect(panel.get_by_role("button", name="Close")).to_be_in_viewport()
+    shoot(page, "10-phone-guest")
+    assert_no_axe_violations(page)
+    context.close()
+
+
 def test_a_member_sees_the_balance_redeems_with_confirmation_and_copies_the_code(
     stack, shop, page, member_factory, sign_in, db_access
 ):
@@ -98,6 +117,53 @@ def test_a_member_sees_the_balance_redeems_with_confirmation_and_copies_the_code
     expect(panel.get_by_role("listitem").filter(has_text="+1,200 points")).to_be_visible()
     shoot(page, "07-history")
     assert_no_axe_violations(page)
+
+
+def test_a_member_applies_the_code_checks_out_and_the_code_shows_as_used(
+    stack, shop, page, member_factory, sign_in, db_access
+):
+    from loyalty.models import Redemption
+    from tests.e2e.conftest import wait_until
+
+    gus = member_factory(first_name="Gus", points=600)
+    sign_in(page, gus)
+    panel = open_launcher(page)
+    go_to(panel, "Rewards")
+    panel.get_by_role("button", name="Redeem €5 off").click()
+    panel.get_by_role("button", name="Confirm").click()
+    code = panel.get_by_test_id("issued-code").inner_text()
+    # The worker creates the discount in devshop (Shopify) right after the redemption.
+    wait_until(
+        lambda: Redemption.objects.filter(code=code, status="issued").exists(),
+        what=f"{code} to be issued\n{stack.log_tail('worker')}",
+    )
+    panel.get_by_role("link", name="Apply to cart").click()
+    page.wait_for_url(f"{stack.storefront(SHOP)}cart")
+    expect(page.locator("#cart-discount")).to_contain_text(code)
+
+    page.goto(f"{stack.storefront(SHOP)}products/e2e-mug")
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Check out").click()
+    # A code that does not exist is refused with Shopify's message, and the order is not placed.
+    page.get_by_label("Discount code").fill("NOT-A-CODE")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("alert")).to_have_text("Enter a valid discount code")
+    page.get_by_label("Discount code").fill(code)
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#checkout-discount")).to_be_visible()
+    page.get_by_role("button", name="Pay now").click()
+    expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
+
+    # orders/paid reaches the app through devshop's webhooks and the worker: the code is used.
+    wait_until(
+        lambda: Redemption.objects.filter(code=code, status="used").exists(),
+        what=f"{code} to be marked used\n{stack.log_tail('worker')}",
+    )
+    page.goto(stack.storefront(SHOP))
+    panel = open_launcher(page)
+    go_to(panel, "My codes")
+    expect(panel.get_by_role("listitem").filter(has_text=code)).to_contain_text("Used")
+    expect(panel.get_by_role("link", name="Apply to cart")).to_have_count(0)
 
 
 def test_a_double_clicked_redeem_spends_once(stack, shop, page, member_factory, sign_in, db_access):

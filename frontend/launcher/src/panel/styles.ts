@@ -7,7 +7,7 @@ export const PANEL_CSS = `
 .lly-dialog.lly-bottom-right{right:20px}
 .lly-dialog.lly-bottom-left{left:20px}
 .lly-dialog:focus{outline:none}
-@media (max-width:480px){.lly-dialog{inset:0;width:auto;max-width:none;max-height:none;border-radius:0}}
+@media (max-width:480px){.lly-dialog.lly-bottom-right,.lly-dialog.lly-bottom-left{inset:0;width:auto;max-width:none;max-height:none;border-radius:0}}
 @media (prefers-reduced-motion:no-preference){.lly-dialog{animation:lly-in .18s ease-out}@keyframes lly-in{from{opacity:0;transform:translateY(8px)}}}
 .lly-head{display:flex;align-items:center;justify-content:space-between;gap:8px;padding:14px 16px;background:var(--lly-accent);color:var(--lly-on-accent)}
 .lly-head h2{margin:0;font-size:18px;font-weight:700}
@@ -27,6 +27,7 @@ export const PANEL_CSS = `
 .lly-cards{display:flex;flex-direction:column;gap:8px;margin:0;padding:0;list-style:none}
 .lly-card{padding:12px;border:1px solid #e5e7eb;border-radius:10px}
 .lly-card p{margin:6px 0}
+.lly-card>.lly-h3:first-child{margin-top:0}
 .lly-row{display:flex;justify-content:space-between;align-items:baseline;gap:8px}
 .lly-row>span{flex:none;white-space:nowrap}
 .lly-actions{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0 0}
