@@ -216,7 +216,7 @@ def member_factory(stack, shop, django_db_blocker) -> Callable[..., Shopper]:
     from shopify_app.models import Customer
 
     def make(*, first_name: str = "Ann", points: int = 0) -> Shopper:
-        email = f"{first_name.lower()}.{uuid.uuid4().hex[:8]}@example.com"
+        email = f"shopper.{uuid.uuid4().hex[:12]}@example.com"
         created = stack.control(
             f"shops/{SHOP}/customers", first_name=first_name, last_name="Shopper", email=email
         )

@@ -303,3 +303,29 @@ def test_every_view_works_by_keyboard_alone(stack, shop, page, member_factory, s
     expect(panel).to_be_hidden()
     expect(button).to_be_focused()
     expect(button).to_have_attribute("aria-expanded", "false")
+
+
+def test_markup_in_a_reward_title_and_a_customer_name_is_shown_as_text(
+    stack, shop, page, member_factory, sign_in, db_access
+):
+    from loyalty.models import Reward
+
+    evil = '<img src=x onerror="window.__pwned=1"><b>Bold</b>'
+    reward = Reward.objects.create(
+        shop=shop, name=evil, kind="fixed_amount", points_cost=9000, amount=90, position=9
+    )
+    try:
+        zed = member_factory(first_name=evil, points=10)
+        sign_in(page, zed)
+        panel = open_launcher(page)
+        expect(panel.get_by_role("heading", name=f"Hi {evil}")).to_be_visible()
+        go_to(panel, "Rewards")
+        expect(panel.get_by_text(evil, exact=True)).to_be_visible()
+        assert page.evaluate("window.__pwned") is None
+        injected = page.evaluate(
+            "document.getElementById('loyalty-launcher-root').shadowRoot"
+            ".querySelectorAll('img, b').length"
+        )
+        assert injected == 0
+    finally:
+        reward.delete()
