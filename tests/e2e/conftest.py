@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -204,7 +205,7 @@ def _seed_program(shop) -> None:
 class Shopper:
     customer_id: int  # devshop's (Shopify's) id
     first_name: str
-    member: object  # loyalty.models.Member
+    member: Any  # loyalty.models.Member, or None for a customer not enrolled
 
 
 @pytest.fixture
@@ -215,7 +216,7 @@ def member_factory(stack, shop, django_db_blocker) -> Callable[..., Shopper]:
     from loyalty.services.members import member_enrol
     from shopify_app.models import Customer
 
-    def make(*, first_name: str = "Ann", points: int = 0) -> Shopper:
+    def make(*, first_name: str = "Ann", points: int = 0, enrol: bool = True) -> Shopper:
         email = f"shopper.{uuid.uuid4().hex[:12]}@example.com"
         created = stack.control(
             f"shops/{SHOP}/customers", first_name=first_name, last_name="Shopper", email=email
@@ -226,6 +227,8 @@ def member_factory(stack, shop, django_db_blocker) -> Callable[..., Shopper]:
                 lambda: Customer.objects.filter(shop=shop, shopify_id=customer_id).first(),
                 what=f"customers/create for {customer_id} to reach the app",
             )
+            if not enrol:
+                return Shopper(customer_id, first_name, None)
             member = member_enrol(customer=customer)
             if points:
                 points_adjust(

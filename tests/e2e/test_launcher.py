@@ -166,6 +166,31 @@ def test_a_member_applies_the_code_checks_out_and_the_code_shows_as_used(
     expect(panel.get_by_role("link", name="Apply to cart")).to_have_count(0)
 
 
+def test_a_signed_in_customer_who_is_not_a_member_joins(
+    stack, shop, page, member_factory, sign_in, db_access
+):
+    from loyalty.models import Member
+    from loyalty.services.program import program_settings_update
+
+    # An opt-in program: the customers/create webhook does not enrol anyone.
+    program_settings_update(shop_id=shop.id, enrolment="opt_in")
+    try:
+        hal = member_factory(first_name="Hal", enrol=False)
+        assert not Member.objects.filter(customer__shopify_id=hal.customer_id).exists()
+        sign_in(page, hal)
+        panel = open_launcher(page)
+        expect(panel.get_by_role("heading", name="Join the program")).to_be_focused()
+        shoot(page, "11-join")
+        assert_no_axe_violations(page)
+        panel.get_by_role("button", name="Join now").click()
+        expect(panel.get_by_role("heading", name="Hi Hal")).to_be_visible()
+        expect(panel.get_by_test_id("balance")).to_have_text("0 points")
+        member = Member.objects.get(customer__shopify_id=hal.customer_id)
+        assert member.state == "active"
+    finally:
+        program_settings_update(shop_id=shop.id, enrolment="automatic")
+
+
 def test_a_double_clicked_redeem_spends_once(stack, shop, page, member_factory, sign_in, db_access):
     from loyalty.models import Redemption
 
