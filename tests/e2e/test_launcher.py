@@ -29,7 +29,10 @@ def go_to(panel, view: str):
 
 
 def test_a_guest_sees_the_program_and_how_to_join(stack, shop, page):
-    page.goto(stack.storefront(SHOP))
+    proxied = []
+    page.on("request", lambda r: "/apps/rewards/" in r.url and proxied.append(r.url))
+    page.goto(stack.storefront(SHOP), wait_until="networkidle")
+    assert proxied == []  # no proxy request until the shopper shows intent
     panel = open_launcher(page)
     expect(panel.get_by_role("heading", name="How it works")).to_be_visible()
     expect(panel.get_by_text("€5 off")).to_be_visible()
@@ -41,6 +44,9 @@ def test_a_guest_sees_the_program_and_how_to_join(stack, shop, page):
     expect(panel.get_by_role("button", name=re.compile("^Redeem"))).to_have_count(0)
     shoot(page, "01-guest")
     assert_no_axe_violations(page)
+    page.keyboard.press("Escape")
+    open_launcher(page)
+    assert proxied == [f"{stack.storefront(SHOP)}apps/rewards/api/state"]  # one per page view
 
 
 def test_on_a_phone_the_panel_fills_the_screen_and_the_button_stays_clear(stack, shop, browser):
