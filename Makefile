@@ -49,7 +49,7 @@ dev: install frontend
 test: install frontend tests/crosscheck/node_modules/.installed
 	$(PY) -m config.preflight
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
-	cd frontend && npm run --silent typecheck && npm test --silent
+	cd frontend && npm run --silent typecheck && npm test --silent && npm run --silent theme-check
 	$(PY) -m pytest
 
 lint: install

@@ -103,7 +103,12 @@ def signed_proxy_params(
 # proxy requests by their signature.
 @csrf_exempt
 def app_proxy(
-    request: HttpRequest, shop_domain: str, prefix: str, subpath: str, rest: str | None = None
+    request: HttpRequest,
+    shop_domain: str,
+    prefix: str,
+    subpath: str,
+    rest: str | None = None,
+    locale: str | None = None,
 ) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     config = proxy_config()
@@ -134,17 +139,19 @@ def app_proxy(
         return HttpResponse(
             "The app did not answer the proxy request.", status=502, content_type="text/plain"
         )
-    return _storefront_response(request, shop, customer, upstream)
+    return _storefront_response(request, shop, customer, upstream, locale)
 
 
 def _pairs(request: HttpRequest) -> list[tuple[str, str]]:
     return [(key, value) for key, values in request.GET.lists() for value in values]
 
 
-def _storefront_response(request, shop, customer, upstream: requests.Response) -> HttpResponse:
+def _storefront_response(
+    request, shop, customer, upstream: requests.Response, locale: str | None = None
+) -> HttpResponse:
     content_type = upstream.headers.get("Content-Type", "")
     if content_type.split(";")[0].strip().lower() == "application/liquid":
-        context = storefront_context(request, shop, customer)
+        context = storefront_context(request, shop, customer, locale)
         body = theme.render_proxy_liquid(upstream.text, context=context)
         response = HttpResponse(
             body, status=upstream.status_code, content_type="text/html; charset=utf-8"

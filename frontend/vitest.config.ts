@@ -5,7 +5,7 @@ export default defineConfig({
   plugins: [react()],
   test: {
     environment: 'happy-dom',
-    include: ['admin/src/**/*.test.{ts,tsx}', 'launcher/src/**/*.test.ts'],
+    include: ['admin/src/**/*.test.{ts,tsx}', 'launcher/src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     unstubGlobals: true,
   },

@@ -11,8 +11,16 @@ def _shop(pattern: str) -> str:
     return rf"^store/(?P<shop_domain>[^/]+)/{_LOCALE_PREFIX}{pattern}$"
 
 
+_LOCALES = "|".join(views.SECONDARY_LOCALES)
+
 urlpatterns = [
     path("store/<str:shop_domain>/", views.home, name="devshop-storefront"),
+    # A secondary locale's home page (Shopify serves /fr/, /de/, …).
+    re_path(
+        rf"^store/(?P<shop_domain>[^/]+)/(?P<locale>{_LOCALES})/$",
+        views.home,
+        name="devshop-storefront-locale",
+    ),
     path("store/<str:shop_domain>/account/login", views.login, name="devshop-storefront-login"),
     path("store/<str:shop_domain>/account/logout", views.logout, name="devshop-storefront-logout"),
     # The shop: also under a secondary locale's prefix (/fr/cart), as Shopify serves it.
@@ -35,10 +43,11 @@ urlpatterns = [
     ),
     # The app proxy: /store/<shop>/<prefix>/<subpath>[/<rest>]. Shopify allows only these
     # four prefixes, so no other devshop route under /store/<shop>/ can be captured here; the
-    # view checks prefix and subpath against shopify.app.toml.
+    # view checks prefix and subpath against shopify.app.toml. Under a secondary locale's
+    # prefix too (/fr/apps/rewards), as on Shopify.
     re_path(
-        r"^store/(?P<shop_domain>[^/]+)/(?P<prefix>a|apps|community|tools)/(?P<subpath>[^/]+)"
-        r"(?:/(?P<rest>.*))?$",
+        rf"^store/(?P<shop_domain>[^/]+)/(?:(?P<locale>{_LOCALES})/)?"
+        r"(?P<prefix>a|apps|community|tools)/(?P<subpath>[^/]+)(?:/(?P<rest>.*))?$",
         proxy.app_proxy,
         name="devshop-app-proxy",
     ),

@@ -20,6 +20,10 @@ from devshop.storefront import session, theme
 
 _ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 DEMO_CUSTOMERS_SHOWN = 25  # per page of the sign-in list
+# The demo shop's published languages besides its primary one (English), each served under
+# its own prefix as Shopify does (/fr/…), so the theme sees routes.root_url "/fr".
+SECONDARY_LOCALES = ("fr", "de")
+PRIMARY_LOCALE = "en"
 
 
 def shop_or_404(shop_domain: str):
@@ -50,11 +54,21 @@ def money(amount, currency: str) -> str:
     return f"{amount:.2f} {currency}"
 
 
-def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
-    """The Liquid objects a theme (and an app proxy Liquid answer) can use."""
+def storefront_context(
+    request: HttpRequest, shop, customer, locale: str | None = None
+) -> dict[str, Any]:
+    """The Liquid objects a theme (and an app proxy Liquid answer) can use.
+
+    ``routes.root_url`` is the storefront's root with a trailing slash on the primary locale
+    and the locale's prefix without one on a secondary locale (Shopify: "/" and "/fr"); the
+    other routes sit under the locale's prefix ("/fr/cart"). The account pages stay at the
+    primary root here (devshop serves them once).
+    """
     from devshop.services import carts
 
-    root = session.storefront_path(shop.domain)
+    base = session.storefront_path(shop.domain)
+    root = f"{base}{locale}" if locale else base
+    prefix = f"{root}/" if locale else base
     cart = carts.cart_get(shop=shop, token=session.cart_token(request))
     return {
         "shop": {
@@ -67,13 +81,14 @@ def storefront_context(request: HttpRequest, shop, customer) -> dict[str, Any]:
         "customer": _customer_drop(customer),
         "routes": {
             "root_url": root,
-            "account_login_url": f"{root}account/login",
-            "account_logout_url": f"{root}account/logout",
-            "cart_url": f"{root}cart",
-            "cart_add_url": f"{root}cart/add",
-            "cart_change_url": f"{root}cart/change",
-            "checkout_url": f"{root}checkout",
+            "account_login_url": f"{base}account/login",
+            "account_logout_url": f"{base}account/logout",
+            "cart_url": f"{prefix}cart",
+            "cart_add_url": f"{prefix}cart/add",
+            "cart_change_url": f"{prefix}cart/change",
+            "checkout_url": f"{prefix}checkout",
         },
+        "request": {"locale": {"iso_code": locale or PRIMARY_LOCALE}},
         "cart": {"item_count": sum(line.quantity for line in carts.cart_lines(cart=cart))},
         "csrf_token": get_token(request),
     }
@@ -109,15 +124,18 @@ def demo_customers(request: HttpRequest, shop) -> dict[str, Any]:
 
 
 @require_GET
-def home(request: HttpRequest, shop_domain: str) -> HttpResponse:
+def home(request: HttpRequest, shop_domain: str, locale: str | None = None) -> HttpResponse:
     shop = shop_or_404(shop_domain)
     customer = session.signed_in_customer(request, shop)
-    context = storefront_context(request, shop, customer)
+    context = storefront_context(request, shop, customer, locale)
+    context["template"] = {"name": "index"}
     context.update(demo_customers(request, shop))
+    root = context["routes"]["root_url"]
+    prefix = root if root.endswith("/") else f"{root}/"  # "/fr" on a secondary locale
     context["products"] = [
         {
             "title": p.title,
-            "url": f"{context['routes']['root_url']}products/{p.handle}",
+            "url": f"{prefix}products/{p.handle}",
             "price": money(min(v.price for v in variants), shop.currency) if variants else "",
             "variants_count": len(variants),
         }

@@ -116,6 +116,21 @@ def test_get_is_forwarded_with_shopifys_signed_parameters(client, dev_shop):
     assert forwarded["headers"]["X-Forwarded-Host"] == SHOP
 
 
+def test_the_proxy_also_answers_under_a_secondary_locales_prefix(client, ada):
+    # The launcher on /fr/ calls /fr/apps/rewards/... (routes.root_url "/fr"), as on Shopify.
+    client.post(f"{STOREFRONT}/account/login", {"customer_id": ada.id})
+    response = client.post(
+        f"{STOREFRONT}/fr/apps/rewards/api/points/join", data=b"{}", content_type="application/json"
+    )
+    assert response.status_code == 200
+    [forwarded] = RECEIVED
+    assert forwarded["path"] == "/receiver/proxy/api/points/join"
+    params = dict(forwarded["pairs"])
+    assert params["path_prefix"] == "/apps/rewards"
+    assert params["logged_in_customer_id"] == str(ada.id)
+    assert app_proxy_verify(forwarded["pairs"]).valid
+
+
 def test_a_tampered_forwarded_query_fails_the_apps_verification(client, dev_shop):
     client.get(f"{STOREFRONT}/apps/rewards/api/state")
     pairs = [

@@ -56,9 +56,55 @@ def test_anonymous_page_renders_the_app_embed_with_the_shop(client, dev_shop):
     root = launcher_root(response.content.decode())
     assert root["data-shop"] == SHOP
     assert root["data-customer-id"] == ""
-    assert root["data-button-label"] == "Rewards"
+    assert root["data-locale"] == "en"
+    # Empty by default: the launcher then says "Rewards" in the shopper's language.
+    assert root["data-button-label"] == ""
+    # The colours and position the launcher reads (issue 9 item 9: they were never read).
+    assert root["data-button-color"] == "#1f2937"
+    assert root["data-text-color"] == "#ffffff"
+    assert root["data-position"] == "bottom-right"
+    assert root["data-icon"] == "gift"
     # routes.root_url + "apps/rewards": "/apps/rewards" on Shopify, the shop's storefront here.
     assert root["data-proxy-path"] == f"/store/{SHOP}/apps/rewards"
+    assert root["data-root-url"] == f"/store/{SHOP}/"
+
+
+def test_a_secondary_locale_gets_its_prefix_in_the_proxy_path(client, dev_shop):
+    # routes.root_url is "/store/<shop>/fr" here (no trailing slash, as Shopify's "/fr"):
+    # appending "apps/rewards" to it gave ".../frapps/rewards" (issue 9 item 9).
+    html = client.get(f"{STOREFRONT}fr/").content.decode()
+    root = launcher_root(html)
+    assert root["data-proxy-path"] == f"/store/{SHOP}/fr/apps/rewards"
+    assert root["data-root-url"] == f"/store/{SHOP}/fr/"
+    assert root["data-locale"] == "fr"
+    assert '<html lang="fr">' in html
+
+
+@pytest.mark.parametrize(
+    ("root_url", "proxy_path", "root"),
+    [
+        ("/", "/apps/rewards", "/"),
+        ("/fr", "/fr/apps/rewards", "/fr/"),
+        ("/de", "/de/apps/rewards", "/de/"),
+    ],
+)
+def test_the_block_joins_shopifys_root_url_without_a_missing_or_doubled_slash(
+    root_url, proxy_path, root
+):
+    [embed] = [e for e in theme._load_embeds(REPO / "extensions") if e.handle == "launcher"]
+    html = theme.env.from_string(embed.template).render(
+        routes={"root_url": root_url},
+        shop={"permanent_domain": SHOP},
+        block={"settings": embed.default_settings()},
+        template={"name": "product"},
+    )
+    attrs = launcher_root(html)
+    assert attrs["data-proxy-path"] == proxy_path
+    assert attrs["data-root-url"] == root
+
+
+def test_an_unpublished_locale_is_404(client, dev_shop):
+    assert client.get(f"{STOREFRONT}es/").status_code == 404
 
 
 def test_the_embed_script_is_linked_once_in_the_head_and_deferred(client, dev_shop):
@@ -197,17 +243,25 @@ def test_missing_or_odd_assets_are_404(client, dev_shop, extensions_copy, asset)
 def test_block_settings_come_from_the_schema_defaults(client, dev_shop, extensions_copy):
     block = extensions_copy / "loyalty-launcher" / "blocks" / "launcher.liquid"
     block.write_text(
-        block.read_text().replace('"default": "Rewards"', '"default": "Points & perks"')
+        block.read_text().replace('"default": "bottom-right"', '"default": "bottom-left"')
     )
     theme._load_embeds.cache_clear()
-    assert (
-        launcher_root(client.get(STOREFRONT).content.decode())["data-button-label"]
-        == "Points & perks"
+    assert launcher_root(client.get(STOREFRONT).content.decode())["data-position"] == "bottom-left"
+
+
+def test_the_merchant_chooses_the_pages_that_show_the_launcher(client, dev_shop, extensions_copy):
+    block = extensions_copy / "loyalty-launcher" / "blocks" / "launcher.liquid"
+    source = block.read_text()
+    home_setting = (
+        '"id": "show_on_home",\n      "label": "t:settings.pages.home",\n      "default": true'
     )
+    assert home_setting in source
+    block.write_text(source.replace(home_setting, home_setting.replace("true", "false")))
+    theme._load_embeds.cache_clear()
+    assert 'id="loyalty-launcher-root"' not in client.get(STOREFRONT).content.decode()
 
 
 def test_the_extension_is_a_theme_app_embed_targeting_body():
-    import json
     import tomllib
 
     ext = REPO / "extensions" / "loyalty-launcher"
@@ -215,30 +269,57 @@ def test_the_extension_is_a_theme_app_embed_targeting_body():
     [embed] = [e for e in theme._load_embeds(REPO / "extensions") if e.handle == "launcher"]
     assert embed.schema["target"] == "body"
     assert embed.schema["javascript"] == "launcher.js"
-    json.loads((ext / "locales" / "en.default.json").read_text())
-    json.loads((ext / "locales" / "en.default.schema.json").read_text())
+
+
+def _keys(tree: dict, prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for key, value in tree.items():
+        keys |= _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key}
+    return keys
+
+
+def test_the_schema_is_translated_in_english_french_and_german():
+    import json
+
+    locales = REPO / "extensions" / "loyalty-launcher" / "locales"
+    english = _keys(json.loads((locales / "en.default.schema.json").read_text()))
+    [embed] = [e for e in theme._load_embeds(REPO / "extensions") if e.handle == "launcher"]
+    used = {
+        value[2:]
+        for setting in embed.schema["settings"]
+        for value in [setting.get("label"), setting.get("info"), setting.get("content")]
+        + [o["label"] for o in setting.get("options", [])]
+        if isinstance(value, str) and value.startswith("t:")
+    }
+    assert used <= english
+    for name in ("fr.schema.json", "de.schema.json"):
+        assert _keys(json.loads((locales / name).read_text())) == english, name
 
 
 def test_copy_launcher_script_copies_the_build(tmp_path):
-    src = tmp_path / "dist" / "launcher.js"
-    src.parent.mkdir()
-    src.write_text("built();")
-    dest = tmp_path / "ext" / "assets" / "launcher.js"
+    src = tmp_path / "dist"
+    src.mkdir()
+    (src / "launcher.js").write_text("built();")
+    (src / "panel.js").write_text("panel();")
+    dest = tmp_path / "ext" / "assets"
     subprocess.run(
         [REPO / "extensions" / "copy-launcher.sh", src, dest],
         check=True,
         cwd=REPO,
         capture_output=True,
     )
-    assert dest.read_text() == "built();"
+    assert (dest / "launcher.js").read_text() == "built();"
+    assert (dest / "panel.js").read_text() == "panel();"
 
 
 def test_copy_launcher_script_fails_loudly_without_a_build(tmp_path):
+    (tmp_path / "launcher.js").write_text("built();")  # the panel is missing
     result = subprocess.run(
-        [REPO / "extensions" / "copy-launcher.sh", tmp_path / "none.js", tmp_path / "out.js"],
+        [REPO / "extensions" / "copy-launcher.sh", tmp_path, tmp_path / "out"],
         cwd=REPO,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 1
+    assert "panel.js is missing" in result.stderr
     assert "build the frontend first" in result.stderr

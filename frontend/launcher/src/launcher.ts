@@ -1,145 +1,176 @@
-// Storefront rewards launcher. Plain DOM, no framework: this file must stay tiny.
+// Storefront rewards launcher: the loader. Plain DOM, no framework, so it stays tiny.
 //
-// The theme app extension renders:
-//   <div id="loyalty-launcher-root" data-proxy-path="/apps/rewards" data-customer-id=""
-//        data-shop="example.myshopify.com" data-button-label="Rewards"></div>
-// This script turns it into a fixed-position button; the first click fetches
-// `{proxyPath}/api/state` through the app proxy and shows a small panel.
+// The theme app extension renders
+//   <div id="loyalty-launcher-root" data-proxy-path="/apps/rewards" data-root-url="/"
+//        data-customer-id="" data-shop="x.myshopify.com" data-locale="fr" data-button-label="…"
+//        data-button-color="#1f2937" data-text-color="#ffffff" data-position="bottom-right"
+//        data-icon="gift"></div>
+// and this script turns it into a fixed-size button in a shadow root (themes cannot restyle
+// it, it cannot restyle themes). Fixed position and size: it takes no room in the page's flow,
+// so drawing it shifts nothing.
 //
-// All text from the server goes in with textContent (never innerHTML).
+// Requests: none on page load. On the first sign of intent (pointer over or focus on the
+// button, or the click itself) it starts the one `GET {proxy}/api/state` of the page view and
+// loads panel.js (an extension asset, not a proxy call) in parallel. Most visitors never open
+// the launcher, so they cost the shop's storefront and the app nothing; one who does waits
+// for the slower of the two, which the intent head start mostly hides.
+import { palette } from './color';
+import { getJson } from './api';
 import { CSS } from './styles';
+import type { LauncherConfig, LauncherState, PanelContext, PanelModule } from './types';
+// Named imports: only the button label of each locale file ends up in the loader.
+import { button_label as deLabel } from './locales/de.json';
+import { button_label as enLabel } from './locales/en.json';
+import { button_label as frLabel } from './locales/fr.json';
 
 export const ROOT_ID = 'loyalty-launcher-root';
-const STYLE_ID = 'loyalty-launcher-style';
 const DEFAULT_PROXY_PATH = '/apps/rewards';
-const DEFAULT_LABEL = 'Rewards';
-const LOGIN_URL = '/account/login';
+const LABELS: Record<string, string> = { en: enLabel, fr: frLabel, de: deLabel };
 
-/** What `GET {proxyPath}/api/state` answers; only the fields the launcher reads. */
-export interface LauncherState {
-  program?: { name?: unknown } | null;
-  member?: { balance?: unknown } | null;
+declare global {
+  interface Window {
+    LoyaltyLauncherPanel?: PanelModule;
+  }
 }
 
-export interface LauncherConfig {
-  proxyPath: string;
-  customerId: string;
-  shop: string;
-  buttonLabel: string;
+// Captured while this script runs: panel.js sits beside it (Shopify's CDN, devshop's assets).
+const SCRIPT_SRC =
+  typeof document !== 'undefined' && document.currentScript instanceof HTMLScriptElement
+    ? document.currentScript.src
+    : '';
+
+function lang(tag: string): string {
+  return (tag || '').toLowerCase().split(/[-_]/)[0] || '';
 }
 
 export function readConfig(root: HTMLElement): LauncherConfig {
   const d = root.dataset;
+  const locale = (d.locale || document.documentElement.lang || navigator.language || 'en').trim();
+  const root_url = d.rootUrl || '/';
+  let panelSrc = d.panelSrc || '';
+  if (!panelSrc && SCRIPT_SRC) panelSrc = new URL('panel.js', SCRIPT_SRC).href;
   return {
     proxyPath: (d.proxyPath || DEFAULT_PROXY_PATH).replace(/\/+$/, ''),
+    rootUrl: root_url.endsWith('/') ? root_url : root_url + '/',
     customerId: d.customerId || '',
     shop: d.shop || '',
-    buttonLabel: (d.buttonLabel || '').trim() || DEFAULT_LABEL,
+    locale,
+    label: (d.buttonLabel || '').trim() || LABELS[lang(locale)] || enLabel,
+    buttonColor: d.buttonColor || '',
+    textColor: d.textColor || '',
+    position: d.position === 'bottom-left' ? 'bottom-left' : 'bottom-right',
+    icon: d.icon || 'gift',
+    panelSrc,
   };
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+const ICONS: Record<string, string> = {
+  gift: 'M20 7h-2.2A3 3 0 0 0 12 3.8 3 3 0 0 0 6.2 7H4a1 1 0 0 0-1 1v3a1 1 0 0 0 1 1v8a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-8a1 1 0 0 0 1-1V8a1 1 0 0 0-1-1Zm-6-1.5a1.5 1.5 0 1 1 1.5 1.5H14ZM8.5 5.5A1.5 1.5 0 0 1 10 7H8.5a.75.75 0 0 1 0-1.5ZM11 19H6v-7h5Zm0-9H5V9h6Zm8 0h-6V9h6Zm-1 9h-5v-7h5Z',
+  star: 'm12 2.5 2.9 6 6.6.9-4.8 4.6 1.2 6.5L12 17.4l-5.9 3.1 1.2-6.5L2.5 9.4l6.6-.9Z',
+  crown: 'M3 7.5 7.5 11 12 4l4.5 7L21 7.5 19.5 18h-15ZM5 19.5h14V21H5Z',
+  heart: 'M12 21s-7.5-4.6-9.6-9.3C.9 8.3 3 4.5 6.7 4.5c2.1 0 3.6 1.1 4.3 2.4h2c.7-1.3 2.2-2.4 4.3-2.4 3.7 0 5.8 3.8 4.3 7.2C19.5 16.4 12 21 12 21Z',
+};
+
+function icon(name: string): SVGSVGElement | null {
+  const d = ICONS[name];
+  if (!d) return null;
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', d);
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return svg;
 }
 
-function injectStyles(): void {
-  if (document.getElementById(STYLE_ID)) return;
-  const style = document.createElement('style');
-  style.id = STYLE_ID;
-  style.textContent = CSS;
-  (document.head || document.documentElement).appendChild(style);
-}
-
-function renderState(panel: HTMLElement, state: LauncherState): void {
-  const name = state.program && state.program.name;
-  const nodes: Node[] = [el('h2', 'lly-title', typeof name === 'string' && name ? name : DEFAULT_LABEL)];
-  const member = state.member;
-  if (member) {
-    const balance = Number(member.balance);
-    nodes.push(
-      el('p', 'lly-balance', `${Number.isFinite(balance) ? balance.toLocaleString() : '0'} points`),
-    );
-  } else {
-    const p = el('p', 'lly-msg');
-    const link = el('a', '', 'Sign in');
-    link.href = LOGIN_URL;
-    p.append(link, ' to see your points and rewards.');
-    nodes.push(p);
-  }
-  panel.replaceChildren(...nodes);
-}
-
-function renderMessage(panel: HTMLElement, className: string, text: string): void {
-  panel.replaceChildren(el('p', className, text));
+function loadScript(src: string): Promise<PanelModule> {
+  return new Promise((resolve, reject) => {
+    if (window.LoyaltyLauncherPanel) return resolve(window.LoyaltyLauncherPanel);
+    const s = document.createElement('script');
+    s.src = src;
+    s.async = true;
+    s.onload = () =>
+      window.LoyaltyLauncherPanel ? resolve(window.LoyaltyLauncherPanel) : reject(new Error('panel'));
+    s.onerror = () => reject(new Error('panel'));
+    document.head.append(s);
+  });
 }
 
 /** Turn `root` into the launcher. Safe to call twice on the same element. */
 export function mount(root: HTMLElement): void {
   if (root.dataset.llyMounted) return;
   root.dataset.llyMounted = '1';
-  injectStyles();
-
   const config = readConfig(root);
-  const button = el('button', 'lly-btn', config.buttonLabel);
+  const colors = palette(config.buttonColor, config.textColor);
+  const shadow = root.shadowRoot || root.attachShadow({ mode: 'open' });
+
+  const style = document.createElement('style');
+  style.textContent = CSS;
+  const button = document.createElement('button');
   button.type = 'button';
+  button.className = 'lly-btn lly-' + config.position;
+  button.style.setProperty('--lly-accent', colors.accent);
+  button.style.setProperty('--lly-on-accent', colors.onAccent);
+  button.setAttribute('aria-haspopup', 'dialog');
   button.setAttribute('aria-expanded', 'false');
-  button.setAttribute('aria-controls', 'lly-panel');
+  const svg = icon(config.icon);
+  if (svg) button.append(svg);
+  const label = document.createElement('span');
+  label.textContent = config.label;
+  button.append(label);
+  shadow.append(style, button);
 
-  const panel = el('div', 'lly-panel');
-  panel.id = 'lly-panel';
-  panel.setAttribute('role', 'dialog');
-  panel.setAttribute('aria-label', config.buttonLabel);
-  panel.hidden = true;
-
-  // The state is fetched once, on the first open; a failed fetch is retried on the next open.
-  let loading: Promise<void> | null = null;
-  const load = (): Promise<void> => {
-    renderMessage(panel, 'lly-msg', 'Loading…');
-    return fetch(`${config.proxyPath}/api/state`, {
-      credentials: 'same-origin',
-      headers: { Accept: 'application/json' },
-    })
-      .then((res) => {
-        if (!res.ok) throw res.status;
-        return res.json() as Promise<LauncherState>;
-      })
-      .then(
-        (state) => renderState(panel, state || {}),
-        (err: unknown) => {
-          loading = null;
-          renderMessage(
-            panel,
-            'lly-err',
-            typeof err === 'number'
-              ? `Could not load rewards (${err}).`
-              : 'Could not load rewards. Please try again.',
-          );
-        },
-      );
+  let state: Promise<LauncherState> | null = null;
+  let panel: Promise<PanelModule> | null = null;
+  let open = false;
+  const url = `${config.proxyPath}/api/state`;
+  const reload = (): Promise<LauncherState> => {
+    state = getJson<LauncherState>(url);
+    // A failed fetch is retried on the next open (or the panel's "Try again").
+    state.catch(() => (state = null));
+    return state;
+  };
+  const prefetch = () => {
+    if (!state) reload();
+    if (!panel) {
+      panel = loadScript(config.panelSrc);
+      panel.catch(() => (panel = null));
+    }
+  };
+  const onClose = () => {
+    open = false;
+    button.setAttribute('aria-expanded', 'false');
+    button.focus();
   };
 
+  button.addEventListener('pointerenter', prefetch, { once: true });
+  button.addEventListener('focus', prefetch, { once: true });
   button.addEventListener('click', () => {
-    const open = panel.hidden;
-    panel.hidden = !open;
-    button.setAttribute('aria-expanded', String(open));
-    if (open && !loading) loading = load();
-  });
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && !panel.hidden) {
-      panel.hidden = true;
-      button.setAttribute('aria-expanded', 'false');
-      button.focus();
+    prefetch();
+    const p = panel!;
+    if (open) {
+      p.then((m) => m.close());
+      return;
     }
+    open = true;
+    button.setAttribute('aria-expanded', 'true');
+    button.setAttribute('aria-busy', 'true');
+    p.then(
+      (m) => {
+        button.removeAttribute('aria-busy');
+        const ctx: PanelContext = { host: shadow, config, state: state || reload(), reload, onClose };
+        m.open(ctx);
+      },
+      () => {
+        button.removeAttribute('aria-busy');
+        open = false;
+        button.setAttribute('aria-expanded', 'false');
+      },
+    );
   });
-
-  root.append(button, panel);
 }
 
 /** Mount on `#loyalty-launcher-root` if the page has one. */

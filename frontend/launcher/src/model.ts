@@ -1,0 +1,116 @@
+// Pure helpers the panel's views share; kept apart from the components so they are unit-tested.
+import type { I18n, MessageKey } from './i18n';
+import type { ActionAnswer, HistoryEntry, LauncherState, PointsSection } from './types';
+
+export function pointsSection(state: LauncherState | null): PointsSection | null {
+  const section = state?.sections?.find((s) => s.key === 'points');
+  return section ? (section.data as PointsSection) : null;
+}
+
+/** The state with the points section an action answered in place of the old one. */
+export function withSection(state: LauncherState, answer: ActionAnswer): LauncherState {
+  return {
+    ...state,
+    sections: state.sections.map((s) =>
+      s.key === (answer.section || 'points') ? { ...s, data: answer.data } : s,
+    ),
+  };
+}
+
+/**
+ * A same-site path or an http(s) URL, else null. Server links go into href attributes, so a
+ * `javascript:` URL (or anything that is not plainly a link) is dropped.
+ */
+export function safeHref(value: unknown): string | null {
+  if (typeof value !== 'string' || !value) return null;
+  if (value.startsWith('/') && !value.startsWith('//')) return value;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A storefront link from the server ("/account/login", "/cart": paths from Shopify's root)
+ * under the storefront's actual root ("/", "/fr/"), so a French shopper stays in French.
+ * Anything that is not a same-site path is dropped.
+ */
+export function storefrontHref(rootUrl: string, path: unknown): string | null {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) return null;
+  return rootUrl + path.slice(1);
+}
+
+/** Shopify's "apply a code and go to the cart" link: {root}discount/CODE?redirect={root}cart. */
+export function applyCodeHref(rootUrl: string, code: string, cartPath: string | undefined): string {
+  const cart = storefrontHref(rootUrl, cartPath) || rootUrl + 'cart';
+  return `${rootUrl}discount/${encodeURIComponent(code)}?redirect=${encodeURI(cart)}`;
+}
+
+/** The values a variable reward can take: min..max by step, capped by the balance. */
+export function variableChoices(
+  min: number,
+  max: number,
+  step: number,
+  balance: number,
+): number[] {
+  const out: number[] = [];
+  const s = step > 0 ? step : 1;
+  for (let p = min; p <= Math.min(max, balance) && out.length < 200; p += s) out.push(p);
+  return out;
+}
+
+/** The money value of `points` of a variable reward (value_per_step per step). */
+export function variableValue(points: number, step: number, valuePerStep: string): string {
+  const steps = Math.floor(points / (step > 0 ? step : 1));
+  // Cents as integers: no float drift in what the shopper is told they get.
+  const cents = Math.round(Number(valuePerStep) * 100) * steps;
+  return (cents / 100).toFixed(2);
+}
+
+/** The balance change worth announcing, or null when the balance did not move. */
+export function balanceChange(before: PointsSection | null, after: PointsSection | null): number | null {
+  const a = before?.member?.balance;
+  const b = after?.member?.balance;
+  if (typeof b !== 'number' || a === b) return null;
+  return b;
+}
+
+const ERROR_KEYS: Record<string, MessageKey> = {
+  insufficient_points: 'err_insufficient_points',
+  birthday_already_set: 'err_birthday_already_set',
+  invalid_birthday: 'err_invalid_birthday',
+  throttled: 'err_throttled',
+  not_signed_in: 'err_not_signed_in',
+  program_closed: 'err_program_closed',
+  reward_unavailable: 'err_reward_unavailable',
+  customer_not_found: 'err_customer_not_found',
+};
+
+/** The locale key for an API error code, or null (then the server's sentence is shown). */
+export function errorKey(code: string): MessageKey | null {
+  return ERROR_KEYS[code] || null;
+}
+
+/**
+ * A history entry's explanation in the shopper's language. The server's sentence is English,
+ * so English shows it as is; French and German compose one from the entry's parts.
+ */
+export function explain(entry: HistoryEntry, i18n: I18n): string {
+  if (i18n.lang === 'en' && entry.explanation) return entry.explanation;
+  const description = entry.description || '';
+  const points = i18n.points(Math.abs(entry.points));
+  if (!description) return entry.explanation || '';
+  if (entry.points < 0) return i18n.t('explain_debit', { points, description });
+  const lot = entry.lot;
+  if (lot && lot.expires_at && lot.remaining > 0) {
+    return i18n.t('explain_credit_expiring', {
+      points,
+      description,
+      remaining: i18n.number(lot.remaining),
+      date: i18n.date(lot.expires_at, false),
+    });
+  }
+  return i18n.t('explain_credit', { points, description });
+}

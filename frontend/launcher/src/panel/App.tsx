@@ -1,0 +1,205 @@
+/** @jsxImportSource preact */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { postJson, singleFlight } from '../api';
+import { palette } from '../color';
+import { createI18n, type MessageKey } from '../i18n';
+import { balanceChange, pointsSection, withSection } from '../model';
+import type { ActionAnswer, LauncherState, PanelContext } from '../types';
+import { Env, type PanelEnv } from './context';
+import { Earn } from './earn';
+import { History } from './history';
+import { Guest, Home, JoinProgram, NotAvailable } from './home';
+import { Codes, Rewards } from './rewards';
+
+const VIEWS = [
+  ['home', 'nav_home'],
+  ['earn', 'nav_earn'],
+  ['rewards', 'nav_rewards'],
+  ['codes', 'nav_codes'],
+  ['history', 'nav_history'],
+] as const satisfies readonly (readonly [string, MessageKey])[];
+type View = (typeof VIEWS)[number][0];
+
+const FOCUSABLE =
+  'a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea,[tabindex]:not([tabindex="-1"])';
+
+const post = singleFlight<ActionAnswer>();
+
+/**
+ * The last state each launcher saw, actions included, so reopening the panel shows it without
+ * a request. Keyed by the launcher's shadow root.
+ */
+const seen = new WeakMap<ShadowRoot, LauncherState>();
+
+export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }) {
+  const i18n = useMemo(() => createI18n(ctx.config.locale), [ctx.config.locale]);
+  const [state, setState] = useState<LauncherState | null>(seen.get(ctx.host) || null);
+  const [failed, setFailed] = useState(false);
+  const [view, setView] = useState<View>('home');
+  const [message, setMessage] = useState('');
+  const dialog = useRef<HTMLDivElement>(null);
+
+  const load = (promise: Promise<LauncherState>) => {
+    setFailed(false);
+    promise.then(
+      (s) => {
+        seen.set(ctx.host, s);
+        setState(s);
+      },
+      () => setFailed(true),
+    );
+  };
+  useEffect(() => {
+    if (!state) load(ctx.state);
+  }, []);
+  useEffect(() => {
+    const el = dialog.current;
+    if (el && !el.contains(ctx.host.activeElement)) el.focus();
+  }, [state, failed]);
+
+  const colors = palette(
+    ctx.config.buttonColor || state?.launcher.button_color,
+    ctx.config.textColor || state?.launcher.text_color,
+  );
+  const title = state?.launcher.program_name || state?.shop.name || ctx.config.label;
+  const points = pointsSection(state);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onClose();
+      return;
+    }
+    if (e.key !== 'Tab' || !dialog.current) return;
+    // Focus stays inside the dialog: Tab moves through its controls and wraps around. The
+    // dialog moves focus itself, since focus may sit on a heading (tabindex -1) after the
+    // last control, from where the browser would leave the dialog.
+    const items = Array.from(dialog.current.querySelectorAll<HTMLElement>(FOCUSABLE));
+    if (!items.length) return;
+    e.preventDefault();
+    const active = ctx.host.activeElement;
+    const at = active ? items.indexOf(active as HTMLElement) : -1;
+    let next: HTMLElement | undefined;
+    if (at >= 0) {
+      next = items[(at + (e.shiftKey ? items.length - 1 : 1)) % items.length];
+    } else {
+      const after = items.filter(
+        (el) => !!active && !!(active.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING),
+      );
+      next = e.shiftKey ? items.filter((el) => !after.includes(el)).pop() : after[0];
+      next = next || (e.shiftKey ? items[items.length - 1] : items[0]);
+    }
+    next!.focus();
+  };
+
+  let body;
+  if (failed) {
+    body = (
+      <div>
+        <p class="lly-error" role="alert">
+          {i18n.t('error_load')}
+        </p>
+        <button type="button" class="lly-primary" onClick={() => load(ctx.reload())}>
+          {i18n.t('retry')}
+        </button>
+      </div>
+    );
+  } else if (!state || !points) {
+    body = <p role="status">{i18n.t('loading')}</p>;
+  } else {
+    const env: PanelEnv = {
+      i18n,
+      config: ctx.config,
+      state,
+      points,
+      currency: state.shop.currency,
+      announce: setMessage,
+      act: (path, payload, key) =>
+        post(key, () => postJson<ActionAnswer>(`${ctx.config.proxyPath}/api/${path}`, payload, key)).then(
+          (answer) => {
+            const before = seen.get(ctx.host) || state;
+            const next = withSection(before, answer);
+            const balance = balanceChange(pointsSection(before), pointsSection(next));
+            seen.set(ctx.host, next);
+            setState(next);
+            if (balance !== null) {
+              setMessage(i18n.t('announce_balance', { points: i18n.points(balance) }));
+            }
+            return answer;
+          },
+        ),
+    };
+    const member = points.member;
+    const View = !state.customer
+      ? Guest
+      : member
+        ? null
+        : points.program.can_join
+          ? JoinProgram
+          : NotAvailable;
+    body = (
+      <Env.Provider value={env}>
+        {View ? (
+          <View />
+        ) : (
+          <div>
+            <nav aria-label={i18n.t('nav_label')}>
+              <ul class="lly-nav">
+                {VIEWS.map(([key, label]) => (
+                  <li key={key}>
+                    <button
+                      type="button"
+                      aria-current={view === key ? 'page' : undefined}
+                      onClick={() => setView(key)}
+                    >
+                      {i18n.t(label)}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            {view === 'home' ? <Home /> : null}
+            {view === 'earn' ? <Earn /> : null}
+            {view === 'rewards' ? <Rewards /> : null}
+            {view === 'codes' ? <Codes /> : null}
+            {view === 'history' ? <History /> : null}
+          </div>
+        )}
+      </Env.Provider>
+    );
+  }
+
+  return (
+    <div
+      class="lly-root"
+      lang={i18n.locale}
+      style={{
+        '--lly-accent': colors.accent,
+        '--lly-on-accent': colors.onAccent,
+        '--lly-accent-text': colors.accentText,
+      }}
+    >
+      <div class="lly-backdrop" onClick={onClose} />
+      <div
+        ref={dialog}
+        class={'lly-dialog lly-' + ctx.config.position}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="lly-title"
+        tabIndex={-1}
+        onKeyDown={onKeyDown}
+      >
+        <header class="lly-head">
+          <h2 id="lly-title">{title}</h2>
+          <button type="button" class="lly-close" onClick={onClose} aria-label={i18n.t('close')}>
+            <span aria-hidden="true">×</span>
+          </button>
+        </header>
+        <div class="lly-body">{body}</div>
+        <div class="lly-sr" aria-live="polite" role="status">
+          {message}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,146 @@
+// The storefront API's shapes (CONTRACT-launcher.md). Only what the launcher reads.
+
+export interface WayToEarn {
+  id: number | null; // null for the order way
+  kind: string; // order | signup | birthday | social_follow | product_review | custom
+  title: string;
+  points?: number;
+  /** Order way: points per unit of the shop currency spent (a decimal string). */
+  points_per_unit?: string;
+  minimum_order?: string | null;
+  description?: string;
+  done?: boolean;
+  birthday?: string | null;
+  network?: string;
+  url?: string;
+}
+
+export interface Reward {
+  id: number;
+  kind: string;
+  title: string;
+  cost?: number;
+  value?: string | null;
+  percent?: string | null;
+  cost_value?: string | null;
+  minimum_order?: string | null;
+  variable: boolean;
+  affordable?: boolean;
+  min_points?: number;
+  max_points?: number;
+  step?: number;
+  value_per_step?: string;
+}
+
+export interface Code {
+  code: string;
+  title: string;
+  value?: string | null;
+  percent?: string | null;
+  status?: string; // pending | issued | used
+  used: boolean;
+  created_at?: string;
+  expires_at?: string | null;
+}
+
+export interface HistoryEntry {
+  id: number;
+  created_at: string;
+  points: number;
+  kind: string;
+  status: string;
+  description?: string;
+  explanation?: string;
+  posts_at?: string | null;
+  lot?: { points: number; remaining: number; expires_at: string | null } | null;
+  spent_from?: { points: number; description: string; expires_at: string | null }[];
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  next_cursor: string | null;
+}
+
+export interface Member {
+  state: string;
+  balance: number;
+  balance_value?: string;
+  pending?: number;
+  pending_lots?: { points: number; posts_at: string }[];
+  expiring?: { points: number; expires_at: string }[];
+  codes?: Code[];
+  history?: HistoryPage;
+}
+
+export interface PointsSection {
+  program: {
+    enabled: boolean;
+    opt_in: boolean;
+    point_value?: { points: number; amount: string };
+    /** Signed in, not a member, program open: offer Join. */
+    can_join?: boolean;
+  };
+  ways_to_earn: WayToEarn[];
+  rewards: Reward[];
+  member: Member | null;
+}
+
+export interface Section {
+  key: string;
+  title: string;
+  data: unknown;
+}
+
+export interface LauncherState {
+  shop: { domain: string; name?: string; currency: string };
+  customer: { id: string; first_name?: string | null } | null;
+  links: { login: string; register: string; cart: string };
+  launcher: {
+    label?: string;
+    position?: string;
+    button_color?: string;
+    text_color?: string;
+    icon?: string;
+    program_name?: string;
+    /** Merchant overrides of widget strings, by locale key. */
+    texts?: Record<string, string>;
+  };
+  sections: Section[];
+}
+
+export interface ActionAnswer {
+  section: string;
+  data: PointsSection;
+  result?: { code?: string; redemption_id?: number; points?: number };
+}
+
+export interface LauncherConfig {
+  proxyPath: string;
+  /** The storefront's root, always ending in "/" ("/", "/fr/"). */
+  rootUrl: string;
+  customerId: string;
+  shop: string;
+  locale: string;
+  label: string;
+  buttonColor: string;
+  textColor: string;
+  position: 'bottom-right' | 'bottom-left';
+  icon: string;
+  panelSrc: string;
+}
+
+/** What the loader hands the panel when it opens. */
+export interface PanelContext {
+  host: ShadowRoot;
+  config: LauncherConfig;
+  state: Promise<LauncherState>;
+  /** Fetch the state again (after an error, when the shopper asks). */
+  reload(): Promise<LauncherState>;
+  /** Called once the panel has closed; the loader returns focus to its button. */
+  onClose(): void;
+}
+
+export interface PanelModule {
+  open(ctx: PanelContext): void;
+  close(): void;
+}
