@@ -52,6 +52,7 @@ from django.utils import timezone
 
 from shopify_app.batching import Batcher
 from shopify_app.models import Shop, WebhookDelivery
+from shopify_app.webhooks.locks import deliveries_links_lock
 from shopify_app.webhooks.payloads import InvalidPayload
 from shopify_app.webhooks.registry import batch_handler_for, handlers_for, has_batch_handlers
 
@@ -475,7 +476,11 @@ def webhook_deliveries_process(
     outcomes: list[ProcessOutcome] = []
     with transaction.atomic():
         finished: dict[str, list[int]] = {Status.DONE: [], Status.IGNORED: []}
-        for group in _groups(_claim(delivery_id=delivery_id, batch=batch)):
+        claimed = _claim(delivery_id=delivery_id, batch=batch)
+        # Everything the batch will lock, in one global order, before its first write: two
+        # batches with crossing orders queue here instead of deadlocking midway.
+        deliveries_links_lock(deliveries=claimed)
+        for group in _groups(claimed):
             for delivery, (status, error) in zip(group, _process_group(group), strict=True):
                 attempts = delivery.attempts + 1
                 outcomes.append(ProcessOutcome(delivery.pk, status, attempts, error))
