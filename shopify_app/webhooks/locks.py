@@ -31,7 +31,7 @@ from django.db import connection, transaction
 
 from shopify_app.models import Order, WebhookDelivery
 from shopify_app.services.mirror import link_key_sql
-from shopify_app.webhooks.payloads import InvalidPayload, shopify_id
+from shopify_app.webhooks.payloads import InvalidPayload, refund_row, shopify_id
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _links(delivery: WebhookDelivery) -> tuple[set[Link], set[tuple[int, int]]]:
                 links.add((shop_id, "customer", customer))
             return links, set()
         if topic == "refunds/create":
-            order = int(payload["order_id"])
+            order = refund_row(payload).order_shopify_id
             return {(shop_id, "order", order)}, {(shop_id, order)}
         if topic in _CUSTOMER_TOPICS:
             return {(shop_id, "customer", shopify_id(payload))}, set()

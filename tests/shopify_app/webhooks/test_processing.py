@@ -280,6 +280,7 @@ def test_the_sweeper_skips_a_row_a_worker_is_processing(transactional_db, shop, 
             "SELECT id FROM shopify_app_webhookdelivery WHERE id = %s FOR UPDATE", [delivery.pk]
         )  # the claim of a batch still running
         assert inbox.webhook_deliveries_stranded(now=later) == []
+        worker.rollback()  # the batch ends (synchronously: close() alone releases it later)
     finally:
         worker.close()
     assert inbox.webhook_deliveries_stranded(now=later) == [delivery.pk]
