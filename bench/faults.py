@@ -51,12 +51,17 @@ def run() -> dict[str, object]:
     figures: dict[str, object] = {"code": str(code)}
     with faults.running(shop_domain=SHOP, code_dir=code) as cluster:
         sender = Sender(port=cluster.web_port, shop_domain=SHOP, secret=settings.SHOPIFY_API_SECRET)
+
+        def final() -> None:
+            cluster.kill_pool_children()
+            cluster.redis.restart()
+
         strike = {
             "children": lambda: cluster.kill_pool_children(cluster.workers[0]),
             "main": lambda: cluster.kill_main(cluster.workers[1]),
             "redis": cluster.redis.restart,
             "postgres": cluster.pg.restart,
-            "final": lambda: (cluster.kill_pool_children(), cluster.redis.restart()),
+            "final": final,
         }
         for n, fault in enumerate(FAULTS):
             burst = traffic.deliveries[n * BURST : (n + 1) * BURST]
