@@ -213,10 +213,12 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 30.0},
     # Drain webhook deliveries whose message was lost (broker restart, killed worker): one
-    # index probe when none is, so it can run often (``STRANDED_AFTER`` + this < 30 s).
+    # index probe when none is, so it can run often (``STRANDED_AFTER`` + this < 30 s). A sweep
+    # not run within 10 s is dropped: while no worker consumes, they would only pile up.
     "webhook-deliveries-sweep": {
         "task": "shopify_app.tasks.webhook_deliveries_sweep",
         "schedule": 5.0,
+        "options": {"expires": 10},
     },
     # Inbox rows (and the personal data in their bodies) are deleted after 28 days.
     "webhook-deliveries-prune": {
