@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
 from kombu.transport import redis as kombu_redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -16,6 +17,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Task modules autodiscovery can't find (it only imports ``<app>.tasks``).
 app.conf.include = ["config.tasks", "shopify_app.sync.tasks"]
+logger = logging.getLogger(__name__)
 
 
 # --- kombu 5.7.0: a worker main dying on a Redis restart --------------------------------------
@@ -47,3 +49,27 @@ def _connparams_or_connection_error(self: Any, asynchronous: bool = False) -> di
 
 
 kombu_redis.Channel._connparams = _connparams_or_connection_error  # type: ignore[method-assign]
+
+
+# --- the inbox drained on every (re)connection to the broker ------------------------------------
+# A broker restart loses the messages queued in it (a drain, a retry's countdown) and the worker
+# cancels the tasks it was running (``CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS``):
+# their rows are durable and pending, but nothing wakes a worker for them. Celery restarts the
+# consumer's bootsteps each time it has (re)established its broker connection, at start too, so
+# this step publishes one inbox drain then: the rows are processed as soon as the broker is back,
+# not when the beat sweeper next finds them stranded. By task name, so that this module needs no
+# Django app loaded.
+INBOX_DRAIN_TASK = "shopify_app.tasks.webhook_deliveries_drain"
+
+
+class InboxDrainOnConnect(bootsteps.StartStopStep):
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def start(self, parent: Any) -> None:
+        try:
+            parent.app.send_task(INBOX_DRAIN_TASK)
+        except Exception:  # the sweeper is the fallback: never stop the consumer for this
+            logger.warning("could not publish the inbox drain on connect", exc_info=True)
+
+
+app.steps["consumer"].add(InboxDrainOnConnect)

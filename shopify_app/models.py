@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from django.db import models
 from django.db.models import F
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 
 
 class Shop(models.Model):
@@ -216,6 +216,10 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # When a pending row is next due: its arrival, then after each failed attempt the end of its
+    # backoff. Kept on the row so that a retry doesn't depend on a broker message surviving:
+    # drains claim due rows and the sweeper finds rows due for too long (``services.webhooks``).
+    next_attempt_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         constraints = [
@@ -227,11 +231,12 @@ class WebhookDelivery(models.Model):
             ),
         ]
         indexes = [
-            # The sweeper: pending rows older than a grace period, oldest first.
+            # Drains claim due pending rows in this order; the sweeper probes for rows due long
+            # ago. Only pending rows: the index stays as small as the backlog.
             models.Index(
-                fields=["received_at"],
+                fields=["next_attempt_at", "id"],
                 condition=models.Q(status="pending"),
-                name="webhook_pending_received",
+                name="webhook_pending_due",
             ),
         ]
 

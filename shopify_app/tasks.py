@@ -29,14 +29,16 @@ def _schedule_retries(outcomes: list[webhook_services.ProcessOutcome]) -> None:
 def webhook_delivery_process(delivery_id: int) -> None:
     """Process one inbox row (and a batch of other fresh ones); schedule retries of failures.
 
-    Sent for retries, replays and by the sweeper; fresh deliveries are drained instead.
+    Sent for retries (a wake-up at the end of the backoff stored on the row) and replays;
+    fresh, stranded and due rows are drained instead.
     """
     _schedule_retries(webhook_services.webhook_deliveries_process(delivery_id=delivery_id))
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_deliveries_drain() -> None:
-    """Process fresh inbox rows batch after batch until none is left (the intake's wake-up).
+    """Process due inbox rows batch after batch until none is left (the intake's wake-up, and
+    the sweeper's and a worker's on (re)connecting to the broker).
 
     A full first batch means a backlog: one more drain is published so another worker joins
     (claims skip each other's locked rows). After ``DRAIN_MAX_BATCHES`` the rest is handed to a
@@ -62,11 +64,14 @@ def webhook_deliveries_prune() -> int:
 
 @shared_task(ignore_result=True)
 def webhook_deliveries_sweep() -> int:
-    """Re-enqueue pending deliveries whose message was lost (broker, killed worker). Beat."""
-    stale = webhook_services.webhook_deliveries_stale()
-    for delivery_id in stale:
-        webhook_delivery_process.delay(delivery_id)
-    return len(stale)
+    """Publish drains for stranded deliveries (a lost message, a killed worker). Beat, every few
+    seconds: when nothing is stranded it costs one index probe. Returns how many it found."""
+    stranded = webhook_services.webhook_deliveries_stranded()
+    if stranded:
+        batches = -(-len(stranded) // webhook_services.PROCESS_BATCH)
+        for _ in range(min(batches, webhook_services.SWEEP_MAX_DRAINS)):
+            webhook_deliveries_drain.delay()
+    return len(stranded)
 
 
 @shared_task(

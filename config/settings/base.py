@@ -214,9 +214,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # On a lost connection, terminate the acks_late tasks that were running: ``collect()`` has
 # already put their messages back on the queue, so a running copy would only race its own
 # redelivery. Their rows are durable and pending (the batch's transaction rolls back): the
-# redelivered message or, failing that, the beat sweeper (``SWEEP_GRACE``) picks them up. A
-# faster drain on reconnect is still to be built (issue #15 item 2). This is the Celery 6
-# default, set so the behaviour doesn't change under us (and without the deprecation warning).
+# drain each worker publishes on reconnecting (``config.celery.InboxDrainOnConnect``) or, failing
+# that, the beat sweeper (``STRANDED_AFTER``) picks them up. This is the Celery 6 default, set
+# so the behaviour doesn't change under us (and without the deprecation warning).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Queues by priority, so a storm of webhooks or a large sync never starves the storefront:
 # webhooks (Shopify waits on nothing, but the inbox must drain), storefront (a shopper is
@@ -233,10 +233,13 @@ CELERY_TASK_ROUTES = {
 # Each domain app adds its periodic jobs here (sweepers, expiry, reconciliation).
 CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 30.0},
-    # Re-enqueue webhook deliveries whose message was lost (broker restart, killed worker).
+    # Drain webhook deliveries whose message was lost (broker restart, killed worker): one
+    # index probe when none is, so it can run often (``STRANDED_AFTER`` + this < 30 s). A sweep
+    # not run within 10 s is dropped: while no worker consumes, they would only pile up.
     "webhook-deliveries-sweep": {
         "task": "shopify_app.tasks.webhook_deliveries_sweep",
-        "schedule": 60.0,
+        "schedule": 5.0,
+        "options": {"expires": 10},
     },
     # Inbox rows (and the personal data in their bodies) are deleted after 28 days.
     "webhook-deliveries-prune": {

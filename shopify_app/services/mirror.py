@@ -16,7 +16,9 @@ WHERE <incoming is newer>`` in chunks, so:
   link as it writes a row (``_link_lock`` in the insert's ``RETURNING``: no extra round
   trip), and looks for the other side in its next statement, which starts after the lock was
   granted: whichever transaction commits first, the other then sees its row. Rows are
-  written in id order, so two writers take these locks in one order. (SQLite runs one writer
+  written in id order, so one statement takes these locks in one order; a webhook batch, which
+  runs several upserts (and the loyalty handlers) in one transaction, takes all the locks it
+  will need before its first write (``shopify_app.webhooks.locks``). (SQLite runs one writer
   at a time.)
 
 A redacted customer (``customers/redact``) is frozen: no later upsert writes its personal data
@@ -131,10 +133,18 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def link_key_sql(*, kind: str, shop: str, shopify_id: str) -> str:
+    """SQL for the advisory-lock key of a link: a ``kind`` ('customer' or 'order') row of a shop.
+
+    The arguments are SQL expressions. One definition for the mirror's own locks and for the
+    webhook batches that take them all up front (``shopify_app.webhooks.locks``)."""
+    return f"hashtextextended('mirror-link:' || {kind} || ':' || {shop} || ':' || {shopify_id}, 0)"
+
+
 def _link_lock(kind: str, column: str) -> str:
     """SQL taking, until commit, the link lock of the ``kind`` row whose id is in ``column``
     (nothing when it is NULL): for ``RETURNING``, so it is taken as each row is written."""
-    key = f"hashtextextended('mirror-link:{kind}:' || shop_id || ':' || {column}, 0)"
+    key = link_key_sql(kind=f"'{kind}'", shop="shop_id", shopify_id=column)
     return f"pg_advisory_xact_lock({key})"
 
 

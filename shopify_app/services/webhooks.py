@@ -19,17 +19,25 @@ after the clear) see the committed row; if it finds the flag clear, it publishes
 itself. The flag's expiry only matters when a drain message is lost (a broker restart): the
 next delivery after it publishes again, and the sweeper catches the rest.
 
+Rows stranded by a lost message (issue 15): each row keeps when it is next due
+(``next_attempt_at``: its arrival, then the end of each retry's backoff), so no retry depends on
+a broker message. Every worker publishes a drain whenever it (re)connects to the broker
+(``config.celery.InboxDrainOnConnect``), and the beat sweeper, every few seconds, publishes
+drains when a row has been due for ``STRANDED_AFTER`` without a worker holding it; when all is
+well that is one probe of a partial index that holds only the pending rows.
+
 Processing (the worker, ``webhook_deliveries_process``): in one transaction, claim pending rows
 with ``SELECT … FOR UPDATE SKIP LOCKED`` (the delivery the task was enqueued for first, then up
-to ``batch`` other fresh pending rows, so a backlog drains with one commit per batch instead of
+to ``batch`` other due pending rows, so a backlog drains with one commit per batch instead of
 one per row), run the handlers, and record the outcome on the rows. Rows of a topic with
 set-based handlers (the registry) are run together, per shop and topic, in one savepoint; if
 that fails they are run again one by one, and otherwise each row runs in its own savepoint,
 so a failing row undoes only its own writes.
 The row lock is the claim: two workers never process one row at once, and a worker killed
 mid-batch leaves its rows pending and unlocked (its transaction dies with its connection) for a
-redelivered message or the sweeper. Handler writes and the ``done`` mark commit together, so a
-delivery's effects happen exactly once even though messages are delivered at least once.
+redelivered message, a drain or the sweeper. Handler writes and the ``done`` mark commit
+together, so a delivery's effects happen exactly once even though messages are delivered at
+least once.
 """
 
 from __future__ import annotations
@@ -47,11 +55,13 @@ import psycopg
 import redis
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from shopify_app.batching import Batcher
 from shopify_app.models import Shop, WebhookDelivery
+from shopify_app.webhooks.locks import deliveries_links_lock
 from shopify_app.webhooks.payloads import InvalidPayload
 from shopify_app.webhooks.registry import batch_handler_for, handlers_for, has_batch_handlers
 
@@ -65,10 +75,15 @@ MAX_ATTEMPTS = 8
 # Backoff between attempts: 10 s, 20 s, 40 s … capped at 30 min.
 RETRY_BASE_SECONDS = 10
 RETRY_MAX_SECONDS = 30 * 60
-# Pending rows older than this have lost their message (or their worker): the sweeper
-# re-enqueues them. Longer than a normal queue wait, shorter than Shopify's patience for data.
-SWEEP_GRACE = timedelta(minutes=5)
+# A pending row due this long ago that no worker holds has lost its wake-up (a drain or retry
+# message lost with the broker, a killed worker): the sweeper, every few seconds, publishes
+# drains for it. Longer than a drain takes to reach a fresh row; short enough that, with the
+# sweep's period, a stranded row is processed well within 30 s (issue 15).
+STRANDED_AFTER = timedelta(seconds=10)
 SWEEP_LIMIT = 1000
+# Drains the sweeper publishes at most per run (one per batch of stranded rows): each fans out
+# further while it finds full batches.
+SWEEP_MAX_DRAINS = 4
 # Inbox rows are deleted this long after they were received (``webhook_deliveries_prune``,
 # daily). Their bodies hold customers' personal data, which ``customers/redact`` obliges us to
 # erase within 30 days of the request: 28 days plus a day's delay of the job erases every body
@@ -77,7 +92,7 @@ SWEEP_LIMIT = 1000
 # to look at and replay a failure.
 RETENTION = timedelta(days=28)
 PRUNE_BATCH = 5_000
-# Extra fresh pending rows a worker takes along when it processes one; a drain's batch.
+# Extra due pending rows a worker takes along when it processes one; a drain's batch.
 PROCESS_BATCH = 50
 # A drain stops after this many batches and hands the rest to a new message, so one task stays
 # well under the Celery time limits and other tasks on the queue get their turn.
@@ -360,10 +375,11 @@ def webhook_drain_started() -> None:
 
 
 def _claim(*, delivery_id: int | None, batch: int) -> list[WebhookDelivery]:
-    """Lock ``delivery_id`` (if still pending) and up to ``batch`` other fresh pending rows.
+    """Lock ``delivery_id`` (if still pending) and up to ``batch`` other due pending rows.
 
-    Only rows never attempted join a batch: a row that failed before waits for its own
-    (delayed) retry instead of being hammered by every busy worker.
+    Due: ``next_attempt_at`` has passed, on the database's clock (the one that set it). A row
+    that failed waits out its backoff before any batch takes it again; after that any drain
+    does, so a lost retry message delays nothing. Longest due first (the index's order).
     """
     claimed: list[WebhookDelivery] = []
     if delivery_id is not None:
@@ -376,9 +392,9 @@ def _claim(*, delivery_id: int | None, batch: int) -> list[WebhookDelivery]:
         others = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("shop")
-            .filter(status=Status.PENDING, attempts=0)
+            .filter(status=Status.PENDING, next_attempt_at__lte=Now())
             .exclude(pk=delivery_id)
-            .order_by("pk")[:batch]
+            .order_by("next_attempt_at", "pk")[:batch]
         )
         claimed += list(others)
     return claimed
@@ -464,7 +480,7 @@ def _process_group(group: list[WebhookDelivery]) -> list[tuple[str, str]]:
 def webhook_deliveries_process(
     *, delivery_id: int | None, batch: int = PROCESS_BATCH
 ) -> list[ProcessOutcome]:
-    """Process ``delivery_id`` and up to ``batch`` other fresh pending deliveries.
+    """Process ``delivery_id`` and up to ``batch`` other due pending deliveries.
 
     Writes: the handlers' effects and, on each claimed row, ``status`` (done, ignored, pending
     for a retry, or failed after ``MAX_ATTEMPTS`` or on an ``InvalidPayload``), ``attempts``,
@@ -475,7 +491,11 @@ def webhook_deliveries_process(
     outcomes: list[ProcessOutcome] = []
     with transaction.atomic():
         finished: dict[str, list[int]] = {Status.DONE: [], Status.IGNORED: []}
-        for group in _groups(_claim(delivery_id=delivery_id, batch=batch)):
+        claimed = _claim(delivery_id=delivery_id, batch=batch)
+        # Everything the batch will lock, in one global order, before its first write: two
+        # batches with crossing orders queue here instead of deadlocking midway.
+        deliveries_links_lock(deliveries=claimed)
+        for group in _groups(claimed):
             for delivery, (status, error) in zip(group, _process_group(group), strict=True):
                 attempts = delivery.attempts + 1
                 outcomes.append(ProcessOutcome(delivery.pk, status, attempts, error))
@@ -483,7 +503,11 @@ def webhook_deliveries_process(
                     finished[status].append(delivery.pk)
                 else:
                     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-                        status=status, attempts=attempts, last_error=error[:4000], processed_at=None
+                        status=status,
+                        attempts=attempts,
+                        last_error=error[:4000],
+                        processed_at=None,
+                        next_attempt_at=_db_now_plus(seconds=retry_delay(attempts)),
                     )
         # Finished rows are marked in one statement per status (a row's attempts is read under
         # its claim lock, so F() + 1 is the count reported in its outcome).
@@ -496,25 +520,33 @@ def webhook_deliveries_process(
     return outcomes
 
 
-def webhook_deliveries_stale(*, grace: timedelta = SWEEP_GRACE) -> list[int]:
-    """Ids of pending deliveries that should have been processed by now, oldest first.
+def _db_now_plus(**delta: float) -> ExpressionWrapper:
+    """The database's ``now()`` plus ``delta``: the clock ``next_attempt_at`` is kept on."""
+    return ExpressionWrapper(Now() + timedelta(**delta), output_field=DateTimeField())
 
-    A fresh row is stale ``grace`` after it was received; a row waiting for a retry only once
-    its backoff delays so far have also passed, so the sweeper doesn't defeat the backoff.
+
+def webhook_deliveries_stranded(
+    *, now: datetime | None = None, limit: int = SWEEP_LIMIT
+) -> list[int]:
+    """Ids of stranded deliveries, longest due first: pending, due more than
+    ``STRANDED_AFTER`` before ``now`` (the database's clock by default), and held by no worker.
+
+    A row waiting out a retry's backoff is not due, so the sweeper never defeats the backoff.
+    A row a worker is processing is locked and skipped. When all is well this is one probe of
+    an index holding only the pending rows, and finds nothing.
     """
-    now = timezone.now()
-    waited = 0
-    overdue = Q()
-    for attempts in range(MAX_ATTEMPTS):
-        if attempts:
-            waited += retry_delay(attempts)
-        cutoff = now - grace - timedelta(seconds=waited)
-        overdue |= Q(attempts=attempts, received_at__lt=cutoff)
-    return list(
-        WebhookDelivery.objects.filter(overdue, status=Status.PENDING)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    cutoff = (
+        now - STRANDED_AFTER
+        if now is not None
+        else ExpressionWrapper(Now() - STRANDED_AFTER, output_field=DateTimeField())
     )
+    with transaction.atomic():
+        return list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.PENDING, next_attempt_at__lt=cutoff)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
 
 
 def webhook_deliveries_prune(*, now: datetime | None = None) -> int:
@@ -547,7 +579,13 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery) -> bool:
     with transaction.atomic():
         updated = WebhookDelivery.objects.filter(
             pk=delivery.pk, status__in=(Status.FAILED, Status.IGNORED)
-        ).update(status=Status.PENDING, attempts=0, last_error="", processed_at=None)
+        ).update(
+            status=Status.PENDING,
+            attempts=0,
+            last_error="",
+            processed_at=None,
+            next_attempt_at=Now(),
+        )
         if updated:
             transaction.on_commit(
                 lambda: webhook_delivery_process_task.delay(delivery.pk), robust=True

@@ -6,7 +6,9 @@ import copy
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from shopify_app.models import Customer, Order, Refund, WebhookDelivery
@@ -208,39 +210,80 @@ def test_one_failing_delivery_does_not_undo_the_others_in_a_batch(
     assert Customer.objects.filter(shop=shop).count() == 1
 
 
-def test_a_batch_takes_fresh_rows_but_not_ones_waiting_for_a_retry(shop, deliver, process):
+def _db_now():
+    """The database's clock as Django's ``Now()`` reads it (the statement's start)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()")
+        return cursor.fetchone()[0]
+
+
+def test_a_batch_takes_due_rows_but_not_ones_waiting_out_their_backoff(shop, deliver, process):
     waiting = _stored(deliver, shop, "customers/create")
-    WebhookDelivery.objects.filter(pk=waiting.pk).update(attempts=1, last_error="earlier")
+    later = _db_now() + timedelta(seconds=5)
+    WebhookDelivery.objects.filter(pk=waiting.pk).update(
+        attempts=1, last_error="earlier", next_attempt_at=later
+    )
     fresh = _stored(deliver, shop, "customers/update")
 
-    outcomes = process(None, batch=10)
+    assert [o.delivery_id for o in process(None, batch=10)] == [fresh.pk]
 
-    assert [o.delivery_id for o in outcomes] == [fresh.pk]
+    # Once its backoff has passed, any batch takes it: no retry message is needed.
+    WebhookDelivery.objects.filter(pk=waiting.pk).update(next_attempt_at=_db_now())
+    assert [o.delivery_id for o in process(None, batch=10)] == [waiting.pk]
 
 
-def test_the_sweeper_finds_pending_rows_past_the_grace_period(shop, deliver):
-    stale = _stored(deliver, shop, "orders/paid")
-    recent = _stored(deliver, shop, "orders/create")
+def test_a_failed_attempt_keeps_its_backoff_on_the_row(shop, deliver, process, scratch_topic):
+    registry.register_handler(scratch_topic, lambda **kw: 1 / 0)
+    delivery = _stored(deliver, shop, scratch_topic, payload={})
+
+    process(delivery.pk)
+    before = _db_now()
+    process(delivery.pk)
+    after = _db_now()
+
+    delivery.refresh_from_db()
+    # On the database's clock, as read between these two statements: its second backoff.
+    backoff = timedelta(seconds=inbox.retry_delay(2))
+    assert delivery.attempts == 2
+    assert before + backoff <= delivery.next_attempt_at <= after + backoff
+
+
+def test_the_sweeper_finds_rows_due_longer_than_the_lease_on_its_clock(shop, deliver):
+    due = _db_now()  # the sweeper is given its clock: it decides from the rows' due times
+    stranded = _stored(deliver, shop, "orders/paid")
+    WebhookDelivery.objects.filter(pk=stranded.pk).update(next_attempt_at=due)
     done = _stored(deliver, shop, "orders/updated")
-    long_ago = timezone.now() - inbox.SWEEP_GRACE - timedelta(seconds=1)
-    WebhookDelivery.objects.filter(pk__in=[stale.pk, done.pk]).update(received_at=long_ago)
     WebhookDelivery.objects.filter(pk=done.pk).update(status="done")
-
-    assert inbox.webhook_deliveries_stale() == [stale.pk]
-    assert recent.pk not in inbox.webhook_deliveries_stale()
-
-
-def test_the_sweeper_leaves_a_retry_alone_until_its_backoff_has_passed(shop, deliver):
-    delivery = _stored(deliver, shop, "orders/paid")
-    just_past_grace = timezone.now() - inbox.SWEEP_GRACE - timedelta(seconds=1)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=2, received_at=just_past_grace)
-    assert inbox.webhook_deliveries_stale() == []
-
-    backoff = inbox.retry_delay(1) + inbox.retry_delay(2)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        received_at=just_past_grace - timedelta(seconds=backoff)
+    backing_off = _stored(deliver, shop, "orders/create")
+    WebhookDelivery.objects.filter(pk=backing_off.pk).update(
+        attempts=3, next_attempt_at=due + timedelta(seconds=inbox.retry_delay(3))
     )
-    assert inbox.webhook_deliveries_stale() == [delivery.pk]
+
+    just_within = due + inbox.STRANDED_AFTER
+    assert inbox.webhook_deliveries_stranded(now=just_within) == []
+    just_past = just_within + timedelta(milliseconds=1)
+    assert inbox.webhook_deliveries_stranded(now=just_past) == [stranded.pk]
+    # A retry is stranded only once its own backoff has passed by the lease too.
+    retry_stranded = just_past + timedelta(seconds=inbox.retry_delay(3))
+    assert inbox.webhook_deliveries_stranded(now=retry_stranded) == [stranded.pk, backing_off.pk]
+
+
+def test_the_sweeper_skips_a_row_a_worker_is_processing(transactional_db, shop, deliver):
+    delivery = _stored(deliver, shop, "orders/paid")
+    later = timezone.now() + inbox.STRANDED_AFTER + timedelta(seconds=1)
+    db = connection.settings_dict
+    worker = psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
+    )
+    try:
+        worker.execute(
+            "SELECT id FROM shopify_app_webhookdelivery WHERE id = %s FOR UPDATE", [delivery.pk]
+        )  # the claim of a batch still running
+        assert inbox.webhook_deliveries_stranded(now=later) == []
+        worker.rollback()  # the batch ends (synchronously: close() alone releases it later)
+    finally:
+        worker.close()
+    assert inbox.webhook_deliveries_stranded(now=later) == [delivery.pk]
 
 
 def test_replay_puts_a_failed_delivery_back_and_enqueues_it(

@@ -132,12 +132,13 @@ def test_a_delivery_whose_worker_was_killed_is_processed_after_a_restart(transac
             _wait_for(unlocked_and_pending, what="the killed claim to be released")
         assert not Order.objects.filter(shop=shop).exists()
 
-        # The message died with the worker; the sweeper finds the row once it is overdue.
+        # The message died with the worker; the sweeper finds the row once it is stranded
+        # (and a new worker drains the inbox as it connects anyway).
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            received_at=delivery.received_at - inbox.SWEEP_GRACE - timedelta(seconds=1)
+            next_attempt_at=delivery.next_attempt_at - inbox.STRANDED_AFTER - timedelta(seconds=1)
         )
-        worker = _start_worker()
         assert webhook_deliveries_sweep() == 1
+        worker = _start_worker()
 
         _wait_for(lambda: _status(delivery.pk) == "done", timeout=60, what="the restarted worker")
     finally:
@@ -146,4 +147,70 @@ def test_a_delivery_whose_worker_was_killed_is_processed_after_a_restart(transac
 
     delivery.refresh_from_db()
     assert delivery.attempts == 1
+    assert Order.objects.filter(shop=shop).count() == 1
+
+
+def _purged() -> None:
+    """No message left from an earlier test, not even one a killed worker never acked."""
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("webhooks")
+        conn.default_channel.client.delete(inbox.DRAIN_PENDING_KEY, "unacked", "unacked_index")
+
+
+def _stranded(shop, webhook_id: str) -> WebhookDelivery:
+    """A committed pending row whose wake-up was lost: no message for it exists anywhere."""
+    from tests.shopify_app.webhooks.conftest import example_payload
+
+    return WebhookDelivery.objects.create(
+        shop=shop,
+        webhook_id=webhook_id,
+        topic="orders/paid",
+        api_version="2026-07",
+        payload=example_payload("orders/paid"),
+    )
+
+
+def _broker_idle(client) -> bool:
+    """No webhooks message queued nor delivered-but-unacked (kombu's ``unacked`` hash)."""
+    return client.llen("webhooks") == 0 and client.hlen("unacked") == 0
+
+
+def test_a_starting_worker_drains_rows_stranded_while_none_ran(transactional_db):
+    _purged()
+    shop = ShopFactory(domain="alice-shop.myshopify.com")
+    delivery = _stranded(shop, "stranded-at-start")
+
+    worker = _start_worker()
+    try:
+        _wait_for(lambda: _status(delivery.pk) == "done", timeout=60, what="the starting worker")
+    finally:
+        _stop(worker)
+    assert Order.objects.filter(shop=shop).count() == 1
+
+
+def test_a_worker_that_reconnects_to_the_broker_drains_stranded_rows(transactional_db, deliver):
+    """The broker connection is cut under a running worker (``CLIENT KILL`` of every client of
+    this run's Redis database): it reconnects and drains a row no message points at."""
+    _purged()
+    shop = ShopFactory(domain="alice-shop.myshopify.com")
+    worker = _start_worker()
+    try:
+        with celery_app.connection_for_write() as conn:
+            client = conn.default_channel.client
+            assert deliver(shop_domain=shop.domain, topic="customers/create").status_code == 200
+            first = WebhookDelivery.objects.get(shop=shop)
+            _wait_for(lambda: _status(first.pk) == "done", timeout=60, what="a working worker")
+            _wait_for(lambda: _broker_idle(client), what="the worker's start drain to finish")
+            delivery = _stranded(shop, "stranded-at-reconnect")
+            assert _status(delivery.pk) == "pending"
+
+            db = client.connection_pool.connection_kwargs.get("db", 0)
+            victims = [c["id"] for c in client.client_list() if int(c["db"]) == db]
+            for client_id in victims:
+                client.client_kill_filter(_id=client_id)
+
+            _wait_for(lambda: _status(delivery.pk) == "done", timeout=60, what="the reconnect")
+            assert worker.poll() is None, "the worker main died on the lost connection"
+    finally:
+        _stop(worker)
     assert Order.objects.filter(shop=shop).count() == 1
