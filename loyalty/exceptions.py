@@ -76,3 +76,16 @@ class InvalidImport(AppError):
     """The import file could not be read."""
 
     code = "invalid_import"
+
+
+class TierConfigInvalid(AppError):
+    """The VIP tier configuration is not valid."""
+
+    code = "tier_config_invalid"
+
+
+class TierUnavailable(AppError):
+    """This VIP tier is not available."""
+
+    status = 404
+    code = "tier_unavailable"

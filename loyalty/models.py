@@ -115,6 +115,13 @@ class Member(models.Model):
     # Carried over from another loyalty app by an import, for the VIP and referral issues.
     imported_tier = models.CharField(max_length=64, blank=True)
     imported_referral_code = models.CharField(max_length=64, blank=True)
+    # The VIP tier's earning multiplier, cached on the row every earn already locks and reads
+    # (``vip.services.tier_multiplier``): a batch of orders earns without a query per member.
+    # Written only by the VIP evaluation and staff assignment, under the member lock. A database
+    # default too, for the set-based INSERT … SELECT of enrolment.
+    tier_multiplier = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal(1), db_default=Decimal(1)
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -273,6 +280,9 @@ class OrderPoints(models.Model):
     )
     eligible_amount = models.DecimalField(max_digits=14, decimal_places=2)
     awarded = models.PositiveIntegerField()
+    # The earning multiplier the award was computed with (the VIP tier's, say), for the record:
+    # reversals take back shares of ``awarded``, so they return exactly what was given.
+    multiplier = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(1))
     # Cumulative over processed refunds; the reversal target is derived from it (no drift).
     refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
     reversed_target = models.PositiveIntegerField(default=0)
@@ -534,3 +544,33 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.format})"
+
+
+# The VIP club's models live in their own module but belong to this app (one migration chain).
+from loyalty.vip.models import (  # noqa: E402
+    MemberTier,
+    Tier,
+    TierChange,
+    TierConfigVersion,
+    VipProgram,
+)
+
+__all__ = [
+    "EarningRule",
+    "ImportBatch",
+    "LotAllocation",
+    "Member",
+    "MemberTier",
+    "Notification",
+    "OrderPoints",
+    "PointsLot",
+    "PointsReversal",
+    "PointsTransaction",
+    "ProgramSettings",
+    "Redemption",
+    "Reward",
+    "Tier",
+    "TierChange",
+    "TierConfigVersion",
+    "VipProgram",
+]
