@@ -2,7 +2,8 @@
 
 ``tier_config_preview`` runs the evaluation statement (``vip.evaluation``) over the shop's real
 members with the *proposed* tiers passed as arrays, writing nothing: members per tier, members
-in none, and how many move up or down (ranks compared with the member's current tier's). The
+in none, and of those whose tier changes how many move up or down in the proposed order (a
+tier the proposal removes stands nowhere in it: leaving it for a tier is up, for none down). The
 same decision rules apply as on any evaluation, so a member inside a kept term keeps their tier
 under a stricter configuration (nobody loses a tier or points by an edit).
 
@@ -143,8 +144,6 @@ def tier_config_apply(
     at = now or timezone.now()
     _validate(shop=shop, config=config)
     program = VipProgram.objects.select_for_update().get(pk=vip_program_get(shop_id=shop.pk).pk)
-    # Moves up and down compare with the ranks the members' tiers had before this version.
-    previous = dict(Tier.objects.filter(shop=shop).values_list("pk", "rank"))
     # Deactivate first: the partial unique (shop, rank) index only sees active tiers, so ranks
     # can be swapped between kept tiers within this one transaction.
     Tier.objects.filter(shop=shop, active=True).update(active=False)
@@ -179,10 +178,11 @@ def tier_config_apply(
         else:
             result.none += row["n"]
     for _member_id, from_id, to_id in changes:
-        before = previous.get(from_id, 0) if from_id is not None else 0
+        # As the preview counts: in the new configuration's order, a removed tier nowhere.
+        before = ranks.get(from_id, 0) if from_id is not None else 0
         after = ranks.get(to_id, 0) if to_id is not None else 0
         result.up += after > before
-        result.down += after < before
+        result.down += after < before or (to_id is None and from_id is not None)
     version = TierConfigVersion.objects.create(
         shop=shop,
         version=program.version,

@@ -24,7 +24,9 @@ Decision per member, with ``q`` the tier qualified for and ``c`` the current one
 - ``c`` invitation-only: kept (staff assigned it);
 - no ``c``, or ``c`` not in the configuration: ``q`` at once;
 - ``q`` above ``c``: ``q`` at once (a new term: ``kept_until`` from ``q``'s period);
-- ``q`` is ``c``: kept, and its term extended to the current period's end;
+- ``q`` is ``c``: kept; a calendar-year tier qualified for again in a new year is kept to
+  that year's end (a rolling tier's window already looks back a year: its term is not
+  extended, so once the term is over, dropping below is what starts the move down);
 - ``q`` below ``c`` ("below"): ``never`` keeps it; ``end_of_period`` moves to ``q`` once
   ``kept_until`` has passed (a null ``kept_until``, a lifetime tier, has no term: at once);
   ``grace`` remembers ``below_since`` and moves once both ``kept_until`` and
@@ -206,15 +208,14 @@ acted AS (
   FROM cur
 ),
 decided AS (
-  SELECT a.member_id, a.cur_id, a.old_rank, a.action,
+  SELECT a.member_id, a.cur_id, a.cur_rank, a.old_rank, a.action,
     CASE WHEN a.action = 'move' THEN a.q_id ELSE a.cur_id END AS new_id,
     CASE WHEN a.action = 'move' THEN a.q_rank ELSE coalesce(a.cur_rank, 0) END AS new_rank,
     CASE WHEN a.action <> 'move' THEN a.term_start
       WHEN nt.id IS NULL THEN NULL ELSE {_term_start("nt")} END AS term_start,
     CASE WHEN a.action = 'move' THEN {_term_end("nt")}
-      WHEN a.action = 'requalify' THEN
-        CASE WHEN a.kept_until IS NULL THEN NULL
-          ELSE greatest(a.kept_until, {_term_end("ct")}) END
+      WHEN a.action = 'requalify' AND ct.period = 'calendar_year' THEN
+        greatest(a.kept_until, %(year_end)s::timestamptz)
       ELSE a.kept_until END AS kept_until,
     CASE WHEN a.action = 'below' THEN coalesce(a.below_since, %(now)s::timestamptz)
       ELSE NULL END AS below_since,
@@ -227,14 +228,20 @@ decided AS (
 """
 
 
-# A preview: members per resulting tier, and how many move up or down (nothing written).
+# A preview: members per resulting tier, and of those whose tier changes, how many move up or
+# down in the proposed configuration's order (a removed tier stands nowhere in it: leaving it
+# for a tier is up, for none is down).
 PREVIEW_SQL = (
     _decisions_sql(lock=False)
-    + """
-SELECT new_id, count(*) AS members,
-  count(*) FILTER (WHERE new_id IS DISTINCT FROM cur_id AND new_rank > coalesce(old_rank, 0)),
-  count(*) FILTER (WHERE new_id IS DISTINCT FROM cur_id AND new_rank < coalesce(old_rank, 0))
-FROM decided GROUP BY new_id
+    + """, moves AS (
+  SELECT new_id, new_id IS DISTINCT FROM cur_id AS changed,
+    new_rank > coalesce(cur_rank, 0) AS higher,
+    new_rank < coalesce(cur_rank, 0) OR (new_id IS NULL AND cur_id IS NOT NULL) AS lower
+  FROM decided
+)
+SELECT new_id, count(*),
+  count(*) FILTER (WHERE changed AND higher), count(*) FILTER (WHERE changed AND lower)
+FROM moves GROUP BY new_id
 """
 )
 
