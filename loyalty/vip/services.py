@@ -190,6 +190,23 @@ def member_tier_assign(
     return state
 
 
+@transaction.atomic
+def vip_program_enable(*, shop: Shop, enabled: bool, now: datetime | None = None) -> VipProgram:
+    """Switch the club on or off. Off: every member earns at 1x again (one UPDATE; the
+    multiplier is cached on the member row) and evaluation stops, but tiers and history stay.
+    On: an evaluation of every member restores the multipliers and catches up."""
+    program = VipProgram.objects.select_for_update().get(pk=vip_program_get(shop_id=shop.pk).pk)
+    program.enabled = enabled
+    program.save(update_fields=["enabled", "updated_at"])
+    if enabled:
+        member_tiers_evaluate(shop=shop, now=now)
+    else:
+        Member.objects.filter(shop=shop).exclude(tier_multiplier=Decimal(1)).update(
+            tier_multiplier=Decimal(1)
+        )
+    return program
+
+
 def tier_multiplier(*, member: Member, kind: str) -> Decimal:
     """The earning multiplier provider (``earning.register_multiplier_provider``): the member's
     tier's multiplier on orders (cached on the member row by the evaluation), else 1."""
