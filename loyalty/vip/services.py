@@ -87,12 +87,18 @@ def _entry_reward(
     return entry
 
 
+# Members per tag task: a nightly run or a new configuration may move many members at once,
+# and one broker message per member would cost more than the evaluation itself.
+TAGS_CHUNK = 200
+
+
 def _tags_sync_on_commit(member_ids: list[int]) -> None:
     from loyalty.vip.tasks import vip_customer_tags_sync as vip_customer_tags_sync_task
 
-    for member_id in member_ids:
+    for start in range(0, len(member_ids), TAGS_CHUNK):
+        chunk = member_ids[start : start + TAGS_CHUNK]
         transaction.on_commit(
-            lambda member_id=member_id: vip_customer_tags_sync_task.delay(member_id=member_id)
+            lambda chunk=chunk: vip_customer_tags_sync_task.delay(member_ids=chunk)
         )
 
 

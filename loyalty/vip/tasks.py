@@ -10,11 +10,13 @@ from shopify_app.models import Shop
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
-def vip_customer_tags_sync(self, member_id: int) -> None:
-    """Tag the member's Shopify customer with their tier. Retries with backoff on retriable
-    Shopify errors; the mutations are idempotent, so a retry after a lost answer is harmless."""
+def vip_customer_tags_sync(self, member_ids: list[int]) -> None:
+    """Tag the members' Shopify customers with their tiers, in order. Retries with backoff on
+    retriable Shopify errors; the mutations are idempotent, so a retry that redoes the members
+    already synced (or follows a lost answer) is harmless."""
     try:
-        tags.member_tags_sync(member_id=member_id)
+        for member_id in member_ids:
+            tags.member_tags_sync(member_id=member_id)
     except ShopifyThrottled as exc:
         raise self.retry(countdown=max(1, int(exc.retry_after)), exc=exc) from exc
     except ShopifyRetriableError as exc:

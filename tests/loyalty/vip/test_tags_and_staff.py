@@ -83,7 +83,7 @@ def test_the_tag_task_retries_a_retriable_error(shop, member):
         ),
         pytest.raises(Retry),
     ):
-        tasks.vip_customer_tags_sync.apply(kwargs={"member_id": member.pk}, throw=True)
+        tasks.vip_customer_tags_sync.apply(kwargs={"member_ids": [member.pk]}, throw=True)
 
 
 def test_staff_assign_an_invitation_only_tier_that_evaluation_keeps(shop, member):
