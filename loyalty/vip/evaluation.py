@@ -137,11 +137,7 @@ def _aggregates() -> str:
     )
 
 
-def _decisions_sql(*, lock: bool) -> str:
-    # Applying locks the members' rows in id order, the order every writer of the ledger takes
-    # them in (``member_lock``; the batch earn path), so the nightly job waits for an earn in
-    # flight rather than deadlocking with it, and the entry rewards it grants find them locked.
-    lock_clause = "ORDER BY m.id FOR UPDATE OF m" if lock else ""
+def _decisions_sql() -> str:
     return f"""
 WITH tiers AS (
   SELECT * FROM unnest(
@@ -153,7 +149,6 @@ members AS (
   SELECT m.id FROM loyalty_member m
   WHERE m.shop_id = %(shop)s AND m.state = 'active'
     AND (%(all)s OR m.id = ANY(%(member_ids)s::bigint[]))
-  {lock_clause}
 ),
 facts AS (
   SELECT op.member_id, coalesce(e.earned_at, e.created_at) AS at,
@@ -232,7 +227,7 @@ decided AS (
 # down in the proposed configuration's order (a removed tier stands nowhere in it: leaving it
 # for a tier is up, for none is down).
 PREVIEW_SQL = (
-    _decisions_sql(lock=False)
+    _decisions_sql()
     + """, moves AS (
   SELECT new_id, new_id IS DISTINCT FROM cur_id AS changed,
     new_rank > coalesce(cur_rank, 0) AS higher,
@@ -245,10 +240,24 @@ FROM moves GROUP BY new_id
 """
 )
 
+# Before applying, in the same transaction: lock the members' rows in id order, the order every
+# writer of the ledger takes them in (``member_lock``; the batch earn path), so the nightly job
+# waits for an earn in flight rather than deadlocking with it. It is a statement of its own so
+# that ``APPLY_SQL``, run next under READ COMMITTED, takes its snapshot after the locks: it sees
+# every earn committed for these members, and none can commit until it is done.
+LOCK_SQL = """
+SELECT count(*) FROM (
+  SELECT m.id FROM loyalty_member m
+  WHERE m.shop_id = %(shop)s AND m.state = 'active'
+    AND (%(all)s OR m.id = ANY(%(member_ids)s::bigint[]))
+  ORDER BY m.id FOR UPDATE
+) locked
+"""
+
 # Apply: upsert the state of every member whose state changes, insert the history rows of the
 # tier changes, and return those changes (the caller grants entry rewards and syncs tags).
 APPLY_SQL = (
-    _decisions_sql(lock=True)
+    _decisions_sql()
     + """,
 changed AS (
   SELECT * FROM decided

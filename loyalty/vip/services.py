@@ -22,6 +22,7 @@ from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import lot_expires_at, program_settings_get
 from loyalty.vip.evaluation import (
     APPLY_SQL,
+    LOCK_SQL,
     TierSpec,
     decision_params,
     shop_zone,
@@ -114,8 +115,9 @@ def member_tiers_evaluate(
     up, and enqueue the tag sync of the members whose tier changed after commit.
 
     Returns ``[(member id, from tier id, to tier id)]`` for the tier changes. Locks the members'
-    rows (id order). Idempotent: run again with the same facts and time, it changes nothing;
-    the entry rewards are keyed per tier and term.
+    rows (id order) first, then decides on a snapshot taken under those locks. Idempotent: run
+    again with the same facts and time, it changes nothing; the entry rewards are keyed per tier
+    and term.
     """
     at = now or timezone.now()
     # A shop whose club was never configured has no program row: one query and done (this
@@ -138,6 +140,7 @@ def member_tiers_evaluate(
         reason=reason,
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(LOCK_SQL, params)
         cursor.execute(APPLY_SQL, params)
         rows = cursor.fetchall()
         if not rows:
