@@ -99,3 +99,16 @@ class IdempotencyKeyReused(AppError):
 
     status = 409
     code = "idempotency_key_reused"
+
+
+class TierConfigInvalid(AppError):
+    """The VIP tier configuration is not valid."""
+
+    code = "tier_config_invalid"
+
+
+class TierUnavailable(AppError):
+    """This VIP tier is not available."""
+
+    status = 404
+    code = "tier_unavailable"

@@ -146,6 +146,13 @@ class Member(models.Model):
     # Enrolled without an account (a guest checkout under "all customers"): the signup rule is
     # paid once the customer creates one, which only a customers/update tells us.
     signup_awaited = models.BooleanField(default=False)
+    # The VIP tier's earning multiplier, cached on the row every earn already locks and reads
+    # (``vip.services.tier_multiplier``): a batch of orders earns without a query per member.
+    # Written only by the VIP evaluation and staff assignment, under the member lock. A database
+    # default too, for the set-based INSERT … SELECT of enrolment.
+    tier_multiplier = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal(1), db_default=Decimal(1)
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -306,6 +313,9 @@ class OrderPoints(models.Model):
     )
     eligible_amount = models.DecimalField(max_digits=14, decimal_places=2)
     awarded = models.PositiveIntegerField()
+    # The earning multiplier the award was computed with (the VIP tier's, say), for the record:
+    # reversals take back shares of ``awarded``, so they return exactly what was given.
+    multiplier = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(1))
     # Cumulative over processed refunds; the reversal target is derived from it (no drift).
     refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
     reversed_target = models.PositiveIntegerField(default=0)
@@ -614,3 +624,34 @@ class ChangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id} by {self.staff_user_id}"
+
+
+# The VIP club's models live in their own module but belong to this app (one migration chain).
+from loyalty.vip.models import (  # noqa: E402
+    MemberTier,
+    Tier,
+    TierChange,
+    TierConfigVersion,
+    VipProgram,
+)
+
+__all__ = [
+    "ChangeLog",
+    "EarningRule",
+    "ImportBatch",
+    "LotAllocation",
+    "Member",
+    "MemberTier",
+    "Notification",
+    "OrderPoints",
+    "PointsLot",
+    "PointsReversal",
+    "PointsTransaction",
+    "ProgramSettings",
+    "Redemption",
+    "Reward",
+    "Tier",
+    "TierChange",
+    "TierConfigVersion",
+    "VipProgram",
+]

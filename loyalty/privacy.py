@@ -30,11 +30,13 @@ from loyalty.models import (
     ImportBatch,
     LotAllocation,
     Member,
+    MemberTier,
     Notification,
     OrderPoints,
     PointsLot,
     PointsTransaction,
     Redemption,
+    TierChange,
 )
 from loyalty.services.ledger import member_lock
 from loyalty.services.members import EXCLUDED_BY_TAG
@@ -54,11 +56,19 @@ COVERS = {
     "loyalty.Notification": "exported; redaction deletes the member's notifications",
     "loyalty.ImportBatch": "the report rows naming the customer's email are exported; "
     "redaction blanks their email and error text (it may quote the row's birthday)",
+    "loyalty.MemberTier": "exported (the member's VIP tier and its term); tier ids and dates "
+    "only, nothing personal to erase",
+    "loyalty.TierChange": "exported (the member's tier history); tier ids, reasons and dates "
+    "only, nothing personal to erase",
 }
 EXEMPT = {
+    "loyalty.Tier": "the merchant's VIP tiers (names, thresholds, perks), nothing about a customer",
+    "loyalty.TierConfigVersion": "snapshots of the merchant's tier settings with member counts, "
+    "nothing about one customer",
+    "loyalty.VipProgram": "the merchant's club settings, nothing about a customer",
     "loyalty.EarningRule": "the merchant's rule names and settings, nothing about a customer",
     "loyalty.Reward": "the merchant's catalog (reward names), nothing about a customer",
-    "loyalty.ProgramSettings": "the merchant's program and launcher texts, nothing about a customer",
+    "loyalty.ProgramSettings": "the merchant's program and launcher texts, nothing on customers",
 }
 
 
@@ -139,6 +149,7 @@ def customer_loyalty_export(
             "order_points": [],
             "redemptions": [],
             "notifications": [],
+            "tier_history": [],
             "import_rows": import_rows,
         }
     return {
@@ -174,8 +185,34 @@ def customer_loyalty_export(
             }
             for n in Notification.objects.filter(shop=shop, member=member).order_by("pk")
         ],
+        "tier_history": _tier_history_export(member),
         "import_rows": import_rows,
     }
+
+
+def _tier_export(member: Member) -> dict[str, Any] | None:
+    state = MemberTier.objects.select_related("tier").filter(member=member).first()
+    if state is None or state.tier is None:
+        return None
+    return {
+        "name": state.tier.name,
+        "term_start": _iso(state.term_start),
+        "kept_until": _iso(state.kept_until),
+    }
+
+
+def _tier_history_export(member: Member) -> list[dict[str, Any]]:
+    return [
+        {
+            "from": c.from_tier.name if c.from_tier else None,
+            "to": c.to_tier.name if c.to_tier else None,
+            "reason": c.reason,
+            "at": _iso(c.created_at),
+        }
+        for c in TierChange.objects.filter(member=member)
+        .select_related("from_tier", "to_tier")
+        .order_by("created_at", "pk")
+    ]
 
 
 def _member_export(member: Member) -> dict[str, Any]:
@@ -191,6 +228,7 @@ def _member_export(member: Member) -> dict[str, Any]:
         "last_activity_at": _iso(member.last_activity_at),
         "imported_tier": member.imported_tier,
         "imported_referral_code": member.imported_referral_code,
+        "tier": _tier_export(member),
     }
 
 

@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 
 from loyalty.services import audit, birthdays, expiry, imports, ledger, redemption
+from loyalty.vip import tasks as vip_tasks  # noqa: F401  (registers the VIP club's tasks)
 from shopify_app.exceptions import ShopifyRetriableError, ShopifyThrottled
 
 logger = logging.getLogger(__name__)

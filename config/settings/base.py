@@ -262,6 +262,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 86400.0,
     },
     "loyalty-ledger-audit": {"task": "loyalty.tasks.ledger_audit", "schedule": 86400.0},
+    # VIP tiers: sliding windows and downgrades, set-based per shop, daily.
+    "loyalty-vip-evaluate": {
+        "task": "loyalty.vip.tasks.member_tiers_evaluate_all",
+        "schedule": 86400.0,
+    },
 }
 
 # --- Cache and storefront rate limits -------------------------------------------------------

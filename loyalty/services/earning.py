@@ -136,12 +136,19 @@ def refund_eligible_amount(*, settings: ProgramSettings, refund: Refund) -> Deci
 
 def order_points_quote(*, settings: ProgramSettings, member: Member, eligible: Decimal) -> int:
     """Points for an eligible amount: rate x multiplier, rounded down; 0 under the minimum."""
+    return _order_quote(settings=settings, member=member, eligible=eligible)[0]
+
+
+def _order_quote(
+    *, settings: ProgramSettings, member: Member, eligible: Decimal
+) -> tuple[int, Decimal]:
+    """``order_points_quote`` and the multiplier it used (recorded on ``OrderPoints``)."""
     if not settings.enabled or eligible <= 0:
-        return 0
+        return 0, Decimal(1)
     if settings.minimum_order is not None and eligible < settings.minimum_order:
-        return 0
+        return 0, Decimal(1)
     multiplier = earning_multiplier(member=member, kind=Kind.ORDER)
-    return _floor(eligible * settings.points_per_unit * multiplier)
+    return _floor(eligible * settings.points_per_unit * multiplier), multiplier
 
 
 # --- orders ------------------------------------------------------------------------------------
@@ -272,7 +279,7 @@ def orders_points_sync(
         }
         unapplied = _orders_with_unapplied_refunds(shop=shop, order_shopify_ids=list(orders))
         later: list[int] = []  # orders for order_points_sync after the batch's writes
-        new: list[tuple[Order, Member, PointsTransaction, Decimal]] = []
+        new: list[tuple[Order, Member, PointsTransaction, Decimal, Decimal]] = []
         for order_id in ids:
             order = orders.get(order_id)
             if order is None:
@@ -298,10 +305,12 @@ def orders_points_sync(
             if candidate is None or locked[candidate.pk].state != Member.State.ACTIVE:
                 continue
             member = locked[candidate.pk]
-            entry, eligible = _earn_entry(member=member, order=order, settings=settings, at=at)
+            entry, eligible, factor = _earn_entry(
+                member=member, order=order, settings=settings, at=at
+            )
             if entry is None:
                 continue
-            new.append((order, member, entry, eligible))
+            new.append((order, member, entry, eligible, factor))
             if order_id in unapplied:
                 later.append(order_id)
         _earns_write(new, at=at)
@@ -351,14 +360,14 @@ def _orders_with_unapplied_refunds(*, shop: Shop, order_shopify_ids: list[int]) 
 
 def _earn_entry(
     *, member: Member, order: Order, settings: ProgramSettings, at: datetime
-) -> tuple[PointsTransaction | None, Decimal]:
-    """The unsaved earn entry ``_order_earn`` would write (None when it earns nothing); the
-    member's totals in memory are moved as ``entry_write`` moves them, so the next order of the
-    same member (and any multiplier provider) sees them."""
+) -> tuple[PointsTransaction | None, Decimal, Decimal]:
+    """The unsaved earn entry ``_order_earn`` would write (None when it earns nothing), its
+    eligible amount and multiplier; the member's totals in memory are moved as ``entry_write``
+    moves them, so the next order of the same member (and any multiplier provider) sees them."""
     eligible = order_eligible_amount(settings=settings, order=order)
-    points = order_points_quote(settings=settings, member=member, eligible=eligible)
+    points, multiplier = _order_quote(settings=settings, member=member, eligible=eligible)
     if points <= 0:
-        return None, eligible
+        return None, eligible, multiplier
     check_amount(points)
     placed_at = order.processed_at or order.shopify_created_at or at
     hold_until = placed_at + timedelta(days=settings.hold_days) if settings.hold_days else None
@@ -384,17 +393,17 @@ def _earn_entry(
         member.balance += points
         member.lifetime_earned += points  # an order earn counts toward lifetime_earned
     member.last_activity_at = max(member.last_activity_at, at)
-    return entry, eligible
+    return entry, eligible, multiplier
 
 
 def _earns_write(
-    new: list[tuple[Order, Member, PointsTransaction, Decimal]], *, at: datetime
+    new: list[tuple[Order, Member, PointsTransaction, Decimal, Decimal]], *, at: datetime
 ) -> None:
     """Insert the batch's earn entries, their lots (posted ones), ``OrderPoints``, and the
     members' totals moved in memory by ``_earn_entry``: one statement each."""
     if not new:
         return
-    entries = [entry for _, _, entry, _ in new]
+    entries = [entry for _, _, entry, _, _ in new]
     if len(rows_insert_new(rows=entries, unique=["shop", "idempotency_key"])) < len(entries):
         raise EarnWrittenMeanwhile()
     PointsLot.objects.bulk_create(
@@ -418,10 +427,11 @@ def _earns_write(
             earn_entry=entry,
             eligible_amount=eligible,
             awarded=entry.amount,
+            multiplier=factor,
         )
-        for order, member, entry, eligible in new
+        for order, member, entry, eligible, factor in new
     )
-    members = list({member.pk: member for _, member, _, _ in new}.values())
+    members = list({member.pk: member for _, member, _, _, _ in new}.values())
     rows_update(rows=members, fields=["balance", "pending", "lifetime_earned", "last_activity_at"])
 
 
@@ -429,7 +439,7 @@ def _order_earn(
     *, member: Member, order: Order, settings: ProgramSettings, at: datetime
 ) -> OrderPoints | None:
     eligible = order_eligible_amount(settings=settings, order=order)
-    points = order_points_quote(settings=settings, member=member, eligible=eligible)
+    points, multiplier = _order_quote(settings=settings, member=member, eligible=eligible)
     if points <= 0:
         return None
     placed_at = order.processed_at or order.shopify_created_at or at
@@ -454,6 +464,7 @@ def _order_earn(
         earn_entry=entry,
         eligible_amount=eligible,
         awarded=entry.amount,
+        multiplier=multiplier,
     )
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0011_changelog'),
+        ('loyalty', '0012_vip_club'),
     ]
 
     operations = [

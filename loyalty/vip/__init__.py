@@ -1,0 +1,1 @@
+"""The VIP club: tiers per shop, their evaluation, multipliers, entry rewards and tags."""

@@ -1,0 +1,205 @@
+"""Changing the tiers without losing anything: a versioned configuration with a preview.
+
+``tier_config_preview`` runs the evaluation statement (``vip.evaluation``) over the shop's real
+members with the *proposed* tiers passed as arrays, writing nothing: members per tier, members
+in none, and of those whose tier changes how many move up or down in the proposed order (a
+tier the proposal removes stands nowhere in it: leaving it for a tier is up, for none down). The
+same decision rules apply as on any evaluation, so a member inside a kept term keeps their tier
+under a stricter configuration (nobody loses a tier or points by an edit).
+
+``tier_config_apply`` writes the tiers (an existing id is updated in place, so history and entry
+reward keys stay; a tier missing from the proposal is deactivated, never deleted), the policy,
+the next version and its snapshot, then runs the same statement for real. Its result is the
+preview's, computed on the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from loyalty.exceptions import TierConfigInvalid
+from loyalty.models import Member
+from loyalty.vip.evaluation import PREVIEW_SQL, TierSpec, decision_params, windows_at
+from loyalty.vip.models import Tier, TierChange, TierConfigVersion, VipProgram
+from loyalty.vip.services import member_tiers_evaluate, vip_program_get
+from shopify_app.models import Shop
+
+
+@dataclass(frozen=True)
+class TierInput:
+    name: str
+    rank: int
+    basis: str = Tier.Basis.SPENT
+    period: str = Tier.Period.LIFETIME
+    threshold: Decimal = Decimal(0)
+    multiplier: Decimal = Decimal(1)
+    entry_points: int = 0
+    perks: str = ""
+    customer_tag: str = ""
+    invitation_only: bool = False
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class TierConfig:
+    tiers: list[TierInput]
+    downgrade: str = VipProgram.Downgrade.END_OF_PERIOD
+    grace_days: int = 30
+
+
+@dataclass
+class TierDistribution:
+    """Members per tier (by the proposal's position), in none, moved up and moved down."""
+
+    per_tier: list[int] = field(default_factory=list)
+    none: int = 0
+    up: int = 0
+    down: int = 0
+
+
+def _validate(*, shop: Shop, config: TierConfig) -> None:
+    ranks = [t.rank for t in config.tiers]
+    problems: dict[str, Any] = {}
+    if len(set(ranks)) != len(ranks) or any(r <= 0 for r in ranks):
+        problems["rank"] = "ranks must be distinct positive numbers"
+    bases, periods = Tier.Basis.values, Tier.Period.values
+    if any(t.basis not in bases or t.period not in periods for t in config.tiers):
+        problems["basis"] = "unknown basis or period"
+    if any(Decimal(t.threshold) < 0 or Decimal(t.multiplier) < 0 for t in config.tiers):
+        problems["threshold"] = "thresholds and multipliers must not be negative"
+    if any(t.entry_points < 0 or not t.name.strip() for t in config.tiers):
+        problems["name"] = "every tier needs a name and non-negative entry points"
+    if config.downgrade not in VipProgram.Downgrade.values or config.grace_days < 0:
+        problems["downgrade"] = "unknown downgrade policy or negative grace"
+    ids = [t.id for t in config.tiers if t.id is not None]
+    if len(set(ids)) != len(ids) or Tier.objects.filter(pk__in=ids).exclude(shop=shop).exists():
+        problems["id"] = "unknown tier id"
+    if problems:
+        raise TierConfigInvalid(extra=problems)
+
+
+def _specs(config: TierConfig) -> list[TierSpec]:
+    # A new tier gets a negative stand-in id: no real tier has one, so nobody "holds" it yet.
+    return [
+        TierSpec(
+            id=t.id if t.id is not None else -(i + 1),
+            rank=t.rank,
+            basis=t.basis,
+            period=t.period,
+            threshold=Decimal(t.threshold),
+            invitation_only=t.invitation_only,
+        )
+        for i, t in enumerate(config.tiers)
+    ]
+
+
+def tier_config_preview(
+    *, shop: Shop, config: TierConfig, now: datetime | None = None
+) -> TierDistribution:
+    """What ``tier_config_apply`` would produce, on the shop's members now. Read-only."""
+    _validate(shop=shop, config=config)
+    specs = _specs(config)
+    program = VipProgram(
+        shop=shop, downgrade=config.downgrade, grace_days=config.grace_days, enabled=True
+    )
+    params = decision_params(
+        shop_id=shop.pk,
+        program=program,
+        tiers=specs,
+        windows=windows_at(timezone_name=shop.timezone, now=now or timezone.now()),
+        member_ids=None,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(PREVIEW_SQL, params)
+        rows = cursor.fetchall()
+    position = {s.id: i for i, s in enumerate(specs)}
+    result = TierDistribution(per_tier=[0] * len(specs))
+    for tier_id, members, up, down in rows:
+        if tier_id is None:
+            result.none += members
+        else:
+            result.per_tier[position[tier_id]] += members
+        result.up += up
+        result.down += down
+    return result
+
+
+@transaction.atomic
+def tier_config_apply(
+    *, shop: Shop, config: TierConfig, by: str, now: datetime | None = None
+) -> tuple[TierConfigVersion, TierDistribution]:
+    """Save the configuration as the next version and re-decide every member under it.
+
+    Writes the tiers, the program's policy and version, a ``TierConfigVersion`` snapshot with
+    the result, ``MemberTier``/``TierChange`` rows (reason ``config``), entry rewards for moves
+    up; tags after commit. Raises ``TierConfigInvalid``.
+    """
+    at = now or timezone.now()
+    _validate(shop=shop, config=config)
+    program = VipProgram.objects.select_for_update().get(pk=vip_program_get(shop_id=shop.pk).pk)
+    # Deactivate first: the partial unique (shop, rank) index only sees active tiers, so ranks
+    # can be swapped between kept tiers within this one transaction.
+    Tier.objects.filter(shop=shop, active=True).update(active=False)
+    saved: list[Tier] = []
+    for item in config.tiers:
+        values = asdict(item)
+        values.pop("id")
+        values["active"] = True
+        if item.id is None:
+            saved.append(Tier.objects.create(shop=shop, **values))
+        else:
+            Tier.objects.filter(pk=item.id, shop=shop).update(**values, updated_at=at)
+            saved.append(Tier.objects.get(pk=item.id))
+    program.downgrade = config.downgrade
+    program.grace_days = config.grace_days
+    program.version += 1
+    program.enabled = True
+    program.save()
+    changes = member_tiers_evaluate(shop=shop, now=at, reason=TierChange.Reason.CONFIG)
+    ranks = {t.pk: t.rank for t in saved}
+    result = TierDistribution(per_tier=[0] * len(saved))
+    position = {t.pk: i for i, t in enumerate(saved)}
+    counts = (
+        Member.objects.filter(shop=shop, state=Member.State.ACTIVE)
+        .values("vip_tier__tier")
+        .annotate(n=Count("pk"))
+    )
+    for row in counts:
+        tier_id = row["vip_tier__tier"]
+        if tier_id in position:
+            result.per_tier[position[tier_id]] += row["n"]
+        else:
+            result.none += row["n"]
+    for _member_id, from_id, to_id in changes:
+        # As the preview counts: in the new configuration's order, a removed tier nowhere.
+        before = ranks.get(from_id, 0) if from_id is not None else 0
+        after = ranks.get(to_id, 0) if to_id is not None else 0
+        result.up += after > before
+        result.down += after < before or (to_id is None and from_id is not None)
+    version = TierConfigVersion.objects.create(
+        shop=shop,
+        version=program.version,
+        config={
+            "downgrade": config.downgrade,
+            "grace_days": config.grace_days,
+            "tiers": [
+                {
+                    **asdict(item),
+                    "id": tier.pk,
+                    "threshold": str(item.threshold),
+                    "multiplier": str(item.multiplier),
+                }
+                for item, tier in zip(config.tiers, saved, strict=True)
+            ],
+        },
+        result=asdict(result),
+        created_by=by,
+    )
+    return version, result

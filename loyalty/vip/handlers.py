@@ -1,0 +1,58 @@
+"""Webhook handlers of the VIP club: upgrade at once on the events that move a basis.
+
+Registered after ``loyalty``'s own handlers for the same topics (``LoyaltyConfig.ready``), so
+they run in the same transaction right after an order's points (or a refund's reversal) are
+written, and read those rows. Each re-decides only the members the event touched; the policy
+decides whether a refund takes a tier away now or at the end of its term.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.models import OrderPoints
+from loyalty.vip.models import VipProgram
+from loyalty.vip.services import member_tiers_evaluate
+from shopify_app.models import Refund, Shop, WebhookDelivery
+from shopify_app.webhooks.payloads import shopify_id
+
+
+def _evaluate_orders(*, shop: Shop, order_ids: list[int]) -> None:
+    # One query for a shop without a club: this runs on every order webhook (and batch).
+    if not VipProgram.objects.filter(shop=shop, enabled=True).exists():
+        return
+    member_ids = sorted(
+        set(
+            OrderPoints.objects.filter(shop=shop, order_shopify_id__in=order_ids).values_list(
+                "member_id", flat=True
+            )
+        )
+    )
+    if member_ids:
+        member_tiers_evaluate(shop=shop, member_ids=member_ids)
+
+
+def order_tier_evaluate(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
+    """orders/paid, orders/updated, orders/cancelled: the order's member, re-decided."""
+    _evaluate_orders(shop=shop, order_ids=[shopify_id(payload)])
+
+
+def orders_tier_evaluate(*, shop: Shop, deliveries: list[WebhookDelivery]) -> None:
+    """The set-based form: every member of the batch's orders in one evaluation statement."""
+    _evaluate_orders(shop=shop, order_ids=[shopify_id(d.payload) for d in deliveries])
+
+
+def refund_tier_evaluate(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
+    """refunds/create: the refunded order's member, re-decided on the recomputed basis."""
+    refund = Refund.objects.filter(shop=shop, shopify_id=shopify_id(payload)).first()
+    if refund is not None:
+        _evaluate_orders(shop=shop, order_ids=[refund.order_shopify_id])
+
+
+HANDLERS = {
+    "orders/paid": [order_tier_evaluate],
+    "orders/updated": [order_tier_evaluate],
+    "orders/cancelled": [order_tier_evaluate],
+    "refunds/create": [refund_tier_evaluate],
+}
+BATCH_HANDLERS = {order_tier_evaluate: orders_tier_evaluate}
