@@ -384,7 +384,7 @@ def _claim(*, delivery_id: int | None, batch: int) -> list[WebhookDelivery]:
     claimed: list[WebhookDelivery] = []
     if delivery_id is not None:
         claimed += list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("shop")
             .filter(pk=delivery_id, status=Status.PENDING)
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shopify_app.models import Customer, Order, Refund, WebhookDelivery
@@ -284,6 +285,36 @@ def test_the_sweeper_skips_a_row_a_worker_is_processing(transactional_db, shop, 
     finally:
         worker.close()
     assert inbox.webhook_deliveries_stranded(now=later) == [delivery.pk]
+
+
+def test_a_claim_locks_its_delivery_not_the_shop_a_concurrent_claim_holds(
+    transactional_db, shop, deliver, process
+):
+    """Two workers claiming two deliveries of one shop must not skip each other: the claim's
+    ``select_related("shop")`` must not lock the shop row too (``of=("self",)``)."""
+    first = _stored(deliver, shop, "customers/create", webhook_id="claim-first")
+    second = _stored(deliver, shop, "orders/paid", webhook_id="claim-second")
+    claimed, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                assert [d.pk for d in inbox._claim(delivery_id=first.pk, batch=0)] == [first.pk]
+                claimed.set()
+                release.wait(timeout=60)  # its batch is still running
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert claimed.wait(timeout=60)
+        process(delivery_id=second.pk)
+    finally:
+        release.set()
+        thread.join()
+    second.refresh_from_db()
+    assert second.status == "done", second.last_error
 
 
 def test_replay_puts_a_failed_delivery_back_and_enqueues_it(
