@@ -208,6 +208,8 @@ CELERY_TASK_ROUTES = {
     "shopify_app.sync.tasks.*": {"queue": "sync"},
     # A shopper is waiting for the code they just redeemed.
     "loyalty.tasks.redemption_issue": {"queue": "storefront"},
+    # A friend is waiting for the offer's code.
+    "referrals.tasks.referral_offer_issue": {"queue": "storefront"},
 }
 # Each domain app adds its periodic jobs here (sweepers, expiry, reconciliation).
 CELERY_BEAT_SCHEDULE: dict = {
