@@ -58,8 +58,14 @@ def claim(store: Store, code: ReferralCode, email: str, **kw) -> Referral:
 
 
 def friend_order(store: Store, friend: p.CustomerData, *, code: str | None = None, **fields):
+    """The friend's order, shipped to an address of its own (devshop's default is Shopify's
+    example address, the same for every order, which would look like one household)."""
     order = store.order(customer=friend, codes=(code,) if code else ())
-    return replace(order, **fields) if fields else order
+    fields.setdefault(
+        "shipping_address",
+        p.AddressData(id=order.id, address1=f"{order.id} Friend Street", phone=""),
+    )
+    return replace(order, **fields)
 
 
 def rewards(referral: Referral) -> list[PointsTransaction]:
