@@ -12,4 +12,6 @@ urlpatterns = [
     path("webhooks/compliance", webhook_receive, name="webhooks-compliance"),
     # The App URL, install/auth pages and /api/admin/shop.
     path("", include("shopify_app.urls")),
+    # /api/admin/referrals/*: the referral program's settings, review queue and funnel.
+    path("", include("referrals.urls")),
 ]
