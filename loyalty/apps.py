@@ -10,8 +10,13 @@ class LoyaltyConfig(AppConfig):
         # mirror upserts for the same topic.
         from loyalty import privacy as loyalty_privacy
         from loyalty.handlers import BATCH_HANDLERS, HANDLERS
+        from loyalty.storefront.selectors import launcher_settings, points_section
         from shopify_app.privacy import register_privacy
+        from shopify_app.storefront import register_launcher, register_section
         from shopify_app.webhooks.registry import register_batch_handler, register_handler
+
+        register_section("points", points_section, title="Points", order=10)
+        register_launcher(launcher_settings)
 
         for topic, handlers in HANDLERS.items():
             for handler in handlers:

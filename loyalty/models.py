@@ -33,14 +33,28 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import ExtractDay, ExtractMonth
 
 from shopify_app.models import Customer, Shop
 
+# A launcher colour: ``#rrggbb`` only, so it can go into a style without escaping.
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #5c6ac4.")
+
 
 class ProgramSettings(models.Model):
+    class Position(models.TextChoices):
+        BOTTOM_RIGHT = "bottom-right"
+        BOTTOM_LEFT = "bottom-left"
+
+    class Icon(models.TextChoices):
+        GIFT = "gift"
+        STAR = "star"
+        HEART = "heart"
+        CROWN = "crown"
+
     class Enrolment(models.TextChoices):
         AUTOMATIC = "automatic"
         OPT_IN = "opt_in"
@@ -78,6 +92,20 @@ class ProgramSettings(models.Model):
     expiry_mode = models.CharField(max_length=16, choices=ExpiryMode.choices, default="none")
     expiry_months = models.PositiveIntegerField(default=12)
     code_prefix = models.CharField(max_length=16, default="RWD")
+    # The storefront launcher (GET state's ``launcher``); the admin edits these. An empty
+    # program name shows the shop's name. ``launcher_texts`` overrides the widget's own strings
+    # by key ({"guest_title": "…"}); values are plain text, never HTML.
+    program_name = models.CharField(max_length=64, blank=True)
+    launcher_label = models.CharField(max_length=32, default="Rewards")
+    launcher_position = models.CharField(
+        max_length=16, choices=Position.choices, default="bottom-right"
+    )
+    launcher_button_color = models.CharField(
+        max_length=7, default="#5c6ac4", validators=[HEX_COLOUR]
+    )
+    launcher_text_color = models.CharField(max_length=7, default="#ffffff", validators=[HEX_COLOUR])
+    launcher_icon = models.CharField(max_length=16, choices=Icon.choices, default="gift")
+    launcher_texts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

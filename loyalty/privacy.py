@@ -58,6 +58,8 @@ COVERS = {
 EXEMPT = {
     "loyalty.EarningRule": "the merchant's rule names and settings, nothing about a customer",
     "loyalty.Reward": "the merchant's catalog (reward names), nothing about a customer",
+    "loyalty.ProgramSettings": "the merchant's program settings and launcher texts (its "
+    "program name, colours), nothing about a customer",
 }
 
 

@@ -46,6 +46,13 @@ class ShopNotInstalled(ShopifyError, AppError):
     code = "shop_not_installed"
 
 
+class CustomerNotSignedIn(ShopifyError, AppError):
+    """Sign in to your store account to do this."""
+
+    status = 401
+    code = "not_signed_in"
+
+
 class ReauthorizationRequired(ShopifyError, AppError):
     """The shop's refresh token expired or its access was revoked: reopen the app in Shopify."""
 

@@ -49,8 +49,12 @@ _BASE64 = re.compile(r"[0-9a-zA-Z+/]+={0,2}")
 # nothing that could change the URL's authority — ``@``, ``\``, ``:`` … — is allowed).
 _DECODED_HOST = re.compile(r"([a-z0-9](?:[a-z0-9.\-]*[a-z0-9])?)(/[A-Za-z0-9._~/\-]*)?")
 _HOST_SUFFIXES = (".myshopify.com", ".shopify.com")
-# Parameters an app proxy request must carry at most once (JS library hardening).
-_PROXY_SINGLE_KEYS = ("shop", "signature", "timestamp", "hmac")
+# Parameters an app proxy request must carry at most once (JS library hardening), plus the
+# customer: Shopify signs a repeated key's values joined by "," — a shopper who adds
+# ``?logged_in_customer_id=<someone>`` to a storefront URL gets a validly signed pair of ids,
+# and code reading one of them (``dict(pairs)`` keeps the last) would trust an id the shopper
+# chose. Nobody but Shopify sets it, once.
+_PROXY_SINGLE_KEYS = ("shop", "signature", "timestamp", "hmac", "logged_in_customer_id")
 # Bytes left literal by application/x-www-form-urlencoded (WHATWG URL standard, Ruby's
 # URI.encode_www_form_component): ASCII alphanumerics and *-._
 _FORM_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._")
@@ -209,8 +213,8 @@ def app_proxy_verify(
 
     ``pairs`` as ``parse_qsl(query, keep_blank_values=True)`` returns them.
 
-    Refuses a repeated ``shop``/``signature``/``timestamp``/``hmac``, a timestamp more than 90 s
-    off, and an invalid shop, besides a wrong signature.
+    Refuses a repeated ``shop``/``signature``/``timestamp``/``hmac``/``logged_in_customer_id``,
+    a timestamp more than 90 s off, and an invalid shop, besides a wrong signature.
     """
     counts: dict[str, int] = {}
     for key, _ in pairs:

@@ -1,8 +1,9 @@
-"""Routes of the Shopify edge: the App URL, install/auth pages and the admin API's shop."""
+"""Routes of the Shopify edge: the App URL, install/auth pages, the admin API's shop and the
+launcher's state behind the app proxy."""
 
 from django.urls import path
 
-from shopify_app.views import api, embedded, oauth
+from shopify_app.views import api, embedded, oauth, storefront
 
 urlpatterns = [
     path("", embedded.app_home, name="shopify_app_home"),
@@ -10,4 +11,6 @@ urlpatterns = [
     path("auth/install", oauth.install, name="shopify_install"),
     path("auth/callback", oauth.callback, name="shopify_callback"),
     path("api/admin/shop", api.ShopDetailApi.as_view(), name="api_admin_shop"),
+    # The launcher, behind the app proxy (/apps/rewards/* on the store → /proxy/*).
+    path("proxy/api/state", storefront.StorefrontStateApi.as_view(), name="storefront_state"),
 ]

@@ -242,6 +242,29 @@ CELERY_BEAT_SCHEDULE: dict = {
     "loyalty-ledger-audit": {"task": "loyalty.tasks.ledger_audit", "schedule": 86400.0},
 }
 
+# --- Cache and storefront rate limits -------------------------------------------------------
+# The cache holds DRF's throttle histories, shared by every web process: Redis when configured,
+# else process memory (development only; limits are then per process).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cache",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Storefront API (behind the app proxy) limits, DRF's "<count>/<sec|min|hour|day>": per signed-in
+# customer of a shop, and per shopper IP (Shopify passes it in X-Forwarded-For). Requests over a
+# limit get 429 with Retry-After.
+STOREFRONT_THROTTLE_RATES: dict[str, str | None] = {
+    "storefront_customer": env_str("STOREFRONT_THROTTLE_CUSTOMER", "120/min"),
+    "storefront_ip": env_str("STOREFRONT_THROTTLE_IP", "600/min"),
+}
+# Proxies that append to X-Forwarded-For in front of the app: Shopify's app proxy (1), plus
+# a load balancer of ours (2). The shopper's address is the entry this many places from the end.
+STOREFRONT_PROXY_HOPS = env_int("STOREFRONT_PROXY_HOPS", 1)
+
 # --- Security --------------------------------------------------------------------------------
 # The embedded admin runs in an iframe; its HTML responses get a frame-ancestors CSP from
 # shopify_app (the X-Frame-Options header would forbid the admin from framing us).

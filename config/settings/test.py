@@ -24,3 +24,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devshop"]  # noqa: F405
 ROOT_URLCONF = "tests.urls"
 APP_URL = "http://testserver"
 SHOPIFY_SHOP_ORIGIN_TEMPLATE = "http://testserver/store/{shop}"
+
+# The suite makes many proxy requests from one address within a minute: limits are off unless a
+# test sets them (tests/loyalty/storefront/test_throttling.py), so no test is throttled by the
+# ones before it. The production server started by tests inherits these.
+STOREFRONT_THROTTLE_RATES = {"storefront_customer": None, "storefront_ip": None}

@@ -7,17 +7,21 @@
   retry, and the usual ``{"message","code","extra"}`` body.
 - ``AppProxyAPIView``: storefront endpoints behind the app proxy; ``request.shop`` and
   ``request.logged_in_customer_id`` come from the verified proxy signature. Responses are
-  per-customer, so they are marked ``private, no-store``.
+  per-customer, so they are marked ``private, no-store``, and rate-limited per customer and per
+  shopper IP (``shopify_app.throttling``). ``SignedInCustomer`` guards the writes: a guest gets
+  401 ``not_signed_in``.
 """
 
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shopify_app.authentication import AppProxyAuthentication, SessionTokenAuthentication
-from shopify_app.exceptions import InvalidSessionToken
+from shopify_app.exceptions import CustomerNotSignedIn, InvalidSessionToken
+from shopify_app.throttling import StorefrontCustomerThrottle, StorefrontIPThrottle
 
 RETRY_INVALID_SESSION_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
 
@@ -33,9 +37,20 @@ class ShopAPIView(APIView):
         return response
 
 
+class SignedInCustomer(BasePermission):
+    """Only a signed-in shopper (the signed ``logged_in_customer_id``) may call this."""
+
+    def has_permission(self, request, view) -> bool:
+        if getattr(request, "logged_in_customer_id", None) is None:
+            # Raised rather than returned: DRF would answer a plain 403.
+            raise CustomerNotSignedIn()
+        return True
+
+
 class AppProxyAPIView(APIView):
     authentication_classes = [AppProxyAuthentication]
     permission_classes: list = []
+    throttle_classes = [StorefrontIPThrottle, StorefrontCustomerThrottle]
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

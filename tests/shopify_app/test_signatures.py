@@ -350,6 +350,12 @@ FORGED_PROXY = [
         R.REPEATED_PARAMETER,
     ),
     (
+        # Validly signed over "logged_in_customer_id=2,1": a shopper's own parameter in front.
+        "customer repeated",
+        _signed_proxy([("logged_in_customer_id", "2"), *PROXY_VECTOR]),
+        R.REPEATED_PARAMETER,
+    ),
+    (
         "timestamp missing",
         _signed_proxy([p for p in PROXY_VECTOR if p[0] != "timestamp"]),
         R.MISSING_TIMESTAMP,

@@ -1,0 +1,218 @@
+"""The launcher's "points" section: program, ways to earn, rewards and the member's state.
+
+A fixed number of queries whatever the member's history or number of codes (the state test
+pins it): settings, member, rules (with whether the member earned each), rewards, pending
+entries, expiring lots, codes, and a history page (two). Money is a decimal string in the shop's
+currency (DRF would render a Decimal as a float); points are integers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from loyalty.models import (
+    EarningRule,
+    Member,
+    PointsLot,
+    PointsTransaction,
+    ProgramSettings,
+    Redemption,
+    Reward,
+)
+from loyalty.services.program import points_value
+from loyalty.storefront.history import history_page
+from shopify_app.models import Shop
+from shopify_app.storefront import StorefrontContext
+
+# How many pending entries, expiring lots and codes the state carries (the nearest/newest).
+PENDING_SHOWN = 5
+EXPIRING_SHOWN = 3
+CODES_SHOWN = 20
+_TITLES = {
+    EarningRule.Kind.SIGNUP: "Create an account",
+    EarningRule.Kind.BIRTHDAY: "Celebrate your birthday",
+    EarningRule.Kind.SOCIAL_FOLLOW: "Follow us",
+    EarningRule.Kind.PRODUCT_REVIEW: "Write a review",
+}
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(Decimal("0.01")))
+
+
+def storefront_settings_get(*, context: StorefrontContext) -> ProgramSettings:
+    """The shop's settings, read once per request; the defaults (unsaved) when it has none
+    yet, so a GET writes nothing."""
+    if "loyalty.settings" not in context.memo:
+        settings = ProgramSettings.objects.filter(shop_id=context.shop.pk).first()
+        context.memo["loyalty.settings"] = settings or ProgramSettings(shop_id=context.shop.pk)
+    return context.memo["loyalty.settings"]
+
+
+def storefront_member_get(*, context: StorefrontContext) -> Member | None:
+    if context.customer is None:
+        return None
+    return Member.objects.filter(shop=context.shop, customer=context.customer).first()
+
+
+def points_section(*, context: StorefrontContext) -> dict[str, Any]:
+    shop = context.shop
+    settings = storefront_settings_get(context=context)
+    member = storefront_member_get(context=context)
+    return {
+        "program": {
+            "enabled": settings.enabled,
+            "opt_in": settings.enrolment == settings.Enrolment.OPT_IN,
+            "point_value": {
+                "points": settings.point_value_points,
+                "amount": _money(settings.point_value_amount),
+            },
+            # A signed-in shopper who is not a member yet may POST join.
+            "can_join": settings.enabled and context.customer_id is not None and member is None,
+        },
+        "ways_to_earn": ways_to_earn(settings=settings, member=member),
+        "rewards": rewards(settings=settings, member=member),
+        "member": None
+        if member is None
+        else member_json(settings=settings, member=member, shop=shop),
+    }
+
+
+def ways_to_earn(*, settings, member: Member | None) -> list[dict[str, Any]]:
+    ways: list[dict[str, Any]] = []
+    if settings.points_per_unit > 0:
+        ways.append(
+            {
+                "id": None,
+                "kind": "order",
+                "title": "Place an order",
+                # Points per 1 unit of the shop's currency, e.g. "5" or "0.5".
+                "points_per_unit": _plain(settings.points_per_unit),
+                "minimum_order": _money(settings.minimum_order),
+                "done": False,
+            }
+        )
+    rules = EarningRule.objects.filter(shop_id=settings.shop_id, active=True).order_by("kind", "pk")
+    if member is not None:
+        # Whether the member earned the rule already, in the same query as the rules.
+        earned = PointsTransaction.objects.filter(
+            member=member, source_type="rule", source_id=Cast(OuterRef("pk"), CharField())
+        ).exclude(status=PointsTransaction.Status.VOID)
+        rules = rules.annotate(earned=Exists(earned))
+    else:
+        rules = rules.annotate(earned=Value(False))
+    for rule in rules:
+        way: dict[str, Any] = {
+            "id": rule.pk,
+            "kind": rule.kind,
+            "title": rule.name or _TITLES.get(rule.kind, rule.kind),
+            "points": rule.points,
+            "done": rule.limit == EarningRule.Limit.ONCE and rule.earned,
+        }
+        if rule.kind == EarningRule.Kind.BIRTHDAY:
+            birthday = member.birthday if member else None
+            way["done"] = birthday is not None
+            way["birthday"] = birthday.isoformat() if birthday else None
+        elif rule.kind == EarningRule.Kind.SOCIAL_FOLLOW:
+            way["network"] = rule.network
+            way["url"] = rule.url
+            way["done"] = rule.earned
+        ways.append(way)
+    return ways
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def rewards(*, settings, member: Member | None) -> list[dict[str, Any]]:
+    balance = member.balance if member and member.state == Member.State.ACTIVE else 0
+    out = []
+    for reward in Reward.objects.filter(shop_id=settings.shop_id, active=True).order_by(
+        "position", "points_cost", "pk"
+    ):
+        variable = reward.kind == Reward.Kind.VARIABLE_AMOUNT
+        cost = max(reward.points_cost, reward.min_points or 0) if variable else reward.points_cost
+        item: dict[str, Any] = {
+            "id": reward.pk,
+            "kind": reward.kind,
+            "title": reward.name,
+            "cost": cost,  # variable: the smallest spend
+            "value": _money(reward.amount) if not variable else None,
+            "percent": _plain(reward.percent) if reward.percent is not None else None,
+            "cost_value": _money(points_value(settings=settings, points=cost)),
+            "minimum_order": _money(reward.minimum_order),
+            "variable": variable,
+            "affordable": balance >= cost,
+        }
+        if variable:
+            item.update(
+                {
+                    "min_points": cost,
+                    "max_points": reward.max_points,
+                    "step": reward.points_cost,
+                    "value_per_step": _money(reward.amount),
+                }
+            )
+        out.append(item)
+    return out
+
+
+def member_json(*, settings, member: Member, shop: Shop) -> dict[str, Any]:
+    pending = PointsTransaction.objects.filter(
+        member=member, status=PointsTransaction.Status.PENDING
+    ).order_by("posts_at", "pk")[:PENDING_SHOWN]
+    expiring = PointsLot.objects.filter(
+        member=member, remaining__gt=0, expires_at__isnull=False, expires_at__gt=timezone.now()
+    ).order_by("expires_at", "pk")[:EXPIRING_SHOWN]
+    codes = (
+        Redemption.objects.filter(member=member)
+        .exclude(status=Redemption.Status.REFUNDED)
+        .order_by("-created_at")[:CODES_SHOWN]
+    )
+    return {
+        "state": member.state,
+        "balance": member.balance,
+        "balance_value": _money(points_value(settings=settings, points=member.balance)),
+        "pending": member.pending,
+        "lifetime_earned": member.lifetime_earned,
+        "pending_lots": [{"points": e.amount, "posts_at": e.posts_at} for e in pending],
+        "expiring": [{"points": lot.remaining, "expires_at": lot.expires_at} for lot in expiring],
+        "codes": [code_json(r) for r in codes],
+        "history": history_page(shop=shop, member=member),
+    }
+
+
+def code_json(redemption: Redemption) -> dict[str, Any]:
+    return {
+        "code": redemption.code,
+        # The title frozen at redemption time (the reward may have been renamed since).
+        "title": (redemption.offer or {}).get("name", ""),
+        "value": _money(redemption.amount),
+        "percent": _plain(redemption.percent) if redemption.percent is not None else None,
+        "status": redemption.status,  # pending (being created) | issued | used
+        "used": redemption.status == Redemption.Status.USED,
+        "created_at": redemption.created_at,
+        "expires_at": redemption.ends_at,
+    }
+
+
+def launcher_settings(*, context: StorefrontContext) -> dict[str, Any]:
+    """The launcher's branding and texts, from the program settings (the admin edits them)."""
+    settings = storefront_settings_get(context=context)
+    texts = settings.launcher_texts if isinstance(settings.launcher_texts, dict) else {}
+    return {
+        "label": settings.launcher_label,
+        "position": settings.launcher_position,
+        "button_color": settings.launcher_button_color,
+        "text_color": settings.launcher_text_color,
+        "icon": settings.launcher_icon,
+        "program_name": settings.program_name,
+        # Only string values: the widget puts them in as text.
+        "texts": {str(k): v for k, v in texts.items() if isinstance(v, str)},
+    }
