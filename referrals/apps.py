@@ -11,9 +11,12 @@ class ReferralsConfig(AppConfig):
         # order is sound).
         from referrals import privacy as referrals_privacy
         from referrals.handlers import HANDLERS
+        from referrals.storefront import referrals_section
         from shopify_app.privacy import register_privacy
+        from shopify_app.storefront import register_section
         from shopify_app.webhooks.registry import register_handler
 
+        register_section("referrals", referrals_section, title="Refer a friend", order=30)
         for topic, handlers in HANDLERS.items():
             for handler in handlers:
                 register_handler(topic, handler)

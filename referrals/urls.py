@@ -2,9 +2,16 @@
 
 from django.urls import path
 
-from referrals import views
+from referrals import storefront, views
 
 urlpatterns = [
+    # The launcher's referrals section, behind the app proxy (/apps/rewards/* → /proxy/*).
+    path(
+        "proxy/api/referrals/claim",
+        storefront.ReferralClaimApi.as_view(),
+        name="storefront_referral_claim",
+    ),
+    path("proxy/r/<str:code>", storefront.ReferralLinkApi.as_view(), name="storefront_ref_link"),
     path("api/admin/referrals", views.ReferralListApi.as_view(), name="api_admin_referrals"),
     path(
         "api/admin/referrals/program",
