@@ -166,16 +166,19 @@ def referral_order_sync(
     ``payload`` is the order's body (orders/*), which carries what the fraud checks need and
     the mirror does not keep; None (refunds/create) only reconciles an attributed referral.
     """
-    order = (
-        Order.objects.select_related("customer")
-        .filter(shop=shop, shopify_id=order_shopify_id)
-        .first()
-    )
-    if order is None:
-        return None  # a refund before its order: orders/paid reconciles it
     at = now or timezone.now()
     program = referral_program_get(shop_id=shop.pk)
     with transaction.atomic():
+        # The order's row lock serialises the deliveries of one order (a paid and a cancel
+        # processed by two workers at once), and the read after it sees the newest state.
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .filter(shop=shop, shopify_id=order_shopify_id)
+            .first()
+        )
+        if order is None:
+            return None  # a refund before its order: orders/paid reconciles it
         referral = (
             Referral.objects.select_for_update()
             .select_related("referrer__customer")
