@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from referrals.services.attribution import referral_order_sync
+from referrals.services.attribution import referral_order_sync, referrals_relevant_orders
 from shopify_app.models import Refund, Shop, WebhookDelivery
 from shopify_app.webhooks.payloads import shopify_id
 
@@ -21,6 +21,19 @@ def order_changed(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDeliv
     """orders/paid, orders/cancelled: attribute the order to a referral, decide it, reward
     or reverse the referrer."""
     referral_order_sync(shop=shop, order_shopify_id=shopify_id(payload), payload=payload)
+
+
+def orders_changed(*, shop: Shop, deliveries: list[WebhookDelivery]) -> None:
+    """The set-based ``order_changed``: a few statements find the orders of the batch that may
+    concern a referral (bound to one, carrying a claimed code or email, or placed by a
+    referrer); only those are reconciled, in delivery order. Nothing a delivery does can make
+    another order of the batch concern a referral, so this equals running ``order_changed``
+    for each delivery in turn."""
+    relevant = referrals_relevant_orders(shop=shop, payloads=[d.payload for d in deliveries])
+    for delivery in deliveries:
+        order_id = shopify_id(delivery.payload)
+        if order_id in relevant:
+            referral_order_sync(shop=shop, order_shopify_id=order_id, payload=delivery.payload)
 
 
 def refund_created(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
@@ -35,3 +48,6 @@ HANDLERS = {
     "orders/cancelled": [order_changed],
     "refunds/create": [refund_created],
 }
+
+# Set-based forms of the handlers above (see ``shopify_app.webhooks.registry``).
+BATCH_HANDLERS = {order_changed: orders_changed}

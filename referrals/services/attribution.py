@@ -29,7 +29,7 @@ from django.utils import timezone
 from loyalty.exceptions import MemberExcluded
 from loyalty.models import PointsTransaction
 from loyalty.services.grants import points_grant, points_grant_void
-from referrals.models import Referral, ReferralProgram
+from referrals.models import Referral, ReferralCode, ReferralProgram
 from referrals.normalise import email_canonical, email_normalise, ip_normalise
 from referrals.services.fraud import HOLD, REJECT, order_findings, referrer_signals_record
 from referrals.services.program import referral_program_get
@@ -152,6 +152,55 @@ def referral_reward_reconcile(
         shop_id=referral.shop_id, idempotency_key=reward_key(referral), now=undone
     ):
         referral.status, referral.reversed_at = Status.REVERSED, at
+
+
+def referrals_relevant_orders(*, shop: Shop, payloads: list[dict[str, Any]]) -> set[int]:
+    """Of these order bodies, the ids of the orders a referral may concern: bound to one, or
+    carrying a claimed referral's code or friend email, or placed by a referrer (whose
+    signals are recorded). A superset is harmless (``referral_order_sync`` decides); the point
+    is to skip the rest in three statements."""
+    if not payloads or not referral_program_get(shop_id=shop.pk).active:
+        return set()
+    by_id: dict[int, dict[str, Any]] = {}
+    for body in payloads:
+        customer = body.get("customer") or {}
+        emails = {str(e) for e in (body.get("email"), customer.get("email")) if e}
+        by_id[int(body["id"])] = {
+            "codes": {
+                str(c.get("code", "")).strip().upper()
+                for c in body.get("discount_codes") or []
+                if c.get("code")
+            },
+            "emails": {email_normalise(e) for e in emails} | {email_canonical(e) for e in emails},
+            "customer": customer.get("id"),
+        }
+    codes = set().union(*(o["codes"] for o in by_id.values()))
+    emails = set().union(*(o["emails"] for o in by_id.values()))
+    rows = Referral.objects.filter(
+        Q(order_shopify_id__in=list(by_id))
+        | Q(status=Status.CLAIMED)
+        & (
+            Q(discount_code__in=codes)
+            | Q(friend_email__in=emails)
+            | Q(friend_email_canonical__in=emails)
+        ),
+        shop=shop,
+    ).values_list("order_shopify_id", "discount_code", "friend_email", "friend_email_canonical")
+    bound, keys = set(), set()
+    for order_id, code, email, canonical in rows:
+        bound.add(order_id)
+        keys |= {code, email, canonical}
+    customers = {o["customer"] for o in by_id.values() if o["customer"]}
+    referrers = set(
+        ReferralCode.objects.filter(
+            shop=shop, member__customer__shopify_id__in=customers
+        ).values_list("member__customer__shopify_id", flat=True)
+    ) if customers else set()  # fmt: skip
+    return {
+        order_id
+        for order_id, o in by_id.items()
+        if order_id in bound or (o["codes"] | o["emails"]) & keys or o["customer"] in referrers
+    }
 
 
 def referral_order_sync(

@@ -66,12 +66,13 @@ def order_facts(*, order: Order, payload: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _signals(*, member_id: int, kind: str) -> set[str]:
-    return set(
-        ReferrerSignal.objects.filter(member_id=member_id, kind=kind).values_list(
-            "value", flat=True
-        )
-    )
+def _signals(*, member_id: int) -> dict[str, set[str]]:
+    """The referrer's remembered signals by kind, in one query."""
+    found: dict[str, set[str]] = {kind: set() for kind in Signal.values}
+    rows = ReferrerSignal.objects.filter(member_id=member_id).values_list("kind", "value")
+    for kind, value in rows:
+        found[kind].add(value)
+    return found
 
 
 def _self_findings(*, referral: Referral, order: Order, facts: dict[str, str]) -> list[Finding]:
@@ -89,14 +90,13 @@ def _self_findings(*, referral: Referral, order: Order, facts: dict[str, str]) -
                 {"order_email": order.email, "referrer_email": customer.email},
             )
         )
-    phones = _signals(member_id=referrer.pk, kind=Signal.PHONE) | {phone_normalise(customer.phone)}
+    signals = _signals(member_id=referrer.pk)
+    phones = signals[Signal.PHONE] | {phone_normalise(customer.phone)}
     if facts["phone"] and facts["phone"] in phones:
         found.append(Finding("self_phone", REJECT, {"phone": facts["phone"]}))
-    if facts["address"] and facts["address"] in _signals(
-        member_id=referrer.pk, kind=Signal.ADDRESS
-    ):
+    if facts["address"] and facts["address"] in signals[Signal.ADDRESS]:
         found.append(Finding("self_address", REJECT, {"address": facts["address"]}))
-    if facts["ip"] and facts["ip"] in _signals(member_id=referrer.pk, kind=Signal.IP):
+    if facts["ip"] and facts["ip"] in signals[Signal.IP]:
         found.append(Finding("self_ip", REJECT, {"browser_ip": facts["ip"]}))
     return found
 

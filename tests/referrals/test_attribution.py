@@ -172,3 +172,35 @@ def test_each_friend_is_rewarded_once_and_one_order_completes_one_referral(
     second.refresh_from_db()
     assert (first.status, second.status) == ("completed", "claimed")
     assert Referral.objects.filter(status="completed").count() == 1
+
+
+def test_a_batch_of_deliveries_gives_what_one_by_one_gives(
+    store, program, ada, ada_member, ada_code
+):
+    """The set-based handler reconciles only the orders that concern a referral, and the same
+    way as the handler run for each delivery in turn."""
+    from dataclasses import replace
+
+    by_code = claim(store, ada_code, "bob@example.com")
+    by_email = claim(store, ada_code, "carol@example.com")
+    self_ip = claim(store, ada_code, "dan@example.com")
+    ada_order = store.order(customer=ada)
+    bob, carol, dan = (store.customer(email=f"{n}@example.com") for n in ("bob", "carol", "dan"))
+    stranger = store.customer(email="erin@example.com")
+
+    with store.batch() as outcomes:
+        store.paid(replace(ada_order, browser_ip="198.51.100.7"))
+        store.paid(friend_order(store, bob, code=by_code.discount_code))
+        store.paid(friend_order(store, carol))
+        store.paid(friend_order(store, dan, browser_ip="198.51.100.7"))
+        store.paid(friend_order(store, stranger))
+        store.paid(friend_order(store, bob, code=by_code.discount_code))  # bob again: no change
+
+    assert all(o.status == "done" for o in outcomes), outcomes
+    for r in (by_code, by_email, self_ip):
+        r.refresh_from_db()
+    assert (by_code.status, by_code.attributed_by) == ("completed", "code")
+    assert (by_email.status, by_email.attributed_by) == ("completed", "email")
+    assert (self_ip.status, self_ip.fraud_rule) == ("rejected", "self_ip")
+    assert points(ada_member)[1] == 2000
+    assert Referral.objects.filter(shop=store.shop).count() == 3
