@@ -162,6 +162,12 @@ class Referral(models.Model):
             models.Index(fields=["shop", "friend_email_canonical"], name="referral_canonical"),
             models.Index(fields=["shop", "claim_ip", "claimed_at"], name="referral_ip"),
             models.Index(fields=["referrer", "claimed_at"], name="referral_referrer"),
+            # The sweeper's scan of codes still being made.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(code_status="pending"),
+                name="referral_code_pending",
+            ),
         ]
 
     def __str__(self) -> str:

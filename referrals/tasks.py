@@ -26,3 +26,9 @@ def referral_offer_issue(self, referral_id: int) -> None:
             else min(600, 10 * 2**self.request.retries)
         )
         raise self.retry(countdown=countdown, exc=exc) from exc
+
+
+@shared_task(ignore_result=True)
+def referral_offer_sweep() -> int:
+    """Re-enqueue friend codes whose creation task was lost. Beat, every few minutes."""
+    return offers.referral_offer_sweep()

@@ -240,6 +240,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 86400.0,
     },
     "loyalty-ledger-audit": {"task": "loyalty.tasks.ledger_audit", "schedule": 86400.0},
+    # referrals: friend codes whose creation task was lost are re-enqueued.
+    "referrals-offer-sweep": {"task": "referrals.tasks.referral_offer_sweep", "schedule": 120.0},
 }
 
 # --- Cache and storefront rate limits -------------------------------------------------------

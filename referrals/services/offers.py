@@ -37,6 +37,8 @@ Status = Referral.Status
 CodeStatus = Referral.CodeStatus
 OfferKind = ReferralProgram.OfferKind
 CODE_PREFIX = "FRIEND"
+# A code still pending after this has lost its task; the sweeper enqueues it again.
+SWEEP_AFTER = timedelta(minutes=5)
 
 
 def _discount_code() -> str:
@@ -229,3 +231,19 @@ def referral_offer_fail(*, referral_id: int, error: str) -> None:
     Referral.objects.filter(pk=referral_id, code_status=CodeStatus.PENDING).update(
         code_status=CodeStatus.FAILED, code_error=error[:2000]
     )
+
+
+def referral_offer_sweep(*, now: datetime | None = None) -> int:
+    """Re-enqueue the creation of friend codes pending longer than ``SWEEP_AFTER`` (a lost
+    broker message, a killed worker). Returns how many were enqueued."""
+    from referrals.tasks import referral_offer_issue as issue_task
+
+    cutoff = (now or timezone.now()) - SWEEP_AFTER
+    ids = list(
+        Referral.objects.filter(code_status=CodeStatus.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        issue_task.delay(referral_id=pk)
+    return len(ids)

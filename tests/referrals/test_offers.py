@@ -137,3 +137,24 @@ def test_a_closed_program_refuses_claims(store, ada_code):
 
     with pytest.raises(ReferralsClosed):
         referral_claim(shop=store.shop, code=ada_code.code, email="bob@example.com")
+
+
+def test_the_sweeper_re_enqueues_codes_whose_task_was_lost(store, ada_code):
+    from datetime import timedelta
+    from unittest import mock
+
+    from referrals.services.offers import referral_offer_sweep
+    from referrals.tasks import referral_offer_issue as issue_task
+
+    lost = claim(store, ada_code, "bob@example.com")
+    fresh = claim(store, ada_code, "carol@example.com")
+    Referral.objects.filter(pk=lost.pk).update(created_at=lost.created_at - timedelta(minutes=10))
+    issued = claim(store, ada_code, "dan@example.com")
+    Referral.objects.filter(pk=issued.pk).update(
+        code_status="issued", created_at=issued.created_at - timedelta(minutes=10)
+    )
+
+    with mock.patch.object(issue_task, "delay") as delay:
+        assert referral_offer_sweep(now=fresh.created_at + timedelta(seconds=1)) == 1
+
+    delay.assert_called_once_with(referral_id=lost.pk)
