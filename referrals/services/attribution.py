@@ -38,6 +38,9 @@ from shopify_app.models import Order, Refund, Shop
 logger = logging.getLogger(__name__)
 
 Status = Referral.Status
+# An order is attributed to claims made before it. Shopify's timestamps have whole seconds and
+# come from Shopify's clock, not ours: a claim this much "after" the order still counts.
+CLOCK_SKEW = timedelta(minutes=1)
 # Shopify financial statuses of an order that has been paid.
 PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
 
@@ -69,7 +72,7 @@ def _candidate(
     claimed = Referral.objects.select_for_update().filter(
         shop=shop, status=Status.CLAIMED, order_shopify_id__isnull=True
     )
-    at = _order_at(order)
+    at = _order_at(order) + CLOCK_SKEW
     codes = [str(c).strip().upper() for c in order.discount_codes or [] if str(c).strip()]
     if codes:
         by_code = claimed.filter(discount_code__in=codes, claimed_at__lte=at).first()
