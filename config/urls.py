@@ -26,4 +26,6 @@ urlpatterns = [
     re_path(r"^(?:program|rules-rewards|customers(?:/[0-9]+)?)$", app_home, name="admin_app_page"),
     # The App URL, install/auth pages, /api/admin/shop and the launcher's /proxy/api/state.
     path("", include("shopify_app.urls")),
+    # /api/admin/referrals/*: the referral program's settings, review queue and funnel.
+    path("", include("referrals.urls")),
 ]

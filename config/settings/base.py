@@ -229,6 +229,8 @@ CELERY_TASK_ROUTES = {
     "shopify_app.sync.tasks.*": {"queue": "sync"},
     # A shopper is waiting for the code they just redeemed.
     "loyalty.tasks.redemption_issue": {"queue": "storefront"},
+    # A friend is waiting for the offer's code.
+    "referrals.tasks.referral_offer_issue": {"queue": "storefront"},
 }
 # Each domain app adds its periodic jobs here (sweepers, expiry, reconciliation).
 CELERY_BEAT_SCHEDULE: dict = {
@@ -267,6 +269,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "loyalty.vip.tasks.member_tiers_evaluate_all",
         "schedule": 86400.0,
     },
+    # referrals: friend codes whose creation task was lost are re-enqueued.
+    "referrals-offer-sweep": {"task": "referrals.tasks.referral_offer_sweep", "schedule": 120.0},
 }
 
 # --- Cache and storefront rate limits -------------------------------------------------------

@@ -391,6 +391,12 @@ def q_code_discount_node(ctx: Context, id: str) -> dict[str, Any] | None:
     return discount_node(ctx, row) if row else None
 
 
+def q_code_discount_node_by_code(ctx: Context, code: str) -> dict[str, Any] | None:
+    require_scope(ctx, "read_discounts", "codeDiscountNodeByCode")
+    row = discounts.discount_code_by_code(shop=ctx.shop, code=code)
+    return discount_node(ctx, row) if row else None
+
+
 def _discount_errors(errors: list[discounts.DiscountUserError]) -> list[dict[str, Any]]:
     return [
         {
@@ -774,6 +780,7 @@ QUERY: dict[str, Callable[..., Any]] = {
     "order": q_order,
     "orders": q_orders,
     "codeDiscountNode": q_code_discount_node,
+    "codeDiscountNodeByCode": q_code_discount_node_by_code,
     "webhookSubscriptions": q_webhook_subscriptions,
     "webhookSubscription": q_webhook_subscription,
     "bulkOperation": q_bulk_operation,

@@ -302,6 +302,11 @@ def discount_code_get(*, shop: DevShop, node_gid: str) -> DevDiscountCode | None
     ).first()
 
 
+def discount_code_by_code(*, shop: DevShop, code: str) -> DevDiscountCode | None:
+    """The live code discount with this code (Shopify matches codes case-insensitively)."""
+    return DevDiscountCode.objects.filter(shop=shop, code__iexact=code, deleted_at=None).first()
+
+
 def discount_code_delete(*, discount: DevDiscountCode) -> None:
     """Delete a code discount; the row stays (``deleted_at``) for the control page's history."""
     discount.deleted_at = discount.updated_at = clock.now()

@@ -193,6 +193,9 @@ class OrderData:
     referring_site: str | None = None
     buyer_accepts_marketing: bool = False
     phone: str | None = None
+    browser_ip: str | None = None
+    # Where it ships when not to the customer's default address.
+    shipping_address: AddressData | None = None
 
 
 @dataclass(frozen=True)
@@ -423,6 +426,8 @@ def order_payload(*, shop: ShopData, order: OrderData, topic: str = "orders/paid
     billing = shipping = body["billing_address"]
     if order.customer is not None and order.customer.address is not None:
         billing = shipping = _address(order.customer.address, order.customer)
+    if order.customer is not None and order.shipping_address is not None:
+        shipping = _address(order.shipping_address, order.customer)
 
     token = _order_token(order)
     body.update(
@@ -430,6 +435,7 @@ def order_payload(*, shop: ShopData, order: OrderData, topic: str = "orders/paid
             "id": order.id,
             "admin_graphql_api_id": gid("Order", order.id),
             "app_id": None,
+            "browser_ip": order.browser_ip,
             "buyer_accepts_marketing": order.buyer_accepts_marketing,
             "cancel_reason": order.cancel_reason,
             "cancelled_at": _ts(order.cancelled_at, shop),

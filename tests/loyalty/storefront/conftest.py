@@ -78,3 +78,19 @@ def shopper(shop):
     """A signed-in customer of ``shop`` who is a member."""
     customer = CustomerFactory(shop=shop, first_name="Ann", shopify_id=8_100_000_001)
     return MemberFactory(shop=shop, customer=customer)
+
+
+@pytest.fixture(autouse=True)
+def _only_the_points_section():
+    """These tests are about the points section and pin its queries: other apps' sections
+    (referrals…) are left out of the state while they run, and put back after."""
+    from shopify_app import storefront
+
+    others = [s for s in storefront.sections_registered() if s.key != "points"]
+    for section in others:
+        storefront.unregister_section(section.key)
+    yield
+    for section in others:
+        storefront.register_section(
+            section.key, section.builder, title=section.title, order=section.order
+        )
