@@ -11,13 +11,14 @@ PYTHON ?= $(firstword \
   $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) \
   $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
 
-.PHONY: help install frontend dev test test-fast lint fmt bench migrations-check clean
+.PHONY: help install frontend dev test test-fast lint fmt bench migrations-check clean api-types
 
 help:
 	@echo "make dev    - install everything, migrate, build the frontend, run the app"
 	@echo "make test   - install everything and run the whole test suite (PostgreSQL + Redis)"
 	@echo "make lint   - ruff (lint + format check) and mypy"
 	@echo "make bench  - run the benchmarks and print their figures"
+	@echo "make api-types - regenerate the admin API schema and its TypeScript types"
 
 # Python dependencies, pinned with hashes in requirements-dev.lock (uv pip compile).
 $(VENV)/.installed: requirements-dev.lock
@@ -55,6 +56,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+
+# The admin API's contract and the admin's TypeScript types generated from it. Run after changing
+# an /api/admin/* view or serializer, and commit both files; tests/loyalty/api/test_api_types.py
+# fails when they drift from the code.
+API_SCHEMA := frontend/admin/openapi.json
+api-types:
+	$(PY) manage.py spectacular --format openapi-json --file $(API_SCHEMA)
+	cd frontend && npm run --silent api-types
 
 fmt: install
 	$(VENV)/bin/ruff format .

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -30,6 +32,19 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, AppError):
         return Response(
             {"message": exc.message, "code": exc.code, "extra": exc.extra}, status=exc.status
+        )
+    if isinstance(exc, DjangoValidationError):
+        # A model's ``full_clean`` in a service (constraints the serializer cannot see): the
+        # same 400 shape as a serializer's field errors.
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        )
+        fields = {
+            ("non_field_errors" if k == NON_FIELD_ERRORS else k): v for k, v in fields.items()
+        }
+        return Response(
+            {"message": "Invalid input.", "code": "invalid", "extra": {"fields": fields}},
+            status=400,
         )
     response = exception_handler(exc, context)
     if response is None:

@@ -76,3 +76,26 @@ class InvalidImport(AppError):
     """The import file could not be read."""
 
     code = "invalid_import"
+
+
+class VersionConflict(AppError):
+    """Someone else changed this since you opened it. Reload to see their changes, then make
+    yours again."""
+
+    status = 409
+    code = "version_conflict"
+
+
+class VersionRequired(AppError):
+    """Send the version you edited (the ``If-Match`` header, from the ``ETag`` you read), so a
+    concurrent change is never silently overwritten."""
+
+    status = 428
+    code = "version_required"
+
+
+class IdempotencyKeyReused(AppError):
+    """This Idempotency-Key was already used for a different request."""
+
+    status = 409
+    code = "idempotency_key_reused"

@@ -586,3 +586,28 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.format})"
+
+
+class ChangeLog(models.Model):
+    """Who changed what in the program, from the admin: one row per write, by the service that
+    made it, with the object before and after (``before`` is empty for a creation). Shown to
+    merchants as the program's history; never edited."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    # The Shopify staff member (the session token's ``sub``); blank for the system.
+    staff_user_id = models.CharField(max_length=255, blank=True)
+    action = models.CharField(max_length=64)  # "program_settings.update", "reward.create", …
+    object_type = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # The admin's history, newest first (cursor-paginated on created_at).
+            models.Index(fields=["shop", "-created_at"], name="changelog_shop_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id} by {self.staff_user_id}"

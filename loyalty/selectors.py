@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from loyalty.models import (
+    ChangeLog,
     EarningRule,
     LotAllocation,
     Member,
@@ -51,21 +52,56 @@ def member_get_by_customer(*, shop: Shop, customer_shopify_id: int) -> Member | 
     )
 
 
+# The admin's customer list sorts: the API name → the ORDER BY (pk breaks ties, so the
+# cursor pagination's order is total).
+MEMBER_SORTS = {
+    "-last_activity_at": ("-last_activity_at", "-pk"),
+    "last_activity_at": ("last_activity_at", "pk"),
+    "-balance": ("-balance", "-pk"),
+    "balance": ("balance", "pk"),
+    "-joined_at": ("-joined_at", "-pk"),
+    "joined_at": ("joined_at", "pk"),
+}
+
+
 def member_list(
-    *, shop: Shop, search: str = "", state: str = "", ordering: str = "-last_activity_at"
+    *,
+    shop: Shop,
+    search: str = "",
+    state: str = "",
+    balance_min: int | None = None,
+    balance_max: int | None = None,
+    ordering: str = "-last_activity_at",
 ) -> QuerySet[Member]:
-    """Members for the admin list: search by email or name, filter by state."""
-    allowed = {"-last_activity_at", "-balance", "balance", "-joined_at", "joined_at"}
+    """Members for the admin list: search by email or name (every word must match one of
+    them, so "ada love" finds Ada Lovelace), filter by state and balance range."""
     members = Member.objects.filter(shop=shop).select_related("customer")
-    if search:
+    for word in search.split()[:5]:
         members = members.filter(
-            Q(customer__email__icontains=search)
-            | Q(customer__first_name__icontains=search)
-            | Q(customer__last_name__icontains=search)
+            Q(customer__email__icontains=word)
+            | Q(customer__first_name__icontains=word)
+            | Q(customer__last_name__icontains=word)
         )
     if state:
         members = members.filter(state=state)
-    return members.order_by(ordering if ordering in allowed else "-last_activity_at", "pk")
+    if balance_min is not None:
+        members = members.filter(balance__gte=balance_min)
+    if balance_max is not None:
+        members = members.filter(balance__lte=balance_max)
+    return members.order_by(*MEMBER_SORTS.get(ordering, MEMBER_SORTS["-last_activity_at"]))
+
+
+def redemption_list(*, shop: Shop, member: Member, limit: int = 100) -> list[Redemption]:
+    """The member's codes, newest first, whatever their status."""
+    return list(
+        Redemption.objects.filter(shop=shop, member=member)
+        .select_related("reward")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def changelog_list(*, shop: Shop) -> QuerySet[ChangeLog]:
+    return ChangeLog.objects.filter(shop=shop).order_by("-created_at", "-pk")
 
 
 def member_history(*, shop: Shop, member: Member, limit: int = 100) -> list[PointsTransaction]:
@@ -104,6 +140,14 @@ def earning_rule_list(*, shop: Shop, active_only: bool = False) -> QuerySet[Earn
     if active_only:
         rules = rules.filter(active=True)
     return rules.order_by("kind", "network", "handle", "pk")
+
+
+def earning_rule_get(*, shop: Shop, rule_id: int) -> EarningRule | None:
+    return EarningRule.objects.filter(shop=shop, pk=rule_id).first()
+
+
+def reward_get(*, shop: Shop, reward_id: int) -> Reward | None:
+    return Reward.objects.filter(shop=shop, pk=reward_id).first()
 
 
 def reward_list(*, shop: Shop, active_only: bool = False) -> QuerySet[Reward]:

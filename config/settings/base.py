@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "shopify_app",
     "loyalty",
     "referrals",
@@ -153,6 +154,26 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "config.exceptions.drf_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The admin API's contract (config/openapi.py); the admin's TypeScript types are generated from
+# it (frontend/admin/src/api-types.ts, `make api-types`; a test fails when they drift).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Loyalty admin API",
+    "DESCRIPTION": "The embedded admin's API. The shop comes from the session token.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/admin",
+    "PREPROCESSING_HOOKS": ["config.openapi.admin_endpoints_only"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EarningRuleKindEnum": "loyalty.models.EarningRule.Kind",
+        "RewardKindEnum": "loyalty.models.Reward.Kind",
+        "LedgerEntryKindEnum": "loyalty.models.PointsTransaction.Kind",
+        "LedgerEntryStatusEnum": "loyalty.models.PointsTransaction.Status",
+        "CodeStatusEnum": "loyalty.models.Redemption.Status",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from loyalty.models import ProgramSettings
+from loyalty.services.changelog import changelog_record, snapshot, version_check
 
 
 def program_settings_get(*, shop_id: int) -> ProgramSettings:
@@ -30,6 +31,58 @@ def program_settings_update(*, shop_id: int, **fields: Any) -> ProgramSettings:
         setattr(settings, name, value)
     settings.full_clean()
     settings.save()
+    return settings
+
+
+# What staff may change from the admin (the rest is identity or bookkeeping).
+EDITABLE_SETTINGS = frozenset(
+    {
+        "enabled",
+        "points_per_unit",
+        "include_shipping",
+        "include_tax",
+        "exclude_gift_cards",
+        "minimum_order",
+        "hold_days",
+        "point_value_points",
+        "point_value_amount",
+        "enrolment",
+        "enrolment_scope",
+        "exclusion_tag",
+        "expiry_mode",
+        "expiry_months",
+        "code_prefix",
+    }
+)
+
+
+@transaction.atomic
+def program_settings_edit(
+    *, shop_id: int, staff_user_id: str, version: str | None, fields: dict[str, Any]
+) -> ProgramSettings:
+    """A staff member's edit of the settings they read at ``version``: refused with
+    ``VersionConflict`` when someone saved since (checked under the row lock, so two
+    concurrent edits cannot both pass), validated (``ValidationError``), and recorded in the
+    change log."""
+    unknown = set(fields) - EDITABLE_SETTINGS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    settings = program_settings_get(shop_id=shop_id)
+    settings = ProgramSettings.objects.select_for_update().get(pk=settings.pk)
+    version_check(obj=settings, expected=version)
+    before = snapshot(settings)
+    for name, value in fields.items():
+        setattr(settings, name, value)
+    settings.full_clean()
+    settings.save()
+    changelog_record(
+        shop_id=shop_id,
+        staff_user_id=staff_user_id,
+        action="program_settings.update",
+        obj=settings,
+        before=before,
+        after=snapshot(settings),
+    )
     return settings
 
 

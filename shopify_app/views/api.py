@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -68,5 +69,9 @@ class ShopDetailApi(ShopAPIView):
         plan = serializers.CharField(source="app_plan")
         installed_at = serializers.DateTimeField()
 
+        class Meta:
+            ref_name = "Shop"  # the OpenAPI component's name
+
+    @extend_schema(operation_id="shop_get", responses={200: OutputSerializer})
     def get(self, request):
         return Response(self.OutputSerializer(request.shop).data)

@@ -1,11 +1,31 @@
+import { NavMenu } from '@shopify/app-bridge-react';
 import { AppProvider } from '@shopify/polaris';
 import en from '@shopify/polaris/locales/en.json';
+import { CustomerProfile } from './pages/CustomerProfile';
+import { Customers } from './pages/Customers';
 import { Home } from './pages/Home';
+import { Program } from './pages/Program';
+import { RulesRewards } from './pages/RulesRewards';
+import { route, usePath } from './router';
 
 export function App() {
+  const current = route(usePath());
   return (
     <AppProvider i18n={en}>
-      <Home />
+      <NavMenu>
+        <a href="/" rel="home">
+          Loyalty
+        </a>
+        <a href="/program">Program</a>
+        <a href="/rules-rewards">Rules &amp; rewards</a>
+        <a href="/customers">Customers</a>
+      </NavMenu>
+      {current.page === 'home' && <Home />}
+      {current.page === 'program' && <Program />}
+      {current.page === 'catalog' && <RulesRewards />}
+      {current.page === 'customers' && <Customers />}
+      {current.page === 'customer' && <CustomerProfile id={current.id} />}
+      {current.page === 'not_found' && <Home />}
     </AppProvider>
   );
 }

@@ -83,6 +83,8 @@ export const api = {
       method: 'POST',
       body: data === undefined ? undefined : JSON.stringify(data),
     }),
+  patch: <T>(path: string, data: unknown, init?: RequestInit) =>
+    apiFetch<T>(path, { ...init, method: 'PATCH', body: JSON.stringify(data) }),
 };
 
 /** `GET /api/admin/shop` */

@@ -1,0 +1,58 @@
+// A card holding one cursor-paginated IndexTable: loading, empty and error states, and the
+// previous/next buttons. Rows render text only (names are never HTML).
+import { Banner, Card, EmptyState, IndexTable, Pagination, SkeletonBodyText } from '@shopify/polaris';
+import type { ReactNode } from 'react';
+import type { Page } from '../adminApi';
+import type { Load } from './useLoad';
+
+interface Props<T extends { id: number }> {
+  title: string;
+  load: Load<Page<T>>;
+  headings: string[];
+  row(item: T, index: number): ReactNode[];
+  next?: () => void;
+  previous?: () => void;
+  empty: string;
+  onOpen?: (item: T) => void;
+}
+
+export function ListCard<T extends { id: number }>(props: Props<T>) {
+  const { load, headings, row, next, previous, empty, onOpen, title } = props;
+  if (load.state === 'loading') {
+    return (
+      <Card>
+        <SkeletonBodyText lines={5} />
+      </Card>
+    );
+  }
+  if (load.state === 'error') return <Banner tone="critical" title={`Could not load ${title}`}>{load.message}</Banner>;
+  const items = load.data.results;
+  if (items.length === 0 && !previous) {
+    return (
+      <Card>
+        <EmptyState heading={empty} image="">
+          <p />
+        </EmptyState>
+      </Card>
+    );
+  }
+  return (
+    <Card padding="0">
+      <IndexTable
+        resourceName={{ singular: title, plural: title }}
+        itemCount={items.length}
+        headings={headings.map((h) => ({ title: h })) as [{ title: string }, ...{ title: string }[]]}
+        selectable={false}
+      >
+        {items.map((item, index) => (
+          <IndexTable.Row id={String(item.id)} key={item.id} position={index} onClick={onOpen ? () => onOpen(item) : undefined}>
+            {row(item, index).map((cell, i) => (
+              <IndexTable.Cell key={i}>{cell}</IndexTable.Cell>
+            ))}
+          </IndexTable.Row>
+        ))}
+      </IndexTable>
+      <Pagination hasNext={!!next} onNext={next} hasPrevious={!!previous} onPrevious={previous} />
+    </Card>
+  );
+}

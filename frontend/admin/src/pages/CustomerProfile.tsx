@@ -1,0 +1,121 @@
+// A member's profile: balance, pending, open lots with expiry, the history explained lot by
+// lot, codes; adjust points, exclude or include.
+import { Badge, BlockStack, Card, DataTable, InlineStack, Layout, Page, Text } from '@shopify/polaris';
+import { useState } from 'react';
+import { adminApi, type MemberProfile } from '../adminApi';
+import { AdjustPointsModal } from '../components/AdjustPointsModal';
+import { toast } from '../components/appBridge';
+import { errorMessage } from '../components/errors';
+import { LoadError, PageSkeleton } from '../components/Loading';
+import { useLoad } from '../components/useLoad';
+import { navigate } from '../router';
+import { memberName } from './Customers';
+
+const date = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
+
+export function CustomerProfile({ id }: { id: number }) {
+  const [load, reload] = useLoad((signal) => adminApi.member(id, signal), [id]);
+  const [adjusting, setAdjusting] = useState(false);
+  if (load.state === 'loading') return <PageSkeleton title="Customer" />;
+  if (load.state === 'error') return <LoadError message={load.message} />;
+  const profile: MemberProfile = load.data;
+  const { member } = profile;
+  const name = memberName(member);
+  const excluded = member.state === 'excluded';
+
+  async function toggle() {
+    try {
+      await (excluded ? adminApi.memberInclude(id) : adminApi.memberExclude(id, 'staff'));
+      toast(excluded ? 'Included' : 'Excluded');
+      reload();
+    } catch (error) {
+      toast(errorMessage(error), true);
+    }
+  }
+
+  return (
+    <Page
+      title={name}
+      backAction={{ content: 'Customers', onAction: () => navigate('/customers') }}
+      primaryAction={{ content: 'Adjust points', onAction: () => setAdjusting(true) }}
+      secondaryActions={[{ content: excluded ? 'Include in program' : 'Exclude from program', onAction: toggle }]}
+      titleMetadata={excluded ? <Badge>Excluded</Badge> : undefined}
+    >
+      <Layout>
+        <Layout.Section>
+          <Card>
+            <InlineStack gap="800">
+              <Stat label="Balance" value={`${member.balance ?? 0} (${profile.balance_value})`} />
+              <Stat label="Pending" value={String(member.pending ?? 0)} />
+              <Stat label="Lifetime earned" value={String(member.lifetime_earned ?? 0)} />
+            </InlineStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="200">
+              <Text as="h2" variant="headingMd">Open lots</Text>
+              <DataTable
+                columnContentTypes={['text', 'numeric', 'numeric', 'text']}
+                headings={['Earned', 'Amount', 'Left', 'Expires']}
+                rows={profile.lots.map((lot) => [date(lot.earned_at), lot.amount, lot.remaining, date(lot.expires_at)])}
+              />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="200">
+              <Text as="h2" variant="headingMd">History</Text>
+              <DataTable
+                columnContentTypes={['text', 'text', 'numeric', 'text']}
+                headings={['Date', 'What', 'Points', 'Lots']}
+                rows={profile.history.map((entry) => [
+                  date(entry.created_at),
+                  [entry.kind, entry.reason, entry.note].filter(Boolean).join(' · '),
+                  entry.amount,
+                  entry.lot
+                    ? `opened lot ${entry.lot.id} (${entry.lot.remaining} left)`
+                    : entry.allocations.map((a) => `${a.amount} from lot ${a.lot_id}`).join(', '),
+                ])}
+              />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="200">
+              <Text as="h2" variant="headingMd">Codes</Text>
+              <DataTable
+                columnContentTypes={['text', 'text', 'numeric', 'text']}
+                headings={['Code', 'Reward', 'Points', 'Status']}
+                rows={profile.codes.map((code) => [code.code, code.reward_name, code.points, code.status ?? ''])}
+              />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+      </Layout>
+      {adjusting && (
+        <AdjustPointsModal
+          memberId={id}
+          memberName={name}
+          onClose={() => setAdjusting(false)}
+          onDone={() => {
+            setAdjusting(false);
+            toast('Points adjusted');
+            reload();
+          }}
+        />
+      )}
+    </Page>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
+  return (
+    <BlockStack gap="100">
+      <Text as="span" tone="subdued">{label}</Text>
+      <Text as="span" variant="headingLg">{value}</Text>
+    </BlockStack>
+  );
+}

@@ -1,0 +1,133 @@
+"""The program's settings, its change history, and the onboarding's enrolment of existing
+customers."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from loyalty import selectors
+from loyalty.api.base import (
+    EDIT_ERRORS,
+    ERRORS,
+    IF_MATCH,
+    AdminApi,
+    OutputModelSerializer,
+    PageQuerySerializer,
+    VersionField,
+    if_match,
+    page_of,
+    paginate,
+    with_version,
+)
+from loyalty.models import ChangeLog, ProgramSettings
+from loyalty.services.program import EDITABLE_SETTINGS, program_settings_edit
+from loyalty.services.staff import members_enrol_existing_by_staff
+
+_SETTINGS_FIELDS = sorted(EDITABLE_SETTINGS)
+
+
+class ProgramSettingsApi(AdminApi):
+    """The shop's program settings. Edits send ``If-Match`` with the version they read."""
+
+    class OutputSerializer(OutputModelSerializer):
+        version = VersionField()
+
+        class Meta:
+            model = ProgramSettings
+            fields = [*_SETTINGS_FIELDS, "version", "updated_at"]
+            ref_name = "ProgramSettings"
+
+    class InputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = ProgramSettings
+            fields = _SETTINGS_FIELDS
+            ref_name = "ProgramSettingsInput"
+            extra_kwargs = {
+                "points_per_unit": {"min_value": 0},
+                "point_value_points": {"min_value": 1},
+                "point_value_amount": {"min_value": 0},
+                "minimum_order": {"min_value": 0},
+                "expiry_months": {"min_value": 1, "max_value": 120},
+                "hold_days": {"max_value": 365},
+            }
+
+    @extend_schema(operation_id="program_settings_get", responses={200: OutputSerializer})
+    def get(self, request):
+        settings = selectors.program_settings_for(shop=request.shop)
+        return with_version(Response(self.OutputSerializer(settings).data), settings)
+
+    @extend_schema(
+        operation_id="program_settings_update",
+        request=InputSerializer,
+        parameters=[IF_MATCH],
+        responses={200: OutputSerializer, **EDIT_ERRORS},
+    )
+    def patch(self, request):
+        payload = self.InputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        settings = program_settings_edit(
+            shop_id=request.shop.pk,
+            staff_user_id=request.staff_user_id,
+            version=if_match(request),
+            fields=dict(payload.validated_data),
+        )
+        return with_version(Response(self.OutputSerializer(settings).data), settings)
+
+
+class ChangeLogListApi(AdminApi):
+    """Who changed what in the program, newest first."""
+
+    class OutputSerializer(OutputModelSerializer):
+        class Meta:
+            model = ChangeLog
+            fields = [
+                "id",
+                "staff_user_id",
+                "action",
+                "object_type",
+                "object_id",
+                "before",
+                "after",
+                "created_at",
+            ]
+            ref_name = "Change"
+
+    @extend_schema(
+        operation_id="changes_list",
+        parameters=[PageQuerySerializer],
+        responses={200: page_of(OutputSerializer), **ERRORS},
+    )
+    def get(self, request):
+        return paginate(self, selectors.changelog_list(shop=request.shop), self.OutputSerializer)
+
+
+class EnrolmentApi(AdminApi):
+    """Enrol the shop's existing customers: GET previews, POST enrols (idempotent: customers
+    already members are skipped)."""
+
+    class PreviewSerializer(serializers.Serializer):
+        customers = serializers.IntegerField(help_text="Members enrolling now would create.")
+        excluded = serializers.IntegerField(help_text="Of which excluded by the exclusion tag.")
+
+        class Meta:
+            ref_name = "EnrolmentPreview"
+
+    class ResultSerializer(serializers.Serializer):
+        created = serializers.IntegerField()
+
+        class Meta:
+            ref_name = "EnrolmentResult"
+
+    @extend_schema(operation_id="enrolment_preview", responses={200: PreviewSerializer})
+    def get(self, request):
+        preview = selectors.enrolment_preview_get(shop=request.shop)
+        return Response(self.PreviewSerializer(preview).data)
+
+    @extend_schema(operation_id="enrolment_apply", request=None, responses={200: ResultSerializer})
+    def post(self, request):
+        created = members_enrol_existing_by_staff(
+            shop=request.shop, staff_user_id=request.staff_user_id
+        )
+        return Response(self.ResultSerializer({"created": created}).data, status=status.HTTP_200_OK)

@@ -1,0 +1,46 @@
+"""``/api/admin/*`` routes of the points program (included from ``config.urls``)."""
+
+from django.urls import path
+
+from loyalty.api import catalog, members, program
+
+urlpatterns = [
+    path("program", program.ProgramSettingsApi.as_view(), name="api_admin_program"),
+    path("changes", program.ChangeLogListApi.as_view(), name="api_admin_changes"),
+    path("onboarding/enrolment", program.EnrolmentApi.as_view(), name="api_admin_enrolment"),
+    path("earning-rules", catalog.EarningRuleListApi.as_view(), name="api_admin_rules"),
+    path(
+        "earning-rules/<int:rule_id>",
+        catalog.EarningRuleDetailApi.as_view(),
+        name="api_admin_rule",
+    ),
+    path(
+        "earning-rules/<int:rule_id>/deactivate",
+        catalog.EarningRuleDeactivateApi.as_view(),
+        name="api_admin_rule_deactivate",
+    ),
+    path("rewards", catalog.RewardListApi.as_view(), name="api_admin_rewards"),
+    path("rewards/<int:reward_id>", catalog.RewardDetailApi.as_view(), name="api_admin_reward"),
+    path(
+        "rewards/<int:reward_id>/deactivate",
+        catalog.RewardDeactivateApi.as_view(),
+        name="api_admin_reward_deactivate",
+    ),
+    path("members", members.MemberListApi.as_view(), name="api_admin_members"),
+    path("members/<int:member_id>", members.MemberDetailApi.as_view(), name="api_admin_member"),
+    path(
+        "members/<int:member_id>/adjustments",
+        members.MemberAdjustApi.as_view(),
+        name="api_admin_member_adjust",
+    ),
+    path(
+        "members/<int:member_id>/exclude",
+        members.MemberExcludeApi.as_view(),
+        name="api_admin_member_exclude",
+    ),
+    path(
+        "members/<int:member_id>/include",
+        members.MemberIncludeApi.as_view(),
+        name="api_admin_member_include",
+    ),
+]
