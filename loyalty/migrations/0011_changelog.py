@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0007_program_enrolment_scope'),
+        ('loyalty', '0010_program_launcher'),
         ('shopify_app', '0006_webhook_body_bytes'),
     ]
 
