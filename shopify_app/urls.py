@@ -11,6 +11,8 @@ urlpatterns = [
     path("auth/install", oauth.install, name="shopify_install"),
     path("auth/callback", oauth.callback, name="shopify_callback"),
     path("api/admin/shop", api.ShopDetailApi.as_view(), name="api_admin_shop"),
+    path("api/admin/sync", api.SyncProgressApi.as_view(), name="api_admin_sync"),
+    path("api/admin/launcher", api.LauncherApi.as_view(), name="api_admin_launcher"),
     # The launcher, behind the app proxy (/apps/rewards/* on the store → /proxy/*).
     path("proxy/api/state", storefront.StorefrontStateApi.as_view(), name="storefront_state"),
 ]

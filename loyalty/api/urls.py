@@ -2,12 +2,20 @@
 
 from django.urls import path
 
-from loyalty.api import catalog, members, program
+from loyalty.api import catalog, members, onboarding, program
 
 urlpatterns = [
     path("program", program.ProgramSettingsApi.as_view(), name="api_admin_program"),
     path("changes", program.ChangeLogListApi.as_view(), name="api_admin_changes"),
     path("onboarding/enrolment", program.EnrolmentApi.as_view(), name="api_admin_enrolment"),
+    path("onboarding", onboarding.OnboardingApi.as_view(), name="api_admin_onboarding"),
+    path(
+        "onboarding/template",
+        onboarding.TemplateApi.as_view(),
+        name="api_admin_onboarding_template",
+    ),
+    path("onboarding/enrol", onboarding.EnrolApi.as_view(), name="api_admin_onboarding_enrol"),
+    path("onboarding/launch", onboarding.LaunchApi.as_view(), name="api_admin_onboarding_launch"),
     path("earning-rules", catalog.EarningRuleListApi.as_view(), name="api_admin_rules"),
     path(
         "earning-rules/<int:rule_id>",

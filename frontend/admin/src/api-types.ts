@@ -74,6 +74,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/launcher": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Whether the launcher's app embed is on in the main theme (read from Shopify each time),
+         *     and the theme editor deep link that turns it on.
+         */
+        get: operations["onboarding_launcher_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/members": {
         parameters: {
             query?: never;
@@ -165,6 +185,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Where the shop's onboarding stands (each step's time, once done). */
+        get: operations["onboarding_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/onboarding/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GET previews enrolment (and retroactive points); POST applies the same. Idempotent. */
+        get: operations["onboarding_enrol_preview"];
+        put?: never;
+        /** @description GET previews enrolment (and retroactive points); POST applies the same. Idempotent. */
+        post: operations["onboarding_enrol_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/onboarding/enrolment": {
         parameters: {
             query?: never;
@@ -183,6 +238,41 @@ export interface paths {
          *     already members are skipped).
          */
         post: operations["enrolment_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/onboarding/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Launch the program (enables it; idempotent). */
+        post: operations["onboarding_launch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/onboarding/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GET: the template's defaults, for the form. POST: apply the (edited) template. */
+        get: operations["onboarding_template_get"];
+        put?: never;
+        /** @description GET: the template's defaults, for the form. POST: apply the (edited) template. */
+        post: operations["onboarding_template_apply"];
         delete?: never;
         options?: never;
         head?: never;
@@ -269,6 +359,23 @@ export interface paths {
         };
         /** @description The shop the admin is open on. */
         get: operations["shop_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The initial sync's progress, per resource (the onboarding polls it). */
+        get: operations["sync_progress_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -383,6 +490,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["EarningRule"][];
         };
+        EnrolWithPointsPreview: {
+            /** @description Members enrolling would create. */
+            customers: number;
+            /** @description Of which excluded by the exclusion tag. */
+            excluded: number;
+            retroactive_days: number;
+            /** @description Orders that would earn retroactively. */
+            orders: number;
+            members_earning: number;
+            points: number;
+            /**
+             * Format: decimal
+             * @description Shop currency.
+             */
+            cost: string;
+        };
         /**
          * @description * `automatic` - Automatic
          *     * `opt_in` - Opt In
@@ -419,6 +542,16 @@ export interface components {
          * @enum {string}
          */
         ExpiryModeEnum: "none" | "lot" | "inactivity";
+        LauncherStatus: {
+            /** @description The app embed is on in the main theme. */
+            active: boolean;
+            theme_name: string;
+            /**
+             * Format: uri
+             * @description The theme editor, with the embed activated.
+             */
+            editor_url: string;
+        };
         /** @description One ledger entry with the lot it opened (a credit) or the lots it used (a debit). */
         LedgerEntry: {
             readonly id: number;
@@ -540,6 +673,21 @@ export interface components {
          * @enum {string}
          */
         NetworkEnum: "instagram" | "facebook" | "tiktok";
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
+        OnboardingProgress: {
+            /** Format: date-time */
+            readonly template_applied_at: string | null;
+            /** Format: date-time */
+            readonly enrolled_at: string | null;
+            readonly enrolled_members: number;
+            readonly retroactive_days: number | null;
+            readonly retroactive_points: number;
+            /** Format: date-time */
+            readonly launched_at: string | null;
+        };
         PatchedEarningRuleInputRequest: {
             active?: boolean;
             handle?: string;
@@ -630,6 +778,33 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        ProgramTemplate: {
+            /** Format: decimal */
+            points_per_unit: string;
+            point_value_points: number;
+            /** Format: decimal */
+            point_value_amount: string;
+            signup_points: number;
+            birthday_points: number;
+            rewards: components["schemas"]["TemplateReward"][];
+        };
+        ProgramTemplateRequest: {
+            /** Format: decimal */
+            points_per_unit: string;
+            point_value_points: number;
+            /** Format: decimal */
+            point_value_amount: string;
+            signup_points: number;
+            birthday_points: number;
+            rewards: components["schemas"]["TemplateRewardRequest"][];
+        };
+        RetroactiveInputRequest: {
+            /**
+             * @description Award points for orders of the last N days (0: none).
+             * @default 0
+             */
+            retroactive_days: number;
+        };
         /**
          * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
          *     present (``required``) in responses, and the generated types need no ``?``.
@@ -712,6 +887,50 @@ export interface components {
          * @enum {string}
          */
         StateEnum: "active" | "excluded";
+        SyncProgress: {
+            /** @description Every run completed. */
+            done: boolean;
+            /** @description A run failed. */
+            failed: boolean;
+            /**
+             * Format: double
+             * @description 0 to 1, over all runs.
+             */
+            fraction: number;
+            runs: components["schemas"]["SyncRunProgress"][];
+        };
+        SyncRunProgress: {
+            resource: string;
+            status: string;
+            records_processed: number;
+            object_count: number | null;
+            /**
+             * Format: double
+             * @description 0 to 1.
+             */
+            fraction: number;
+            error: string;
+        };
+        TemplateReward: {
+            kind: components["schemas"]["TemplateRewardKindEnum"];
+            name: string;
+            /** Format: decimal */
+            amount?: string | null;
+            points_cost: number;
+        };
+        /**
+         * @description * `fixed_amount` - fixed_amount
+         *     * `free_shipping` - free_shipping
+         * @enum {string}
+         */
+        TemplateRewardKindEnum: "fixed_amount" | "free_shipping";
+        TemplateRewardRequest: {
+            kind: components["schemas"]["TemplateRewardKindEnum"];
+            name: string;
+            /** Format: decimal */
+            amount?: string | null;
+            points_cost: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -973,6 +1192,25 @@ export interface operations {
             };
         };
     };
+    onboarding_launcher_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LauncherStatus"];
+                };
+            };
+        };
+    };
     members_list: {
         parameters: {
             query?: {
@@ -1204,6 +1442,102 @@ export interface operations {
             };
         };
     };
+    onboarding_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingProgress"];
+                };
+            };
+        };
+    };
+    onboarding_enrol_preview: {
+        parameters: {
+            query?: {
+                /** @description Award points for orders of the last N days (0: none). */
+                retroactive_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolWithPointsPreview"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    onboarding_enrol_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetroactiveInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingProgress"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     enrolment_preview: {
         parameters: {
             query?: never;
@@ -1238,6 +1572,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnrolmentResult"];
+                };
+            };
+        };
+    };
+    onboarding_launch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingProgress"];
+                };
+            };
+        };
+    };
+    onboarding_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgramTemplate"];
+                };
+            };
+        };
+    };
+    onboarding_template_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgramTemplateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingProgress"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1547,6 +1958,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Shop"];
+                };
+            };
+        };
+    };
+    sync_progress_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncProgress"];
                 };
             };
         };
