@@ -27,6 +27,7 @@ export function usePath(): string {
 
 export type Route =
   | { page: 'home' }
+  | { page: 'onboarding' }
   | { page: 'program' }
   | { page: 'catalog' }
   | { page: 'customers' }
@@ -36,6 +37,7 @@ export type Route =
 export function route(path: string): Route {
   const trimmed = path.replace(/\/+$/, '') || '/';
   if (trimmed === '/') return { page: 'home' };
+  if (trimmed === '/onboarding') return { page: 'onboarding' };
   if (trimmed === '/program') return { page: 'program' };
   if (trimmed === '/rules-rewards') return { page: 'catalog' };
   if (trimmed === '/customers') return { page: 'customers' };

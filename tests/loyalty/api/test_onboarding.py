@@ -186,3 +186,12 @@ def test_launch_enables_the_program_once(admin, installed):
     assert program_settings_get(shop_id=installed.pk).enabled is True
     assert ChangeLog.objects.filter(shop=installed, action="program.launch").count() == 1
     assert admin.get("/api/admin/onboarding").json()["launched_at"] == first.json()["launched_at"]
+
+
+def test_the_onboarding_page_loads_the_embedded_app(client, installed):
+    from tests.shopify_app.test_embedded import embedded_params
+
+    response = client.get("/onboarding", embedded_params())
+
+    assert response.status_code == 200
+    assert '<div id="app"></div>' in response.content.decode()
