@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from loyalty.api import catalog, members, onboarding, program
+from loyalty.api import catalog, imports, members, onboarding, program
 
 urlpatterns = [
     path("program", program.ProgramSettingsApi.as_view(), name="api_admin_program"),
@@ -33,6 +33,13 @@ urlpatterns = [
         "rewards/<int:reward_id>/deactivate",
         catalog.RewardDeactivateApi.as_view(),
         name="api_admin_reward_deactivate",
+    ),
+    path("imports", imports.ImportUploadApi.as_view(), name="api_admin_imports"),
+    path("imports/<uuid:batch_id>", imports.ImportDetailApi.as_view(), name="api_admin_import"),
+    path(
+        "imports/<uuid:batch_id>/confirm",
+        imports.ImportConfirmApi.as_view(),
+        name="api_admin_import_confirm",
     ),
     path("members", members.MemberListApi.as_view(), name="api_admin_members"),
     path("members/<int:member_id>", members.MemberDetailApi.as_view(), name="api_admin_member"),
