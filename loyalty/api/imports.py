@@ -4,7 +4,7 @@ the same file for real (``loyalty.services.imports``)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -58,7 +58,7 @@ class BatchSerializer(OutputModelSerializer):
         ]
         ref_name = "ImportBatch"
 
-    @extend_schema(responses=ReportRowSerializer(many=True))
+    @extend_schema_field(ReportRowSerializer(many=True))
     def get_report(self, batch: ImportBatch) -> list[dict]:
         rows = sorted(batch.report or [], key=lambda r: (r.get("status") != "error", r["line"]))
         return ReportRowSerializer(rows[:REPORT_ROWS], many=True).data

@@ -5,6 +5,7 @@ import { FirstRun } from './components/FirstRun';
 import { CustomerProfile } from './pages/CustomerProfile';
 import { Customers } from './pages/Customers';
 import { Home } from './pages/Home';
+import { Import } from './pages/Import';
 import { Onboarding } from './pages/Onboarding';
 import { Program } from './pages/Program';
 import { RulesRewards } from './pages/RulesRewards';
@@ -22,6 +23,7 @@ export function App() {
         <a href="/program">Program</a>
         <a href="/rules-rewards">Rules &amp; rewards</a>
         <a href="/customers">Customers</a>
+        <a href="/import">Import</a>
       </NavMenu>
       {current.page === 'home' && (
         <FirstRun>
@@ -29,6 +31,7 @@ export function App() {
         </FirstRun>
       )}
       {current.page === 'onboarding' && <Onboarding />}
+      {current.page === 'import' && <Import />}
       {current.page === 'program' && <Program />}
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}

@@ -616,9 +616,7 @@ export interface components {
             readonly rows_changed: number;
             readonly rows_unchanged: number;
             readonly rows_failed: number;
-            readonly report: {
-                [key: string]: unknown;
-            }[];
+            readonly report: components["schemas"]["ImportReportRow"][];
             readonly report_truncated: boolean;
             readonly error: string;
             /** Format: date-time */
@@ -634,6 +632,22 @@ export interface components {
          * @enum {string}
          */
         ImportBatchStatusEnum: "queued" | "running" | "done" | "failed";
+        ImportReportRow: {
+            line: number;
+            email: string;
+            status: components["schemas"]["ImportReportRowStatusEnum"];
+            current?: number | null;
+            target?: number | null;
+            delta?: number | null;
+            error?: string;
+        };
+        /**
+         * @description * `changed` - changed
+         *     * `unchanged` - unchanged
+         *     * `error` - error
+         * @enum {string}
+         */
+        ImportReportRowStatusEnum: "changed" | "unchanged" | "error";
         ImportUploadRequest: {
             /** Format: binary */
             file: string;

@@ -28,6 +28,7 @@ export function usePath(): string {
 export type Route =
   | { page: 'home' }
   | { page: 'onboarding' }
+  | { page: 'import' }
   | { page: 'program' }
   | { page: 'catalog' }
   | { page: 'customers' }
@@ -38,6 +39,7 @@ export function route(path: string): Route {
   const trimmed = path.replace(/\/+$/, '') || '/';
   if (trimmed === '/') return { page: 'home' };
   if (trimmed === '/onboarding') return { page: 'onboarding' };
+  if (trimmed === '/import') return { page: 'import' };
   if (trimmed === '/program') return { page: 'program' };
   if (trimmed === '/rules-rewards') return { page: 'catalog' };
   if (trimmed === '/customers') return { page: 'customers' };

@@ -188,10 +188,11 @@ def test_launch_enables_the_program_once(admin, installed):
     assert admin.get("/api/admin/onboarding").json()["launched_at"] == first.json()["launched_at"]
 
 
-def test_the_onboarding_page_loads_the_embedded_app(client, installed):
+@pytest.mark.parametrize("path", ["/onboarding", "/import"])
+def test_the_onboarding_and_import_pages_load_the_embedded_app(client, installed, path):
     from tests.shopify_app.test_embedded import embedded_params
 
-    response = client.get("/onboarding", embedded_params())
+    response = client.get(path, embedded_params())
 
     assert response.status_code == 200
     assert '<div id="app"></div>' in response.content.decode()
