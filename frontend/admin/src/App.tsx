@@ -7,6 +7,7 @@ import { Customers } from './pages/Customers';
 import { Home } from './pages/Home';
 import { Import } from './pages/Import';
 import { Onboarding } from './pages/Onboarding';
+import { Plans } from './pages/Plans';
 import { Program } from './pages/Program';
 import { RulesRewards } from './pages/RulesRewards';
 import { route, usePath } from './router';
@@ -24,6 +25,7 @@ export function App() {
         <a href="/rules-rewards">Rules &amp; rewards</a>
         <a href="/customers">Customers</a>
         <a href="/import">Import</a>
+        <a href="/plans">Plans</a>
       </NavMenu>
       {current.page === 'home' && (
         <FirstRun>
@@ -32,6 +34,7 @@ export function App() {
       )}
       {current.page === 'onboarding' && <Onboarding />}
       {current.page === 'import' && <Import />}
+      {current.page === 'plans' && <Plans />}
       {current.page === 'program' && <Program />}
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}

@@ -330,6 +330,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["plans_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/plans/subscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Move to a plan: free at once; a paid one through Shopify's confirmation page. */
+        post: operations["plans_subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/program": {
         parameters: {
             query?: never;
@@ -851,6 +884,38 @@ export interface components {
             position?: number;
             /** Format: int64 */
             product_variant_id?: number | null;
+        };
+        Plan: {
+            handle: string;
+            name: string;
+            /** Format: decimal */
+            price: string | null;
+            currency: string;
+            interval: string;
+            trial_days: number;
+        };
+        /**
+         * @description * `free` - free
+         *     * `pro` - pro
+         * @enum {string}
+         */
+        PlanEnum: "free" | "pro";
+        PlanSubscribeInputRequest: {
+            plan: components["schemas"]["PlanEnum"];
+        };
+        PlanSubscribeResult: {
+            /** @description The shop's plan now. */
+            plan: string;
+            /**
+             * Format: uri
+             * @description Open it at the top level to approve the charge.
+             */
+            confirmation_url: string | null;
+        };
+        Plans: {
+            /** @description The shop's plan's handle. */
+            current: string;
+            plans: components["schemas"]["Plan"][];
         };
         PointsAdjustmentRequest: {
             points: number;
@@ -1881,6 +1946,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    plans_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plans"];
+                };
+            };
+        };
+    };
+    plans_subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanSubscribeInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanSubscribeResult"];
                 };
             };
         };

@@ -29,6 +29,7 @@ export type Route =
   | { page: 'home' }
   | { page: 'onboarding' }
   | { page: 'import' }
+  | { page: 'plans' }
   | { page: 'program' }
   | { page: 'catalog' }
   | { page: 'customers' }
@@ -40,6 +41,7 @@ export function route(path: string): Route {
   if (trimmed === '/') return { page: 'home' };
   if (trimmed === '/onboarding') return { page: 'onboarding' };
   if (trimmed === '/import') return { page: 'import' };
+  if (trimmed === '/plans') return { page: 'plans' };
   if (trimmed === '/program') return { page: 'program' };
   if (trimmed === '/rules-rewards') return { page: 'catalog' };
   if (trimmed === '/customers') return { page: 'customers' };

@@ -188,8 +188,8 @@ def test_launch_enables_the_program_once(admin, installed):
     assert admin.get("/api/admin/onboarding").json()["launched_at"] == first.json()["launched_at"]
 
 
-@pytest.mark.parametrize("path", ["/onboarding", "/import"])
-def test_the_onboarding_and_import_pages_load_the_embedded_app(client, installed, path):
+@pytest.mark.parametrize("path", ["/onboarding", "/import", "/plans"])
+def test_the_onboarding_import_and_plans_pages_load_the_embedded_app(client, installed, path):
     from tests.shopify_app.test_embedded import embedded_params
 
     response = client.get(path, embedded_params())
