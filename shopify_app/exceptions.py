@@ -98,3 +98,11 @@ class ShopifyUnavailable(ShopifyError, AppError):
 
     status = 503
     code = "shopify_unavailable"
+
+
+class ShopifyRefused(ShopifyError, AppError):
+    """Shopify refused what an admin page asked (a mutation's ``userErrors``): the page shows
+    Shopify's messages (``extra.user_errors``)."""
+
+    status = 400
+    code = "shopify_refused"

@@ -9,9 +9,23 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from shopify_app.admin_api import GraphqlQueryError
-from shopify_app.exceptions import ShopifyHttpError, ShopifyUnavailable
+from shopify_app.exceptions import (
+    ShopifyHttpError,
+    ShopifyRefused,
+    ShopifyUnavailable,
+    ShopifyUserErrors,
+)
 from shopify_app.services import billing
 from shopify_app.views.api import ShopAPIView
+
+
+class ErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.CharField()
+    extra = serializers.DictField()
+
+    class Meta:
+        ref_name = "ShopifyError"
 
 
 class PlanSerializer(serializers.Serializer):
@@ -60,7 +74,9 @@ class PlanSubscribeApi(ShopAPIView):
             ref_name = "PlanSubscribeResult"
 
     @extend_schema(
-        operation_id="plans_subscribe", request=InputSerializer, responses={200: OutputSerializer}
+        operation_id="plans_subscribe",
+        request=InputSerializer,
+        responses={200: OutputSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
     )
     def post(self, request):
         payload = self.InputSerializer(data=request.data)
@@ -69,6 +85,11 @@ class PlanSubscribeApi(ShopAPIView):
             result = billing.billing_plan_subscribe(
                 shop=request.shop, plan=payload.validated_data["plan"]
             )
+        except ShopifyUserErrors as error:
+            messages = "; ".join(str(e.get("message", "")) for e in error.user_errors)
+            raise ShopifyRefused(
+                f"Shopify refused the charge: {messages}", extra={"user_errors": error.user_errors}
+            ) from error
         except (ShopifyHttpError, GraphqlQueryError) as error:
             raise ShopifyUnavailable("Shopify did not answer; try again in a moment.") from error
         body = {"plan": result.plan, "confirmation_url": result.confirmation_url}

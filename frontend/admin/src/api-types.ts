@@ -1057,6 +1057,13 @@ export interface components {
             /** Format: date-time */
             installed_at: string;
         };
+        ShopifyError: {
+            message: string;
+            code: string;
+            extra: {
+                [key: string]: unknown;
+            };
+        };
         /**
          * @description * `active` - Active
          *     * `excluded` - Excluded
@@ -1988,6 +1995,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanSubscribeResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShopifyError"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShopifyError"];
                 };
             };
         };
