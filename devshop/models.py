@@ -138,6 +138,30 @@ class DevAppInstallation(models.Model):
         return [s for s in self.scopes.split(",") if s]
 
 
+class DevTheme(models.Model):
+    """An online store theme, with the one file the app reads: ``config/settings_data.json``
+    (where Shopify records the app embeds a merchant switched on in the theme editor). Each shop
+    gets a published ("MAIN") theme on first use; the editor page toggles its embeds."""
+
+    class Role(models.TextChoices):
+        MAIN = "MAIN"
+        UNPUBLISHED = "UNPUBLISHED"
+
+    shop = models.ForeignKey(DevShop, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=255, default="Dawn")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MAIN)
+    settings_data = models.TextField(default='{"current": {"blocks": {}}}')
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+    @property
+    def gid(self) -> str:
+        return gid("OnlineStoreTheme", self.id)
+
+
 class DevAccessToken(models.Model):
     """An Admin API access token, with its refresh token when it is an expiring offline token.
 

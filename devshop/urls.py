@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from devshop.views import admin_api, billing, control, oauth
+from devshop.views import admin_api, billing, control, oauth, themes
 
 SHOP = "store/<str:shop_domain>"
 
@@ -17,6 +17,7 @@ urlpatterns: list = [
         billing.confirm_subscription,
         name="devshop-confirm-subscription",
     ),
+    path(f"{SHOP}/admin/themes/current/editor", themes.theme_editor, name="devshop-theme-editor"),
     path("devshop/bulk/results/<str:file_name>", admin_api.bulk_result, name="devshop-bulk-result"),
     # devshop's controls.
     path("devshop/", control.home, name="devshop-home"),

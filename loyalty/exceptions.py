@@ -78,6 +78,13 @@ class InvalidImport(AppError):
     code = "invalid_import"
 
 
+class ImportNotConfirmable(AppError):
+    """This check was already confirmed, or is not finished: upload the file again."""
+
+    status = 409
+    code = "import_not_confirmable"
+
+
 class VersionConflict(AppError):
     """Someone else changed this since you opened it. Reload to see their changes, then make
     yours again."""

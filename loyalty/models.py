@@ -626,6 +626,25 @@ class ChangeLog(models.Model):
         return f"{self.action} {self.object_type}:{self.object_id} by {self.staff_user_id}"
 
 
+class OnboardingProgress(models.Model):
+    """Where a shop's onboarding stands, so every step resumes after the merchant leaves: each
+    step's time is set once, by the service that completes it (the sync and launcher steps are
+    read live, from the sync runs and the theme, so nothing here duplicates them)."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="onboarding")
+    template_applied_at = models.DateTimeField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    enrolled_members = models.PositiveIntegerField(default=0)
+    retroactive_days = models.PositiveIntegerField(null=True, blank=True)
+    retroactive_points = models.PositiveIntegerField(default=0)
+    launched_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"onboarding {self.shop_id}"
+
+
 # The VIP club's models live in their own module but belong to this app (one migration chain).
 from loyalty.vip.models import (  # noqa: E402
     MemberTier,
@@ -643,6 +662,7 @@ __all__ = [
     "Member",
     "MemberTier",
     "Notification",
+    "OnboardingProgress",
     "OrderPoints",
     "PointsLot",
     "PointsReversal",

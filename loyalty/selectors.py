@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from django.db.models.expressions import RawSQL
 from loyalty.models import (
     ChangeLog,
     EarningRule,
+    ImportBatch,
     LotAllocation,
     Member,
     OrderPoints,
@@ -291,3 +293,7 @@ def enrolment_preview_get(*, shop: Shop) -> EnrolmentPreview:
         customers=Count("pk"), excluded=Count("pk", filter=Q(excluded_by_tag=True))
     )
     return EnrolmentPreview(customers=counts["customers"] or 0, excluded=counts["excluded"] or 0)
+
+
+def import_batch_get(*, shop: Shop, batch_id: uuid.UUID) -> ImportBatch | None:
+    return ImportBatch.objects.filter(shop=shop, pk=batch_id).first()

@@ -90,3 +90,19 @@ class ShopifyUserErrors(ShopifyError):
     def __init__(self, message: str, *, user_errors: list[dict[str, Any]]) -> None:
         super().__init__(message)
         self.user_errors = user_errors
+
+
+class ShopifyUnavailable(ShopifyError, AppError):
+    """An admin page needed Shopify's answer and Shopify did not give one (after the client's
+    retries): the page says so and offers to try again."""
+
+    status = 503
+    code = "shopify_unavailable"
+
+
+class ShopifyRefused(ShopifyError, AppError):
+    """Shopify refused what an admin page asked (a mutation's ``userErrors``): the page shows
+    Shopify's messages (``extra.user_errors``)."""
+
+    status = 400
+    code = "shopify_refused"

@@ -7,7 +7,14 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from shopify_app.models import Customer, CustomerDataExport, Order, Shop, WebhookDelivery
+from shopify_app.models import (
+    Customer,
+    CustomerDataExport,
+    Order,
+    Shop,
+    SyncRun,
+    WebhookDelivery,
+)
 
 
 def customer_get(*, shop: Shop, shopify_id: int) -> Customer | None:
@@ -95,3 +102,22 @@ def order_export(order: Order) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def sync_initial_runs(*, shop: Shop) -> list[SyncRun]:
+    """The shop's latest initial run of each resource (the onboarding's progress bar)."""
+    latest: dict[str, SyncRun] = {}
+    runs = SyncRun.objects.filter(shop=shop, kind=SyncRun.Kind.INITIAL).order_by("-created_at")
+    for run in runs[:20]:
+        latest.setdefault(run.resource, run)
+    return [latest[r] for r in sorted(latest)]
+
+
+def sync_run_fraction(run: SyncRun) -> float:
+    """How far a run is, 0 to 1: nothing is known while Shopify runs the bulk operation (it
+    reports no total before it completes), then the share of the result file imported."""
+    if run.status == SyncRun.Status.COMPLETED:
+        return 1.0
+    if run.status == SyncRun.Status.IMPORTING and run.file_size:
+        return min(run.bytes_offset / run.file_size, 1.0)
+    return 0.0

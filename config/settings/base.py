@@ -54,6 +54,7 @@ SHOPIFY_SCOPES = env_list(
         "read_discounts",
         "write_discounts",
         "write_app_proxy",
+        "read_themes",  # the onboarding checks the launcher embed in the main theme
     ],
 )
 # Where a shop's admin lives. Shopify: https://{shop}. devshop serves every fake shop under a

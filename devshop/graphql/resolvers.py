@@ -7,6 +7,7 @@ executor with "devshop does not implement …".
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -37,9 +38,10 @@ from devshop.models import (
     DevRefund,
     DevRefundLineItem,
     DevShop,
+    DevTheme,
     DevWebhookSubscription,
 )
-from devshop.services import billing, bulk, customers, discounts, subscriptions
+from devshop.services import billing, bulk, customers, discounts, subscriptions, themes
 
 # Orders older than this are invisible without `read_all_orders` (Shopify's rule).
 ORDER_WINDOW = timedelta(days=60)
@@ -773,6 +775,58 @@ def q_nodes(ctx: Context, ids: list[str]) -> list[dict[str, Any] | None]:
     return [q_node(ctx, id=i) for i in ids]
 
 
+# --- themes (read_themes): the main theme's settings_data.json, for the app embed check ------
+
+
+def _theme(ctx: Context, theme: DevTheme) -> dict[str, Any]:
+    def files(**args: Any) -> dict[str, Any]:
+        # Only config/settings_data.json is emulated; other names match nothing.
+        wanted = args.get("filenames")
+        rows = [] if wanted is not None and SETTINGS_DATA not in wanted else [theme]
+        return list_connection(
+            rows,
+            present=lambda t: {
+                "__typename": "OnlineStoreThemeFile",
+                "filename": SETTINGS_DATA,
+                "contentType": "application/json",
+                "size": str(len(t.settings_data.encode())),
+                "checksumMd5": hashlib.md5(t.settings_data.encode()).hexdigest(),  # noqa: S324
+                "body": {"__typename": "OnlineStoreThemeFileBodyText", "content": t.settings_data},
+            },
+            typename="OnlineStoreThemeFile",
+            first=args.get("first"),
+            after=args.get("after"),
+        )
+
+    return {
+        "__typename": "OnlineStoreTheme",
+        "id": theme.gid,
+        "name": theme.name,
+        "role": theme.role,
+        "files": files,
+    }
+
+
+SETTINGS_DATA = "config/settings_data.json"
+
+
+def q_themes(ctx: Context, **args: Any) -> dict[str, Any]:
+    require_scope(ctx, "read_themes", "themes")
+    themes.theme_main(shop=ctx.shop)
+    rows = list(DevTheme.objects.filter(shop=ctx.shop).order_by("pk"))
+    if args.get("roles"):
+        rows = [t for t in rows if t.role in args["roles"]]
+    return list_connection(
+        rows,
+        present=lambda t: _theme(ctx, t),
+        typename="OnlineStoreTheme",
+        first=args.get("first"),
+        after=args.get("after"),
+        last=args.get("last"),
+        before=args.get("before"),
+    )
+
+
 QUERY: dict[str, Callable[..., Any]] = {
     "shop": q_shop,
     "customer": q_customer,
@@ -789,6 +843,7 @@ QUERY: dict[str, Callable[..., Any]] = {
     "node": q_node,
     "nodes": q_nodes,
     "currentAppInstallation": q_current_app_installation,
+    "themes": q_themes,
 }
 
 MUTATION: dict[str, Callable[..., Any]] = {

@@ -2,12 +2,20 @@
 
 from django.urls import path
 
-from loyalty.api import catalog, members, program
+from loyalty.api import catalog, imports, members, onboarding, program
 
 urlpatterns = [
     path("program", program.ProgramSettingsApi.as_view(), name="api_admin_program"),
     path("changes", program.ChangeLogListApi.as_view(), name="api_admin_changes"),
     path("onboarding/enrolment", program.EnrolmentApi.as_view(), name="api_admin_enrolment"),
+    path("onboarding", onboarding.OnboardingApi.as_view(), name="api_admin_onboarding"),
+    path(
+        "onboarding/template",
+        onboarding.TemplateApi.as_view(),
+        name="api_admin_onboarding_template",
+    ),
+    path("onboarding/enrol", onboarding.EnrolApi.as_view(), name="api_admin_onboarding_enrol"),
+    path("onboarding/launch", onboarding.LaunchApi.as_view(), name="api_admin_onboarding_launch"),
     path("earning-rules", catalog.EarningRuleListApi.as_view(), name="api_admin_rules"),
     path(
         "earning-rules/<int:rule_id>",
@@ -25,6 +33,13 @@ urlpatterns = [
         "rewards/<int:reward_id>/deactivate",
         catalog.RewardDeactivateApi.as_view(),
         name="api_admin_reward_deactivate",
+    ),
+    path("imports", imports.ImportUploadApi.as_view(), name="api_admin_imports"),
+    path("imports/<uuid:batch_id>", imports.ImportDetailApi.as_view(), name="api_admin_import"),
+    path(
+        "imports/<uuid:batch_id>/confirm",
+        imports.ImportConfirmApi.as_view(),
+        name="api_admin_import_confirm",
     ),
     path("members", members.MemberListApi.as_view(), name="api_admin_members"),
     path("members/<int:member_id>", members.MemberDetailApi.as_view(), name="api_admin_member"),

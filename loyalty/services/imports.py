@@ -40,7 +40,7 @@ from django.db.models import F, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from loyalty.exceptions import InsufficientPoints
+from loyalty.exceptions import ImportNotConfirmable, InsufficientPoints
 from loyalty.models import ImportBatch, Member, PointsTransaction, ProgramSettings
 from loyalty.services.bulk import rows_update
 from loyalty.services.import_csv import ImportRow, import_rows_parse
@@ -133,8 +133,8 @@ def points_import(
 def import_batch_run(*, batch_id: uuid.UUID | str, chunk_rows: int = CHUNK_ROWS) -> ImportBatch:
     """Run a queued (or interrupted) batch, chunk by chunk, each committing its writes with
     its progress. Ends the batch ``done`` with its report, or ``failed`` with the error, which
-    is raised again; either way the file is emptied. A batch already done or failed is
-    returned unchanged."""
+    is raised again; the file is emptied, except a finished dry run's (kept for the confirm
+    step). A batch already done or failed is returned unchanged."""
     claimed = ImportBatch.objects.filter(
         pk=batch_id, status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING]
     ).update(status=ImportBatch.Status.RUNNING, rows_done=0)
@@ -174,14 +174,38 @@ def import_batch_run(*, batch_id: uuid.UUID | str, chunk_rows: int = CHUNK_ROWS)
             finished_at=timezone.now(),
         )
         raise
+    # A dry run keeps its file for ``import_batch_confirm`` (the admin's confirm step), which
+    # hands it to the real run; a real run has no further use for it.
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportBatch.Status.DONE,
         report=report,
-        content="",
         finished_at=timezone.now(),
+        **({} if batch.dry_run else {"content": ""}),
     )
     batch.refresh_from_db()
     return batch
+
+
+def import_batch_confirm(*, batch: ImportBatch, created_by: str) -> ImportBatch:
+    """Run for real the file a finished dry run checked: a new queued batch with the same
+    content (so the same content hash, and the rows the dry run reported), enqueued after
+    commit; the dry run's copy of the file is emptied in the same transaction, so a second
+    confirm (a double click) raises ``ImportNotConfirmable`` instead of queueing the file twice.
+    Re-running a file is harmless anyway (imports write differences), but one run is clearer."""
+    with transaction.atomic():
+        dry = ImportBatch.objects.select_for_update().get(pk=batch.pk, shop_id=batch.shop_id)
+        if not dry.dry_run or dry.status != ImportBatch.Status.DONE or not dry.content:
+            raise ImportNotConfirmable()
+        real = points_import_enqueue(
+            shop=dry.shop,
+            content=dry.content,
+            format=dry.format,
+            dry_run=False,
+            created_by=created_by,
+            filename=dry.filename,
+        )
+        ImportBatch.objects.filter(pk=dry.pk).update(content="")
+    return real
 
 
 def _customers_match(*, shop: Shop, emails: set[str]) -> dict[str, Customer]:

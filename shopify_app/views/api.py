@@ -20,8 +20,16 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shopify_app import selectors
+from shopify_app.admin_api import GraphqlQueryError
 from shopify_app.authentication import AppProxyAuthentication, SessionTokenAuthentication
-from shopify_app.exceptions import CustomerNotSignedIn, InvalidSessionToken
+from shopify_app.exceptions import (
+    CustomerNotSignedIn,
+    InvalidSessionToken,
+    ShopifyHttpError,
+    ShopifyUnavailable,
+)
+from shopify_app.services import themes
 from shopify_app.throttling import StorefrontCustomerThrottle, StorefrontIPThrottle
 
 RETRY_INVALID_SESSION_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
@@ -75,3 +83,81 @@ class ShopDetailApi(ShopAPIView):
     @extend_schema(operation_id="shop_get", responses={200: OutputSerializer})
     def get(self, request):
         return Response(self.OutputSerializer(request.shop).data)
+
+
+class SyncRunProgressSerializer(serializers.Serializer):
+    resource = serializers.CharField()
+    status = serializers.CharField()
+    records_processed = serializers.IntegerField()
+    object_count = serializers.IntegerField(allow_null=True)
+    fraction = serializers.FloatField(help_text="0 to 1.")
+    error = serializers.CharField()
+
+    class Meta:
+        ref_name = "SyncRunProgress"
+
+
+class SyncProgressApi(ShopAPIView):
+    """The initial sync's progress, per resource (the onboarding polls it)."""
+
+    class OutputSerializer(serializers.Serializer):
+        done = serializers.BooleanField(help_text="Every run completed.")
+        failed = serializers.BooleanField(help_text="A run failed.")
+        fraction = serializers.FloatField(help_text="0 to 1, over all runs.")
+        runs = SyncRunProgressSerializer(many=True)
+
+        class Meta:
+            ref_name = "SyncProgress"
+
+    @extend_schema(operation_id="sync_progress_get", responses={200: OutputSerializer})
+    def get(self, request):
+        runs = selectors.sync_initial_runs(shop=request.shop)
+        rows = [
+            {
+                "resource": run.resource,
+                "status": run.status,
+                "records_processed": run.records_processed,
+                "object_count": run.object_count,
+                "fraction": selectors.sync_run_fraction(run),
+                "error": run.error,
+            }
+            for run in runs
+        ]
+        body = {
+            "done": bool(rows) and all(r["status"] == "completed" for r in rows),
+            "failed": any(r["status"] == "failed" for r in rows),
+            "fraction": sum(r["fraction"] for r in rows) / len(rows) if rows else 0.0,
+            "runs": rows,
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+class LauncherStatusSerializer(serializers.Serializer):
+    active = serializers.BooleanField(help_text="The app embed is on in the main theme.")
+    theme_name = serializers.CharField(allow_blank=True)
+    editor_url = serializers.URLField(help_text="The theme editor, with the embed activated.")
+
+    class Meta:
+        ref_name = "LauncherStatus"
+
+
+class LauncherApi(ShopAPIView):
+    """Whether the launcher's app embed is on in the main theme (read from Shopify each time),
+    and the theme editor deep link that turns it on."""
+
+    @extend_schema(
+        operation_id="onboarding_launcher_get", responses={200: LauncherStatusSerializer}
+    )
+    def get(self, request):
+        try:
+            status = themes.app_embed_status(shop=request.shop, handle=themes.LAUNCHER_EMBED)
+        except (ShopifyHttpError, GraphqlQueryError) as error:
+            raise ShopifyUnavailable("Shopify did not answer; check again in a moment.") from error
+        body = {
+            "active": status.active,
+            "theme_name": status.theme_name,
+            "editor_url": themes.app_embed_editor_url(
+                shop=request.shop, handle=themes.LAUNCHER_EMBED
+            ),
+        }
+        return Response(LauncherStatusSerializer(body).data)

@@ -97,3 +97,15 @@ def test_missing_or_wrong_token_is_401_like_shopify(devshop):
     assert response.json() == {
         "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
     }
+
+
+def test_themes_need_read_themes(db):
+    from devshop.testing import DevshopHandle
+
+    handle = DevshopHandle.create(domain="scopes-shop.myshopify.com")
+    handle.shop.installation.scopes = "read_customers"
+    handle.shop.installation.save()
+
+    body = handle.graphql("{ themes(first: 1) { nodes { id } } }").json()
+
+    assert "read_themes" in body["errors"][0]["message"]

@@ -1,9 +1,13 @@
 import { NavMenu } from '@shopify/app-bridge-react';
 import { AppProvider } from '@shopify/polaris';
 import en from '@shopify/polaris/locales/en.json';
+import { FirstRun } from './components/FirstRun';
 import { CustomerProfile } from './pages/CustomerProfile';
 import { Customers } from './pages/Customers';
 import { Home } from './pages/Home';
+import { Import } from './pages/Import';
+import { Onboarding } from './pages/Onboarding';
+import { Plans } from './pages/Plans';
 import { Program } from './pages/Program';
 import { RulesRewards } from './pages/RulesRewards';
 import { route, usePath } from './router';
@@ -16,11 +20,21 @@ export function App() {
         <a href="/" rel="home">
           Loyalty
         </a>
+        <a href="/onboarding">Set up</a>
         <a href="/program">Program</a>
         <a href="/rules-rewards">Rules &amp; rewards</a>
         <a href="/customers">Customers</a>
+        <a href="/import">Import</a>
+        <a href="/plans">Plans</a>
       </NavMenu>
-      {current.page === 'home' && <Home />}
+      {current.page === 'home' && (
+        <FirstRun>
+          <Home />
+        </FirstRun>
+      )}
+      {current.page === 'onboarding' && <Onboarding />}
+      {current.page === 'import' && <Import />}
+      {current.page === 'plans' && <Plans />}
       {current.page === 'program' && <Program />}
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}

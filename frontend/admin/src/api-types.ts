@@ -74,6 +74,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Upload a CSV: it is checked (a dry run, nothing written) in a worker. Poll the batch. */
+        post: operations["import_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/imports/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A batch's progress (``rows_done`` of ``rows_total``) and, once done, its per-row diff. */
+        get: operations["import_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/imports/{batch_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Run the file a finished dry run checked, for real (once: a second confirm is 409). */
+        post: operations["import_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/launcher": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Whether the launcher's app embed is on in the main theme (read from Shopify each time),
+         *     and the theme editor deep link that turns it on.
+         */
+        get: operations["onboarding_launcher_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/members": {
         parameters: {
             query?: never;
@@ -165,6 +236,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Where the shop's onboarding stands (each step's time, once done). */
+        get: operations["onboarding_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/onboarding/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GET previews enrolment (and retroactive points); POST applies the same. Idempotent. */
+        get: operations["onboarding_enrol_preview"];
+        put?: never;
+        /** @description GET previews enrolment (and retroactive points); POST applies the same. Idempotent. */
+        post: operations["onboarding_enrol_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/onboarding/enrolment": {
         parameters: {
             query?: never;
@@ -183,6 +289,74 @@ export interface paths {
          *     already members are skipped).
          */
         post: operations["enrolment_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/onboarding/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Launch the program (enables it; idempotent). */
+        post: operations["onboarding_launch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/onboarding/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GET: the template's defaults, for the form. POST: apply the (edited) template. */
+        get: operations["onboarding_template_get"];
+        put?: never;
+        /** @description GET: the template's defaults, for the form. POST: apply the (edited) template. */
+        post: operations["onboarding_template_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["plans_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/plans/subscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Move to a plan: free at once; a paid one through Shopify's confirmation page. */
+        post: operations["plans_subscribe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -269,6 +443,23 @@ export interface paths {
         };
         /** @description The shop the admin is open on. */
         get: operations["shop_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The initial sync's progress, per resource (the onboarding polls it). */
+        get: operations["sync_progress_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -383,6 +574,22 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["EarningRule"][];
         };
+        EnrolWithPointsPreview: {
+            /** @description Members enrolling would create. */
+            customers: number;
+            /** @description Of which excluded by the exclusion tag. */
+            excluded: number;
+            retroactive_days: number;
+            /** @description Orders that would earn retroactively. */
+            orders: number;
+            members_earning: number;
+            points: number;
+            /**
+             * Format: decimal
+             * @description Shop currency.
+             */
+            cost: string;
+        };
         /**
          * @description * `automatic` - Automatic
          *     * `opt_in` - Opt In
@@ -419,6 +626,76 @@ export interface components {
          * @enum {string}
          */
         ExpiryModeEnum: "none" | "lot" | "inactivity";
+        /**
+         * @description * `generic` - Generic
+         *     * `smile` - Smile
+         *     * `loyaltylion` - Loyaltylion
+         * @enum {string}
+         */
+        FormatEnum: "generic" | "smile" | "loyaltylion";
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
+        ImportBatch: {
+            /** Format: uuid */
+            readonly id: string;
+            readonly format: components["schemas"]["FormatEnum"];
+            readonly filename: string;
+            readonly dry_run: boolean;
+            readonly status: components["schemas"]["ImportBatchStatusEnum"];
+            readonly rows_total: number;
+            readonly rows_done: number;
+            readonly rows_changed: number;
+            readonly rows_unchanged: number;
+            readonly rows_failed: number;
+            readonly report: components["schemas"]["ImportReportRow"][];
+            readonly report_truncated: boolean;
+            readonly error: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `done` - Done
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        ImportBatchStatusEnum: "queued" | "running" | "done" | "failed";
+        ImportReportRow: {
+            line: number;
+            email: string;
+            status: components["schemas"]["ImportReportRowStatusEnum"];
+            current?: number | null;
+            target?: number | null;
+            delta?: number | null;
+            error?: string;
+        };
+        /**
+         * @description * `changed` - changed
+         *     * `unchanged` - unchanged
+         *     * `error` - error
+         * @enum {string}
+         */
+        ImportReportRowStatusEnum: "changed" | "unchanged" | "error";
+        ImportUploadRequest: {
+            /** Format: binary */
+            file: string;
+            format: components["schemas"]["FormatEnum"];
+        };
+        LauncherStatus: {
+            /** @description The app embed is on in the main theme. */
+            active: boolean;
+            theme_name: string;
+            /**
+             * Format: uri
+             * @description The theme editor, with the embed activated.
+             */
+            editor_url: string;
+        };
         /** @description One ledger entry with the lot it opened (a credit) or the lots it used (a debit). */
         LedgerEntry: {
             readonly id: number;
@@ -540,6 +817,21 @@ export interface components {
          * @enum {string}
          */
         NetworkEnum: "instagram" | "facebook" | "tiktok";
+        /**
+         * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
+         *     present (``required``) in responses, and the generated types need no ``?``.
+         */
+        OnboardingProgress: {
+            /** Format: date-time */
+            readonly template_applied_at: string | null;
+            /** Format: date-time */
+            readonly enrolled_at: string | null;
+            readonly enrolled_members: number;
+            readonly retroactive_days: number | null;
+            readonly retroactive_points: number;
+            /** Format: date-time */
+            readonly launched_at: string | null;
+        };
         PatchedEarningRuleInputRequest: {
             active?: boolean;
             handle?: string;
@@ -593,6 +885,38 @@ export interface components {
             /** Format: int64 */
             product_variant_id?: number | null;
         };
+        Plan: {
+            handle: string;
+            name: string;
+            /** Format: decimal */
+            price: string | null;
+            currency: string;
+            interval: string;
+            trial_days: number;
+        };
+        /**
+         * @description * `free` - free
+         *     * `pro` - pro
+         * @enum {string}
+         */
+        PlanEnum: "free" | "pro";
+        PlanSubscribeInputRequest: {
+            plan: components["schemas"]["PlanEnum"];
+        };
+        PlanSubscribeResult: {
+            /** @description The shop's plan now. */
+            plan: string;
+            /**
+             * Format: uri
+             * @description Open it at the top level to approve the charge.
+             */
+            confirmation_url: string | null;
+        };
+        Plans: {
+            /** @description The shop's plan's handle. */
+            current: string;
+            plans: components["schemas"]["Plan"][];
+        };
         PointsAdjustmentRequest: {
             points: number;
             reason: string;
@@ -629,6 +953,33 @@ export interface components {
             readonly version: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        ProgramTemplate: {
+            /** Format: decimal */
+            points_per_unit: string;
+            point_value_points: number;
+            /** Format: decimal */
+            point_value_amount: string;
+            signup_points: number;
+            birthday_points: number;
+            rewards: components["schemas"]["TemplateReward"][];
+        };
+        ProgramTemplateRequest: {
+            /** Format: decimal */
+            points_per_unit: string;
+            point_value_points: number;
+            /** Format: decimal */
+            point_value_amount: string;
+            signup_points: number;
+            birthday_points: number;
+            rewards: components["schemas"]["TemplateRewardRequest"][];
+        };
+        RetroactiveInputRequest: {
+            /**
+             * @description Award points for orders of the last N days (0: none).
+             * @default 0
+             */
+            retroactive_days: number;
         };
         /**
          * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
@@ -706,12 +1057,63 @@ export interface components {
             /** Format: date-time */
             installed_at: string;
         };
+        ShopifyError: {
+            message: string;
+            code: string;
+            extra: {
+                [key: string]: unknown;
+            };
+        };
         /**
          * @description * `active` - Active
          *     * `excluded` - Excluded
          * @enum {string}
          */
         StateEnum: "active" | "excluded";
+        SyncProgress: {
+            /** @description Every run completed. */
+            done: boolean;
+            /** @description A run failed. */
+            failed: boolean;
+            /**
+             * Format: double
+             * @description 0 to 1, over all runs.
+             */
+            fraction: number;
+            runs: components["schemas"]["SyncRunProgress"][];
+        };
+        SyncRunProgress: {
+            resource: string;
+            status: string;
+            records_processed: number;
+            object_count: number | null;
+            /**
+             * Format: double
+             * @description 0 to 1.
+             */
+            fraction: number;
+            error: string;
+        };
+        TemplateReward: {
+            kind: components["schemas"]["TemplateRewardKindEnum"];
+            name: string;
+            /** Format: decimal */
+            amount?: string | null;
+            points_cost: number;
+        };
+        /**
+         * @description * `fixed_amount` - fixed_amount
+         *     * `free_shipping` - free_shipping
+         * @enum {string}
+         */
+        TemplateRewardKindEnum: "fixed_amount" | "free_shipping";
+        TemplateRewardRequest: {
+            kind: components["schemas"]["TemplateRewardKindEnum"];
+            name: string;
+            /** Format: decimal */
+            amount?: string | null;
+            points_cost: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -973,6 +1375,146 @@ export interface operations {
             };
         };
     };
+    import_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUploadRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    import_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    import_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    onboarding_launcher_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LauncherStatus"];
+                };
+            };
+        };
+    };
     members_list: {
         parameters: {
             query?: {
@@ -1204,6 +1746,102 @@ export interface operations {
             };
         };
     };
+    onboarding_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingProgress"];
+                };
+            };
+        };
+    };
+    onboarding_enrol_preview: {
+        parameters: {
+            query?: {
+                /** @description Award points for orders of the last N days (0: none). */
+                retroactive_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolWithPointsPreview"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    onboarding_enrol_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetroactiveInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingProgress"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     enrolment_preview: {
         parameters: {
             query?: never;
@@ -1238,6 +1876,141 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnrolmentResult"];
+                };
+            };
+        };
+    };
+    onboarding_launch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingProgress"];
+                };
+            };
+        };
+    };
+    onboarding_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgramTemplate"];
+                };
+            };
+        };
+    };
+    onboarding_template_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgramTemplateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnboardingProgress"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    plans_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plans"];
+                };
+            };
+        };
+    };
+    plans_subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanSubscribeInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanSubscribeResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShopifyError"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShopifyError"];
                 };
             };
         };
@@ -1547,6 +2320,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Shop"];
+                };
+            };
+        };
+    };
+    sync_progress_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncProgress"];
                 };
             };
         };

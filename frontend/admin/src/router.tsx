@@ -27,6 +27,9 @@ export function usePath(): string {
 
 export type Route =
   | { page: 'home' }
+  | { page: 'onboarding' }
+  | { page: 'import' }
+  | { page: 'plans' }
   | { page: 'program' }
   | { page: 'catalog' }
   | { page: 'customers' }
@@ -36,6 +39,9 @@ export type Route =
 export function route(path: string): Route {
   const trimmed = path.replace(/\/+$/, '') || '/';
   if (trimmed === '/') return { page: 'home' };
+  if (trimmed === '/onboarding') return { page: 'onboarding' };
+  if (trimmed === '/import') return { page: 'import' };
+  if (trimmed === '/plans') return { page: 'plans' };
   if (trimmed === '/program') return { page: 'program' };
   if (trimmed === '/rules-rewards') return { page: 'catalog' };
   if (trimmed === '/customers') return { page: 'customers' };

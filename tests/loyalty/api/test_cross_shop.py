@@ -5,6 +5,7 @@ that shows the 404 comes from the shop, not from a broken request)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -12,6 +13,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from loyalty.services.changelog import version_of
+from loyalty.services.imports import points_import
 from tests.factories import EarningRuleFactory, MemberFactory, RewardFactory
 from tests.loyalty.api.conftest import AdminClient
 from tests.loyalty.conftest import credit
@@ -23,10 +25,16 @@ OBJECTS = {
     "rule_id": lambda shop: EarningRuleFactory(shop=shop),
     "reward_id": lambda shop: RewardFactory(shop=shop),
     "member_id": lambda shop: _member_with_points(shop),
+    "batch_id": lambda shop: _checked_import(shop),
 }
 # A body each method would accept for any of these objects (so only the shop makes it fail).
 BODIES = {"patch": {"name": "Renamed", "points": 7, "points_cost": 7}, "post": {}}
 ADJUSTMENT = {"points": -5, "reason": "cross-shop probe", "note": "n"}
+
+
+def _checked_import(shop):
+    """A finished dry run, ready to confirm."""
+    return points_import(shop=shop, content="email,points\nnobody@example.com,5\n", dry_run=True)
 
 
 def _member_with_points(shop):
@@ -70,7 +78,7 @@ def _methods(view_class) -> list[str]:
 
 def _fill(path: str, ids: dict[str, int]) -> str:
     for name, value in ids.items():
-        path = path.replace(f"<int:{name}>", str(value))
+        path = re.sub(rf"<\w+:{name}>", str(value), path)
     assert "<" not in path, f"{path}: add its id to OBJECTS in {__file__}"
     return "/" + path
 
@@ -106,7 +114,7 @@ def test_another_shops_id_answers_404_and_changes_nothing(route, method, install
         ids = {name: obj.pk for name, obj in objects.items()}
         path = _fill(route.path, ids)
         body = ADJUSTMENT if path.endswith("/adjustments") else BODIES.get(method)
-        target = next(obj for name, obj in objects.items() if f"<int:{name}>" in route.path)
+        target = next(obj for name, obj in objects.items() if f":{name}>" in route.path)
         headers = {"Idempotency-Key": f"probe-{method}-{target.pk}"}
         if hasattr(target, "updated_at"):
             headers["If-Match"] = version_of(target)  # knowing their version does not help

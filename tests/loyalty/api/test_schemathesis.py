@@ -23,7 +23,12 @@ from tests.loyalty.conftest import credit
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
-schema = schemathesis.openapi.from_wsgi("/api/admin/schema", get_wsgi_application())
+# The launcher check and subscribing to a plan ask Shopify; with no Shopify here they answer 503
+# shopify_unavailable by design, and tests/shopify_app/test_onboarding_apis.py and
+# test_plans_api.py run them against devshop.
+schema = schemathesis.openapi.from_wsgi("/api/admin/schema", get_wsgi_application()).exclude(
+    operation_id=["onboarding_launcher_get", "plans_subscribe"]
+)
 
 # Examples per operation: enough to reach each field's edges, few enough for CI.
 MAX_EXAMPLES = 15

@@ -31,7 +31,7 @@ export function backend(routes: Record<string, Handler | [number, unknown]>): Ca
         method,
         path: url.pathname + url.search,
         headers: new Headers(init.headers),
-        body: init.body ? JSON.parse(String(init.body)) : undefined,
+        body: init.body instanceof FormData ? init.body : init.body ? JSON.parse(String(init.body)) : undefined,
       };
       calls.push(call);
       const handler = routes[`${method} ${url.pathname}`];
