@@ -35,6 +35,8 @@ _TITLES = {
 
 # The reads below are raw SQL: building them with the ORM cost most of GET state's CPU
 # (bench/storefront_state.py), far more than PostgreSQL spent answering them.
+_SETTINGS_SQL = "SELECT * FROM loyalty_programsettings WHERE shop_id = %s ORDER BY id LIMIT 1"
+_MEMBER_ROW_SQL = "SELECT * FROM loyalty_member WHERE shop_id = %s AND customer_id = %s LIMIT 1"
 # Active rules, and whether the member earned each already (a NULL member earned none).
 _RULES_SQL = """
 SELECT r.id, r.kind, r.name, r.points, r."limit", r.network, r.url,
@@ -123,7 +125,7 @@ def storefront_settings_get(*, context: StorefrontContext) -> ProgramSettings:
     """The shop's settings, read once per request; the defaults (unsaved) when it has none
     yet, so a GET writes nothing."""
     if "loyalty.settings" not in context.memo:
-        settings = ProgramSettings.objects.filter(shop_id=context.shop.pk).first()
+        settings = next(iter(ProgramSettings.objects.raw(_SETTINGS_SQL, [context.shop.pk])), None)
         context.memo["loyalty.settings"] = settings or ProgramSettings(shop_id=context.shop.pk)
     return context.memo["loyalty.settings"]
 
@@ -131,7 +133,9 @@ def storefront_settings_get(*, context: StorefrontContext) -> ProgramSettings:
 def storefront_member_get(*, context: StorefrontContext) -> Member | None:
     if context.customer is None:
         return None
-    return Member.objects.filter(shop=context.shop, customer=context.customer).first()
+    return next(
+        iter(Member.objects.raw(_MEMBER_ROW_SQL, [context.shop.pk, context.customer.pk])), None
+    )
 
 
 def points_section(*, context: StorefrontContext) -> dict[str, Any]:
