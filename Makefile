@@ -69,7 +69,7 @@ fmt: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: install frontend
+bench: install frontend tests/crosscheck/node_modules/.installed
 	$(PY) -m config.preflight
 	$(PY) -m bench
 

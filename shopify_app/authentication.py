@@ -41,6 +41,9 @@ class ShopStaff:
     is_authenticated: bool = True
 
 
+_SHOP_SQL = "SELECT * FROM shopify_app_shop WHERE domain = %s"
+
+
 @dataclass(frozen=True)
 class StorefrontVisitor:
     """``request.user`` behind the app proxy; ``customer_id`` is None for anonymous shoppers."""
@@ -51,7 +54,9 @@ class StorefrontVisitor:
 
 
 def _installed_shop(domain: str) -> Shop:
-    shop = Shop.objects.filter(domain=domain).first()
+    # Raw: every storefront and admin request makes this read, and building it with the ORM
+    # cost twice what running it does (bench/storefront_state.py).
+    shop = next(iter(Shop.objects.raw(_SHOP_SQL, [domain])), None)
     if shop is None or not shop.is_installed:
         raise ShopNotInstalled(
             "The app is not installed on this shop: open it from the Shopify admin to install it.",

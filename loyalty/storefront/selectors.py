@@ -8,22 +8,14 @@ currency (DRF would render a Decimal as a float); points are integers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Value
-from django.db.models.functions import Cast
+from django.db import connection
 from django.utils import timezone
 
-from loyalty.models import (
-    EarningRule,
-    Member,
-    PointsLot,
-    PointsTransaction,
-    ProgramSettings,
-    Redemption,
-    Reward,
-)
+from loyalty.models import EarningRule, Member, ProgramSettings, Redemption, Reward
 from loyalty.services.program import points_value
 from loyalty.storefront.history import history_page
 from shopify_app.models import Shop
@@ -41,6 +33,90 @@ _TITLES = {
 }
 
 
+# The reads below are raw SQL: building them with the ORM cost most of GET state's CPU
+# (bench/storefront_state.py), far more than PostgreSQL spent answering them.
+_SETTINGS_SQL = "SELECT * FROM loyalty_programsettings WHERE shop_id = %s ORDER BY id LIMIT 1"
+_MEMBER_ROW_SQL = "SELECT * FROM loyalty_member WHERE shop_id = %s AND customer_id = %s LIMIT 1"
+# Active rules, and whether the member earned each already (a NULL member earned none).
+_RULES_SQL = """
+SELECT r.id, r.kind, r.name, r.points, r."limit", r.network, r.url,
+       EXISTS (SELECT 1 FROM loyalty_pointstransaction t
+               WHERE t.member_id = %(member)s AND t.source_type = 'rule'
+                 AND t.source_id = r.id::text AND t.status <> 'void') AS earned
+FROM loyalty_earningrule r
+WHERE r.shop_id = %(shop)s AND r.active
+ORDER BY r.kind, r.id
+"""
+_REWARDS_SQL = """
+SELECT id, kind, name, points_cost, amount, percent, min_points, max_points, minimum_order
+FROM loyalty_reward
+WHERE shop_id = %(shop)s AND active
+ORDER BY position, points_cost, id
+"""
+# The member's nearest pending entries ("p"), next expiring lots ("e") and newest codes ("c"),
+# in one round trip; n keeps each part's order.
+_MEMBER_SQL = """
+SELECT part, points, at, code, title, amount, percent, status, created_at, ends_at FROM (
+    (SELECT 'p' AS part, amount AS points, posts_at AS at, NULL AS code, NULL AS title,
+            NULL::numeric AS amount, NULL::numeric AS percent, NULL AS status,
+            NULL::timestamptz AS created_at, NULL::timestamptz AS ends_at,
+            row_number() OVER (ORDER BY posts_at, id) AS n
+     FROM loyalty_pointstransaction
+     WHERE member_id = %(member)s AND status = 'pending'
+     ORDER BY posts_at, id LIMIT %(pending)s)
+    UNION ALL
+    (SELECT 'e', remaining, expires_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+            row_number() OVER (ORDER BY expires_at, id)
+     FROM loyalty_pointslot
+     WHERE member_id = %(member)s AND remaining > 0 AND expires_at > %(now)s
+     ORDER BY expires_at, id LIMIT %(expiring)s)
+    UNION ALL
+    (SELECT 'c', NULL, NULL, code, offer ->> 'name', amount, percent, status, created_at,
+            ends_at, row_number() OVER (ORDER BY created_at DESC)
+     FROM loyalty_redemption
+     WHERE member_id = %(member)s AND status <> 'refunded'
+     ORDER BY created_at DESC LIMIT %(codes)s)
+) AS parts
+ORDER BY part, n
+"""
+
+
+@dataclass
+class _Rule:
+    pk: int
+    kind: str
+    name: str
+    points: int
+    limit: str
+    network: str
+    url: str
+    earned: bool
+
+
+@dataclass
+class _Reward:
+    pk: int
+    kind: str
+    name: str
+    points_cost: int
+    amount: Decimal | None
+    percent: Decimal | None
+    min_points: int | None
+    max_points: int | None
+    minimum_order: Decimal | None
+
+
+@dataclass
+class _Code:
+    code: str
+    title: str | None
+    amount: Decimal | None
+    percent: Decimal | None
+    status: str
+    created_at: Any
+    ends_at: Any
+
+
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(Decimal("0.01")))
 
@@ -49,7 +125,7 @@ def storefront_settings_get(*, context: StorefrontContext) -> ProgramSettings:
     """The shop's settings, read once per request; the defaults (unsaved) when it has none
     yet, so a GET writes nothing."""
     if "loyalty.settings" not in context.memo:
-        settings = ProgramSettings.objects.filter(shop_id=context.shop.pk).first()
+        settings = next(iter(ProgramSettings.objects.raw(_SETTINGS_SQL, [context.shop.pk])), None)
         context.memo["loyalty.settings"] = settings or ProgramSettings(shop_id=context.shop.pk)
     return context.memo["loyalty.settings"]
 
@@ -57,7 +133,9 @@ def storefront_settings_get(*, context: StorefrontContext) -> ProgramSettings:
 def storefront_member_get(*, context: StorefrontContext) -> Member | None:
     if context.customer is None:
         return None
-    return Member.objects.filter(shop=context.shop, customer=context.customer).first()
+    return next(
+        iter(Member.objects.raw(_MEMBER_ROW_SQL, [context.shop.pk, context.customer.pk])), None
+    )
 
 
 def points_section(*, context: StorefrontContext) -> dict[str, Any]:
@@ -97,15 +175,9 @@ def ways_to_earn(*, settings, member: Member | None) -> list[dict[str, Any]]:
                 "done": False,
             }
         )
-    rules = EarningRule.objects.filter(shop_id=settings.shop_id, active=True).order_by("kind", "pk")
-    if member is not None:
-        # Whether the member earned the rule already, in the same query as the rules.
-        earned = PointsTransaction.objects.filter(
-            member=member, source_type="rule", source_id=Cast(OuterRef("pk"), CharField())
-        ).exclude(status=PointsTransaction.Status.VOID)
-        rules = rules.annotate(earned=Exists(earned))
-    else:
-        rules = rules.annotate(earned=Value(False))
+    with connection.cursor() as db:
+        db.execute(_RULES_SQL, {"shop": settings.shop_id, "member": member.pk if member else None})
+        rules = [_Rule(*row) for row in db.fetchall()]
     for rule in rules:
         way: dict[str, Any] = {
             "id": rule.pk,
@@ -133,9 +205,10 @@ def _plain(value: Decimal) -> str:
 def rewards(*, settings, member: Member | None) -> list[dict[str, Any]]:
     balance = member.balance if member and member.state == Member.State.ACTIVE else 0
     out = []
-    for reward in Reward.objects.filter(shop_id=settings.shop_id, active=True).order_by(
-        "position", "points_cost", "pk"
-    ):
+    with connection.cursor() as db:
+        db.execute(_REWARDS_SQL, {"shop": settings.shop_id})
+        catalog = [_Reward(*row) for row in db.fetchall()]
+    for reward in catalog:
         variable = reward.kind == Reward.Kind.VARIABLE_AMOUNT
         cost = max(reward.points_cost, reward.min_points or 0) if variable else reward.points_cost
         item: dict[str, Any] = {
@@ -164,35 +237,40 @@ def rewards(*, settings, member: Member | None) -> list[dict[str, Any]]:
 
 
 def member_json(*, settings, member: Member, shop: Shop) -> dict[str, Any]:
-    pending = PointsTransaction.objects.filter(
-        member=member, status=PointsTransaction.Status.PENDING
-    ).order_by("posts_at", "pk")[:PENDING_SHOWN]
-    expiring = PointsLot.objects.filter(
-        member=member, remaining__gt=0, expires_at__isnull=False, expires_at__gt=timezone.now()
-    ).order_by("expires_at", "pk")[:EXPIRING_SHOWN]
-    codes = (
-        Redemption.objects.filter(member=member)
-        .exclude(status=Redemption.Status.REFUNDED)
-        .order_by("-created_at")[:CODES_SHOWN]
-    )
+    pending: list[dict[str, Any]] = []
+    expiring: list[dict[str, Any]] = []
+    codes: list[dict[str, Any]] = []
+    with connection.cursor() as db:
+        db.execute(
+            _MEMBER_SQL,
+            {"member": member.pk, "now": timezone.now(), "pending": PENDING_SHOWN,
+             "expiring": EXPIRING_SHOWN, "codes": CODES_SHOWN},
+        )  # fmt: skip
+        for part, points, at, *code in db.fetchall():
+            if part == "p":
+                pending.append({"points": points, "posts_at": at})
+            elif part == "e":
+                expiring.append({"points": points, "expires_at": at})
+            else:
+                codes.append(code_json(_Code(*code)))
     return {
         "state": member.state,
         "balance": member.balance,
         "balance_value": _money(points_value(settings=settings, points=member.balance)),
         "pending": member.pending,
         "lifetime_earned": member.lifetime_earned,
-        "pending_lots": [{"points": e.amount, "posts_at": e.posts_at} for e in pending],
-        "expiring": [{"points": lot.remaining, "expires_at": lot.expires_at} for lot in expiring],
-        "codes": [code_json(r) for r in codes],
+        "pending_lots": pending,
+        "expiring": expiring,
+        "codes": codes,
         "history": history_page(shop=shop, member=member),
     }
 
 
-def code_json(redemption: Redemption) -> dict[str, Any]:
+def code_json(redemption: _Code) -> dict[str, Any]:
     return {
         "code": redemption.code,
         # The title frozen at redemption time (the reward may have been renamed since).
-        "title": (redemption.offer or {}).get("name", ""),
+        "title": redemption.title or "",
         "value": _money(redemption.amount),
         "percent": _plain(redemption.percent) if redemption.percent is not None else None,
         "status": redemption.status,  # pending (being created) | issued | used

@@ -143,6 +143,11 @@ def test_a_member_applies_the_code_checks_out_and_the_code_shows_as_used(
         lambda: Redemption.objects.filter(code=code, status="issued").exists(),
         what=f"{code} to be issued\n{stack.log_tail('worker')}",
     )
+    # The panel re-reads the state while the code is being prepared: no reload needed.
+    go_to(panel, "My codes")
+    expect(panel.get_by_role("listitem").filter(has_text=code)).to_contain_text(
+        "Ready to use", timeout=35_000
+    )
     panel.get_by_role("link", name="Apply to cart").click()
     page.wait_for_url(f"{stack.storefront(SHOP)}cart")
     expect(page.locator("#cart-discount")).to_contain_text(code)

@@ -239,6 +239,54 @@ describe('panel', () => {
     expect(byText(root, 'button', 'Copied')).toBeDefined();
   });
 
+  it('re-reads the state with backoff while a just-redeemed code is being prepared', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const flush = async () => {
+        for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
+      };
+      const code = (status: string) => ({ code: 'RWD-NEW1', title: '$5 off', value: '5.00', status, used: false });
+      const member = (status: string) => ({ ...memberData(700), codes: [code(status)] });
+      let reads = 0;
+      const fetchMock = stubFetch((url) => {
+        if (!url.endsWith('/api/state')) {
+          return { body: { section: 'points', data: pointsData(member('pending')), result: { code: 'RWD-NEW1' } } };
+        }
+        reads += 1;
+        // The first read is the page view's; the code is ready on the second re-read.
+        const status = reads === 1 ? 'issued' : reads === 2 ? 'pending' : 'issued';
+        const data = reads === 1 ? pointsData(memberData(1200)) : pointsData(member(status));
+        return { body: launcherState(data, { id: '7', first_name: 'Ann' }) };
+      });
+      const root = makeRoot();
+      button(root).click();
+      await flush();
+      nav(root, 'Rewards').click();
+      await flush();
+      labelled(root, 'Redeem $5 off').click();
+      await flush();
+      byText(root, 'button', 'Confirm')!.click();
+      await flush();
+      nav(root, 'My codes').click();
+      await flush();
+      expect(byText(root, '.lly-badge', 'Being prepared')).toBeDefined();
+      await vi.advanceTimersByTimeAsync(500);
+      await flush();
+      expect(reads).toBe(2); // still being prepared: polls again, later
+      expect(byText(root, '.lly-badge', 'Being prepared')).toBeDefined();
+      await vi.advanceTimersByTimeAsync(1000);
+      await flush();
+      expect(reads).toBe(3);
+      expect(byText(root, '.lly-badge', 'Ready to use')).toBeDefined();
+      await vi.advanceTimersByTimeAsync(20000);
+      await flush();
+      expect(reads).toBe(3); // nothing pending: no more requests
+      expect(fetchMock).toHaveBeenCalledTimes(4);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it.each([
     ['insufficient_points', 'en', 'You do not have enough points for this reward.'],
     ['insufficient_points', 'fr', 'Vous n’avez pas assez de points pour cette récompense.'],

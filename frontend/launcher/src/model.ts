@@ -114,3 +114,14 @@ export function explain(entry: HistoryEntry, i18n: I18n): string {
   }
   return i18n.t('explain_credit', { points, description });
 }
+
+/**
+ * After a redeem the code is created in the shop by a background job: while any code is still
+ * being prepared, the panel re-reads the state after each of these delays (ms, about 30 s in
+ * all, for a busy worker), then stops.
+ */
+export const PENDING_CODE_POLL_MS = [500, 1000, 2000, 4000, 8000, 15000] as const;
+
+export function hasPendingCode(points: PointsSection | null): boolean {
+  return !!points?.member?.codes?.some((c) => c.status === 'pending');
+}

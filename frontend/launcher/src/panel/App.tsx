@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { postJson, singleFlight } from '../api';
 import { palette } from '../color';
 import { createI18n, type MessageKey } from '../i18n';
-import { balanceChange, pointsSection, withSection } from '../model';
+import { balanceChange, hasPendingCode, PENDING_CODE_POLL_MS, pointsSection, withSection } from '../model';
 import type { ActionAnswer, LauncherState, PanelContext } from '../types';
 import { Env, type PanelEnv } from './context';
 import { Earn } from './earn';
@@ -52,6 +52,28 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
   useEffect(() => {
     if (!state) load(ctx.state);
   }, []);
+  // A code being prepared (just redeemed): re-read the state with backoff until it is ready, so
+  // "My codes" turns to "Ready to use" without a reload. A failed re-read just stops polling.
+  const polls = useRef(0);
+  useEffect(() => {
+    if (!hasPendingCode(pointsSection(state))) {
+      polls.current = 0;
+      return;
+    }
+    const delay = PENDING_CODE_POLL_MS[polls.current];
+    if (delay === undefined) return;
+    polls.current += 1;
+    const timer = setTimeout(() => {
+      ctx.reload().then(
+        (s) => {
+          seen.set(ctx.host, s);
+          setState(s);
+        },
+        () => undefined,
+      );
+    }, delay);
+    return () => clearTimeout(timer);
+  }, [state]);
   useEffect(() => {
     const el = dialog.current;
     if (el && !el.contains(ctx.host.activeElement)) el.focus();
