@@ -526,6 +526,8 @@ export interface components {
             member: components["schemas"]["Member"];
             /** Format: decimal */
             balance_value: string;
+            /** @description The shop currency of ``balance_value``. */
+            currency: string;
             /** @description Points refunds could not take back. */
             shortfall: number;
             lots: components["schemas"]["Lot"][];
