@@ -23,7 +23,11 @@ urlpatterns = [
     path("api/admin/", include("loyalty.api.urls")),
     # The embedded admin's own pages (frontend/admin/src/router.tsx): the same document as the
     # App URL, so a reload or an App Bridge nav-menu link on any page authenticates as "/" does.
-    re_path(r"^(?:program|rules-rewards|customers(?:/[0-9]+)?)$", app_home, name="admin_app_page"),
+    re_path(
+        r"^(?:program|branding|rules-rewards|customers(?:/[0-9]+)?)$",
+        app_home,
+        name="admin_app_page",
+    ),
     # The App URL, install/auth pages, /api/admin/shop and the launcher's /proxy/api/state.
     path("", include("shopify_app.urls")),
 ]

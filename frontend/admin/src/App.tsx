@@ -1,6 +1,7 @@
 import { NavMenu } from '@shopify/app-bridge-react';
 import { AppProvider } from '@shopify/polaris';
 import en from '@shopify/polaris/locales/en.json';
+import { Branding } from './pages/Branding';
 import { CustomerProfile } from './pages/CustomerProfile';
 import { Customers } from './pages/Customers';
 import { Home } from './pages/Home';
@@ -17,11 +18,13 @@ export function App() {
           Loyalty
         </a>
         <a href="/program">Program</a>
+        <a href="/branding">Branding</a>
         <a href="/rules-rewards">Rules &amp; rewards</a>
         <a href="/customers">Customers</a>
       </NavMenu>
       {current.page === 'home' && <Home />}
       {current.page === 'program' && <Program />}
+      {current.page === 'branding' && <Branding />}
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}
       {current.page === 'customer' && <CustomerProfile id={current.id} />}

@@ -419,6 +419,20 @@ export interface components {
          * @enum {string}
          */
         ExpiryModeEnum: "none" | "lot" | "inactivity";
+        /**
+         * @description * `gift` - Gift
+         *     * `star` - Star
+         *     * `heart` - Heart
+         *     * `crown` - Crown
+         * @enum {string}
+         */
+        LauncherIconEnum: "gift" | "star" | "heart" | "crown";
+        /**
+         * @description * `bottom-right` - Bottom Right
+         *     * `bottom-left` - Bottom Left
+         * @enum {string}
+         */
+        LauncherPositionEnum: "bottom-right" | "bottom-left";
         /** @description One ledger entry with the lot it opened (a credit) or the lots it used (a debit). */
         LedgerEntry: {
             readonly id: number;
@@ -566,6 +580,15 @@ export interface components {
             hold_days?: number;
             include_shipping?: boolean;
             include_tax?: boolean;
+            launcher_button_color?: string;
+            launcher_icon?: components["schemas"]["LauncherIconEnum"];
+            launcher_label?: string;
+            launcher_position?: components["schemas"]["LauncherPositionEnum"];
+            launcher_text_color?: string;
+            /** @description Overrides of the launcher's texts, by key: guest_title, guest_body. Plain text; an empty value restores the launcher's own. */
+            launcher_texts?: {
+                [key: string]: string;
+            };
             /** Format: decimal */
             minimum_order?: string | null;
             /** Format: decimal */
@@ -573,6 +596,7 @@ export interface components {
             point_value_points?: number;
             /** Format: decimal */
             points_per_unit?: string;
+            program_name?: string;
         };
         PatchedRewardInputRequest: {
             active?: boolean;
@@ -621,6 +645,12 @@ export interface components {
             readonly hold_days: number;
             readonly include_shipping: boolean;
             readonly include_tax: boolean;
+            readonly launcher_button_color: string;
+            readonly launcher_icon: components["schemas"]["LauncherIconEnum"];
+            readonly launcher_label: string;
+            readonly launcher_position: components["schemas"]["LauncherPositionEnum"];
+            readonly launcher_text_color: string;
+            readonly launcher_texts: unknown;
             /** Format: decimal */
             readonly minimum_order: string | null;
             /** Format: decimal */
@@ -628,6 +658,7 @@ export interface components {
             readonly point_value_points: number;
             /** Format: decimal */
             readonly points_per_unit: string;
+            readonly program_name: string;
             readonly version: string;
             /** Format: date-time */
             readonly updated_at: string;

@@ -28,6 +28,7 @@ export function usePath(): string {
 export type Route =
   | { page: 'home' }
   | { page: 'program' }
+  | { page: 'branding' }
   | { page: 'catalog' }
   | { page: 'customers' }
   | { page: 'customer'; id: number }
@@ -37,6 +38,7 @@ export function route(path: string): Route {
   const trimmed = path.replace(/\/+$/, '') || '/';
   if (trimmed === '/') return { page: 'home' };
   if (trimmed === '/program') return { page: 'program' };
+  if (trimmed === '/branding') return { page: 'branding' };
   if (trimmed === '/rules-rewards') return { page: 'catalog' };
   if (trimmed === '/customers') return { page: 'customers' };
   const customer = /^\/customers\/(\d+)$/.exec(trimmed);
