@@ -98,9 +98,10 @@ export function LauncherPreview({ branding, as, shopName, currency }: Props) {
     container.replaceChildren(root);
     mount(root);
     const shadow = root.shadowRoot!;
-    // The frame is shorter than a storefront's window: the panel's height follows the frame.
+    // The frame is shorter than a storefront's window: the panel's height follows the frame;
+    // and it is redrawn on each keystroke, so without its opening slide.
     const fit = document.createElement('style');
-    fit.textContent = '.lly-dialog.lly-dialog{max-height:calc(100% - 104px)}'; // over the panel's own rule
+    fit.textContent = '.lly-dialog.lly-dialog{max-height:calc(100% - 104px);animation:none}'; // over the panel's rules
     shadow.append(fit);
     // The button is a picture here: clicking it would ask this page for the shop's state.
     const button = shadow.querySelector('button');
