@@ -208,3 +208,20 @@ def test_markup_in_a_customer_name_is_shown_as_text_in_the_admin(
     assert frame is not None
     assert frame.evaluate("window.__pwned") is None
     assert frame.evaluate("document.querySelectorAll('#app img[src=x], #app b').length") == 0
+
+
+def test_a_list_that_cannot_load_says_so_accessibly(stack, shop, page):
+    app = open_admin(page, stack)
+    # The app's server fails this one request (as an outage would); the page stays usable.
+    page.route(
+        "**/api/admin/members?*",
+        lambda route: route.fulfill(
+            status=503,
+            json={"message": "The service is unavailable.", "code": "unavailable", "extra": {}},
+        ),
+    )
+    go(page, app, "Customers")
+    expect(app.get_by_text("Could not load customers")).to_be_visible()
+    expect(app.get_by_text("The service is unavailable.")).to_be_visible()
+    shoot(page, "admin-15-customers-error")
+    assert_admin_accessible(page)

@@ -42,10 +42,12 @@ def test_an_expired_session_token_is_replaced_and_the_page_recovers(stack, shop,
     # as valid (as it does when the machine's clock is behind); the app's server knows better.
     page.clock.set_fixed_time(datetime.fromtimestamp(an_hour_ago + 1, UTC))
     statuses: list[int] = []
-    page.on(
-        "response",
-        lambda r: r.url.endswith("/api/admin/shop") and statuses.append(r.status),
-    )
+
+    def seen(response) -> None:
+        if response.url.endswith("/api/admin/shop"):
+            statuses.append(response.status)
+
+    page.on("response", seen)
 
     page.goto(stack.admin_frame(SHOP))
 
