@@ -65,6 +65,17 @@ def test_the_merchant_edits_a_rule_and_a_reward_and_the_launcher_shows_them(
         rule.refresh_from_db()
         assert (rule.name, rule.points) == ("Take the style quiz", 45)
 
+        # A new reward without a name: the server's field error, inline, in the modal.
+        app.get_by_role("button", name="Add reward").click()
+        modal = app.get_by_role("dialog", name="Add reward")
+        modal.get_by_label("Points cost").fill("100")
+        modal.get_by_role("button", name="Save").click()
+        expect(modal.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
+        shoot(page, "admin-16-add-reward-error")
+        assert_admin_accessible(page)
+        modal.get_by_role("button", name="Cancel").click()
+        expect(modal).to_have_count(0)
+
         page.goto(stack.storefront(SHOP))  # a guest's launcher lists both
         panel = open_launcher(page)
         expect(panel.get_by_role("listitem").filter(has_text="Canvas tote")).to_contain_text(
