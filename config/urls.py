@@ -24,7 +24,7 @@ urlpatterns = [
     # The embedded admin's own pages (frontend/admin/src/router.tsx): the same document as the
     # App URL, so a reload or an App Bridge nav-menu link on any page authenticates as "/" does.
     re_path(
-        r"^(?:onboarding|import|plans|program|rules-rewards|customers(?:/[0-9]+)?)$",
+        r"^(?:onboarding|import|plans|program|branding|rules-rewards|customers(?:/[0-9]+)?)$",
         app_home,
         name="admin_app_page",
     ),

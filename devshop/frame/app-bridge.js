@@ -12,7 +12,9 @@
  * `Authorization: Bearer <token>`, and a 401 carrying `X-Shopify-Retry-Invalid-Session-Request: 1`
  * is retried once with a fresh token. On the bounce page (`?shopify-reload=<path>`) it reloads
  * that path with a fresh `id_token`. Loaded outside the admin, it goes to the admin URL that
- * `host` names. Nothing else of App Bridge is emulated.
+ * `host` names. `<ui-nav-menu>`'s links are hidden in the iframe and drawn by the admin under the
+ * app's name, as Shopify's admin does; choosing one pushes its path onto the iframe's history
+ * (a `popstate`), as App Bridge does. Nothing else of App Bridge is emulated.
  */
 (function () {
   "use strict";
@@ -142,6 +144,40 @@
       if (target.origin !== window.location.origin) return;
       target.searchParams.set("id_token", token);
       window.location.replace(target.toString());
+    });
+  }
+
+  // The navigation menu: the admin draws it; the app's router follows `popstate`.
+  function sendNavMenu(menu) {
+    var items = Array.prototype.map.call(menu.querySelectorAll("a"), function (a) {
+      return { path: a.getAttribute("href") || "/", label: a.textContent || "", home: a.getAttribute("rel") === "home" };
+    });
+    window.parent.postMessage({ type: "devshop:navMenu", items: items, current: window.location.pathname }, devshopOrigin);
+  }
+  if (embedded && typeof MutationObserver !== "undefined" && document.documentElement) {
+    var style = document.createElement("style");
+    style.textContent = "ui-nav-menu { display: none; }";
+    document.documentElement.appendChild(style);
+    var sent = "";
+    new MutationObserver(function () {
+      var menu = document.querySelector("ui-nav-menu");
+      var signature = menu ? menu.innerHTML + window.location.pathname : "";
+      if (menu && signature !== sent) {
+        sent = signature;
+        sendNavMenu(menu);
+      }
+    }).observe(document.documentElement, { childList: true, subtree: true });
+    window.addEventListener("message", function (event) {
+      if (event.source !== window.parent || event.origin !== devshopOrigin) return;
+      var message = event.data || {};
+      if (message.type !== "devshop:navigate" || typeof message.path !== "string") return;
+      var target = new URL(message.path, window.location.href);
+      if (target.origin !== window.location.origin) return;
+      target.search = window.location.search;
+      window.history.pushState({}, "", target.toString());
+      window.dispatchEvent(new PopStateEvent("popstate"));
+      var menu = document.querySelector("ui-nav-menu");
+      if (menu) sendNavMenu(menu);
     });
   }
 

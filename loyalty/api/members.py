@@ -164,6 +164,7 @@ class MemberDetailApi(MemberApiMixin):
     class OutputSerializer(serializers.Serializer):
         member = MemberSerializer()
         balance_value = serializers.DecimalField(max_digits=14, decimal_places=2)
+        currency = serializers.CharField(help_text="The shop currency of ``balance_value``.")
         shortfall = serializers.IntegerField(help_text="Points refunds could not take back.")
         lots = LotSerializer(many=True)
         history = EntrySerializer(many=True)
@@ -180,6 +181,7 @@ class MemberDetailApi(MemberApiMixin):
         profile = {
             "member": member,
             "balance_value": points_value(settings=settings, points=member.balance),
+            "currency": shop.currency,
             "shortfall": selectors.member_shortfall(shop=shop, member=member),
             "lots": selectors.member_lots(shop=shop, member=member),
             "history": selectors.member_history(shop=shop, member=member),

@@ -26,6 +26,8 @@ from loyalty.services.program import EDITABLE_SETTINGS, program_settings_edit
 from loyalty.services.staff import members_enrol_existing_by_staff
 
 _SETTINGS_FIELDS = sorted(EDITABLE_SETTINGS)
+# The launcher texts a merchant may override (frontend/launcher/src/panel/home.tsx reads them).
+LAUNCHER_TEXT_KEYS = ("guest_title", "guest_body")
 
 
 class ProgramSettingsApi(AdminApi):
@@ -52,6 +54,20 @@ class ProgramSettingsApi(AdminApi):
                 "expiry_months": {"min_value": 1, "max_value": 120},
                 "hold_days": {"max_value": 365},
             }
+
+        launcher_texts = serializers.DictField(
+            child=serializers.CharField(allow_blank=True, max_length=300, trim_whitespace=True),
+            required=False,
+            help_text=f"Overrides of the launcher's texts, by key: {', '.join(LAUNCHER_TEXT_KEYS)}."
+            " Plain text; an empty value restores the launcher's own.",
+        )
+
+        def validate_launcher_texts(self, value: dict[str, str]) -> dict[str, str]:
+            # Only the keys the launcher reads: any other would be stored and never shown.
+            unknown = sorted(set(value) - set(LAUNCHER_TEXT_KEYS))
+            if unknown:
+                raise serializers.ValidationError(f"Unknown text: {', '.join(unknown)}.")
+            return {key: text for key, text in value.items() if text}
 
     @extend_schema(operation_id="program_settings_get", responses={200: OutputSerializer})
     def get(self, request):

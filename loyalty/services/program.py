@@ -52,6 +52,14 @@ EDITABLE_SETTINGS = frozenset(
         "expiry_mode",
         "expiry_months",
         "code_prefix",
+        # The launcher's branding and texts (the Branding page).
+        "program_name",
+        "launcher_label",
+        "launcher_position",
+        "launcher_button_color",
+        "launcher_text_color",
+        "launcher_icon",
+        "launcher_texts",
     }
 )
 

@@ -2,6 +2,7 @@ import { NavMenu } from '@shopify/app-bridge-react';
 import { AppProvider } from '@shopify/polaris';
 import en from '@shopify/polaris/locales/en.json';
 import { FirstRun } from './components/FirstRun';
+import { Branding } from './pages/Branding';
 import { CustomerProfile } from './pages/CustomerProfile';
 import { Customers } from './pages/Customers';
 import { Home } from './pages/Home';
@@ -22,6 +23,7 @@ export function App() {
         </a>
         <a href="/onboarding">Set up</a>
         <a href="/program">Program</a>
+        <a href="/branding">Branding</a>
         <a href="/rules-rewards">Rules &amp; rewards</a>
         <a href="/customers">Customers</a>
         <a href="/import">Import</a>
@@ -36,6 +38,7 @@ export function App() {
       {current.page === 'import' && <Import />}
       {current.page === 'plans' && <Plans />}
       {current.page === 'program' && <Program />}
+      {current.page === 'branding' && <Branding />}
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}
       {current.page === 'customer' && <CustomerProfile id={current.id} />}

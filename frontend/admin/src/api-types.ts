@@ -381,6 +381,98 @@ export interface paths {
         patch: operations["program_settings_update"];
         trace?: never;
     };
+    "/api/admin/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description GET the referrals, newest first (``?status=held`` for the review queue), 100 a page
+         *     (``?before=<id>`` for the next).
+         */
+        get: operations["referrals_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/referrals/{referral_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description POST: approve a held or rejected referral (the reward follows). */
+        post: operations["referrals_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/referrals/{referral_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description POST: reject a referral (a still-pending reward is voided). */
+        post: operations["referrals_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/referrals/program": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GET the program; PATCH some of its settings. */
+        get: operations["referrals_program_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description GET the program; PATCH some of its settings. */
+        patch: operations["referrals_program_partial_update"];
+        trace?: never;
+    };
+    "/api/admin/referrals/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description GET the program's funnel: invited, claimed, completed, held, rejected, reversed,
+         *     revenue.
+         */
+        get: operations["referrals_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/rewards": {
         parameters: {
             query?: never;
@@ -686,6 +778,20 @@ export interface components {
             file: string;
             format: components["schemas"]["FormatEnum"];
         };
+        /**
+         * @description * `gift` - Gift
+         *     * `star` - Star
+         *     * `heart` - Heart
+         *     * `crown` - Crown
+         * @enum {string}
+         */
+        LauncherIconEnum: "gift" | "star" | "heart" | "crown";
+        /**
+         * @description * `bottom-right` - Bottom Right
+         *     * `bottom-left` - Bottom Left
+         * @enum {string}
+         */
+        LauncherPositionEnum: "bottom-right" | "bottom-left";
         LauncherStatus: {
             /** @description The app embed is on in the main theme. */
             active: boolean;
@@ -803,6 +909,8 @@ export interface components {
             member: components["schemas"]["Member"];
             /** Format: decimal */
             balance_value: string;
+            /** @description The shop currency of ``balance_value``. */
+            currency: string;
             /** @description Points refunds could not take back. */
             shortfall: number;
             lots: components["schemas"]["Lot"][];
@@ -856,6 +964,15 @@ export interface components {
             hold_days?: number;
             include_shipping?: boolean;
             include_tax?: boolean;
+            launcher_button_color?: string;
+            launcher_icon?: components["schemas"]["LauncherIconEnum"];
+            launcher_label?: string;
+            launcher_position?: components["schemas"]["LauncherPositionEnum"];
+            launcher_text_color?: string;
+            /** @description Overrides of the launcher's texts, by key: guest_title, guest_body. Plain text; an empty value restores the launcher's own. */
+            launcher_texts?: {
+                [key: string]: string;
+            };
             /** Format: decimal */
             minimum_order?: string | null;
             /** Format: decimal */
@@ -863,6 +980,7 @@ export interface components {
             point_value_points?: number;
             /** Format: decimal */
             points_per_unit?: string;
+            program_name?: string;
         };
         PatchedRewardInputRequest: {
             active?: boolean;
@@ -943,6 +1061,12 @@ export interface components {
             readonly hold_days: number;
             readonly include_shipping: boolean;
             readonly include_tax: boolean;
+            readonly launcher_button_color: string;
+            readonly launcher_icon: components["schemas"]["LauncherIconEnum"];
+            readonly launcher_label: string;
+            readonly launcher_position: components["schemas"]["LauncherPositionEnum"];
+            readonly launcher_text_color: string;
+            readonly launcher_texts: unknown;
             /** Format: decimal */
             readonly minimum_order: string | null;
             /** Format: decimal */
@@ -950,6 +1074,7 @@ export interface components {
             readonly point_value_points: number;
             /** Format: decimal */
             readonly points_per_unit: string;
+            readonly program_name: string;
             readonly version: string;
             /** Format: date-time */
             readonly updated_at: string;
@@ -2089,6 +2214,118 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    referrals_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    referrals_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    referrals_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    referrals_program_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    referrals_program_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    referrals_stats_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

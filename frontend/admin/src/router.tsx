@@ -31,6 +31,7 @@ export type Route =
   | { page: 'import' }
   | { page: 'plans' }
   | { page: 'program' }
+  | { page: 'branding' }
   | { page: 'catalog' }
   | { page: 'customers' }
   | { page: 'customer'; id: number }
@@ -43,6 +44,7 @@ export function route(path: string): Route {
   if (trimmed === '/import') return { page: 'import' };
   if (trimmed === '/plans') return { page: 'plans' };
   if (trimmed === '/program') return { page: 'program' };
+  if (trimmed === '/branding') return { page: 'branding' };
   if (trimmed === '/rules-rewards') return { page: 'catalog' };
   if (trimmed === '/customers') return { page: 'customers' };
   const customer = /^\/customers\/(\d+)$/.exec(trimmed);

@@ -337,3 +337,32 @@ describe('panel', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('panel as a preview (the admin Branding page)', () => {
+  it('takes no focus, is not modal and draws no backdrop', async () => {
+    const field = document.createElement('input');
+    document.body.appendChild(field);
+    field.focus();
+    const host = document.createElement('div');
+    document.body.appendChild(host);
+    const shadowRoot = host.attachShadow({ mode: 'open' });
+    const state = launcherState(pointsData());
+    window.LoyaltyLauncherPanel!.open({
+      host: shadowRoot,
+      config: { ...readConfig(makeRoot()), buttonColor: '#ffee00', textColor: '#ffffff' },
+      state: Promise.resolve(state),
+      reload: () => Promise.resolve(state),
+      onClose: () => {},
+      preview: true,
+    });
+    await settle();
+    const d = shadowRoot.querySelector('[role="dialog"]') as HTMLElement;
+    expect(d.textContent).toContain("Collector's Club");
+    expect(d.hasAttribute('aria-modal')).toBe(false);
+    expect(shadowRoot.querySelector('.lly-backdrop')).toBeNull();
+    expect(document.activeElement).toBe(field);
+    // The merchant's white on yellow is unreadable: the panel uses near-black instead.
+    const themed = shadowRoot.querySelector<HTMLElement>('[lang]')!;
+    expect(themed.style.getPropertyValue('--lly-on-accent')).toBe('#111111');
+  });
+});

@@ -138,6 +138,11 @@ export interface PanelContext {
   reload(): Promise<LauncherState>;
   /** Called once the panel has closed; the loader returns focus to its button. */
   onClose(): void;
+  /**
+   * Drawn as a preview inside another page (the admin's Branding page): the panel takes no
+   * focus, is not modal and draws no backdrop, so the page around it stays usable.
+   */
+  preview?: boolean;
 }
 
 export interface PanelModule {

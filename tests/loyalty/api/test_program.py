@@ -98,7 +98,9 @@ def test_the_change_log_lists_newest_first(admin, installed):
     assert {r["staff_user_id"] for r in results} == {"42"}
 
 
-@pytest.mark.parametrize("path", ["/program", "/rules-rewards", "/customers", "/customers/12"])
+@pytest.mark.parametrize(
+    "path", ["/program", "/branding", "/rules-rewards", "/customers", "/customers/12"]
+)
 def test_the_admins_own_pages_load_the_embedded_app(client, installed, path):
     from tests.shopify_app.test_embedded import embedded_params
 
@@ -106,3 +108,54 @@ def test_the_admins_own_pages_load_the_embedded_app(client, installed, path):
 
     assert response.status_code == 200
     assert '<div id="app"></div>' in response.content.decode()
+
+
+def test_the_launcher_branding_is_edited_like_the_other_settings(admin, installed):
+    version = admin.get("/api/admin/program").json()["version"]
+
+    response = admin.patch(
+        "/api/admin/program",
+        {
+            "program_name": "Club",
+            "launcher_label": "Perks",
+            "launcher_position": "bottom-left",
+            "launcher_button_color": "#ffee00",
+            "launcher_text_color": "#ffffff",
+            "launcher_icon": "star",
+            "launcher_texts": {"guest_title": " Join the club ", "guest_body": ""},
+        },
+        headers={"If-Match": version},
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["launcher_label"] == "Perks"
+    assert body["launcher_texts"] == {"guest_title": "Join the club"}  # empty: the default
+    settings = program_settings_get(shop_id=installed.pk)
+    assert (settings.launcher_position, settings.launcher_icon) == ("bottom-left", "star")
+    [log] = ChangeLog.objects.filter(shop=installed)
+    assert log.after["launcher_label"] == "Perks"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"launcher_button_color": "red"}, "launcher_button_color"),
+        ({"launcher_text_color": "#12345"}, "launcher_text_color"),
+        ({"launcher_position": "top"}, "launcher_position"),
+        ({"launcher_icon": "skull"}, "launcher_icon"),
+        ({"launcher_label": "x" * 33}, "launcher_label"),
+        ({"launcher_texts": {"footer": "hi"}}, "launcher_texts"),
+        ({"launcher_texts": {"guest_title": {"nested": 1}}}, "launcher_texts"),
+        ({"launcher_texts": ["guest_title"]}, "launcher_texts"),
+    ],
+)
+def test_bad_branding_answers_400_on_its_field_and_writes_nothing(admin, installed, fields, field):
+    version = admin.get("/api/admin/program").json()["version"]
+
+    response = admin.patch("/api/admin/program", fields, headers={"If-Match": version})
+
+    assert response.status_code == 400
+    assert set(response.json()["extra"]["fields"]) == {field}
+    settings = program_settings_get(shop_id=installed.pk)
+    assert (settings.launcher_label, settings.launcher_texts) == ("Rewards", {})

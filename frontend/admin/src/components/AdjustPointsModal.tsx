@@ -59,7 +59,12 @@ export function AdjustPointsModal({ memberId, memberName, onClose, onDone }: Pro
         <BlockStack gap="300">
           {banner && <Banner tone="critical">{banner}</Banner>}
           {confirming ? (
-            <Text as="p">{`${verb} points for ${memberName}? Reason: ${reason}`}</Text>
+            <BlockStack gap="200">
+              <Text as="p">{`${verb} points for ${memberName}? Reason: ${reason}`}</Text>
+              <Text as="p" tone="subdued">
+                {note ? `The customer sees: “${note}”` : 'The customer sees no note.'}
+              </Text>
+            </BlockStack>
           ) : (
             <FormLayout>
               <TextField label="Points" type="number" helpText="Negative to deduct." value={points} onChange={setPoints} error={errors.points} autoComplete="off" />

@@ -52,7 +52,9 @@ export function ListCard<T extends { id: number }>(props: Props<T>) {
           </IndexTable.Row>
         ))}
       </IndexTable>
-      <Pagination hasNext={!!next} onNext={next} hasPrevious={!!previous} onPrevious={previous} />
+      {(next || previous) && (
+        <Pagination hasNext={!!next} onNext={next} hasPrevious={!!previous} onPrevious={previous} />
+      )}
     </Card>
   );
 }

@@ -1,6 +1,6 @@
 // A member's profile: balance, pending, open lots with expiry, the history explained lot by
 // lot, codes; adjust points, exclude or include.
-import { Badge, BlockStack, Card, DataTable, InlineStack, Layout, Page, Text } from '@shopify/polaris';
+import { Badge, BlockStack, Card, DataTable, type DataTableProps, InlineStack, Layout, Page, Text } from '@shopify/polaris';
 import { useState } from 'react';
 import { adminApi, type MemberProfile } from '../adminApi';
 import { AdjustPointsModal } from '../components/AdjustPointsModal';
@@ -12,6 +12,13 @@ import { navigate } from '../router';
 import { memberName } from './Customers';
 
 const date = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
+const money = (amount: string, currency: string) =>
+  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(amount));
+
+// A table, or one line saying there is nothing yet (an empty table reads as broken).
+function Rows({ empty, rows, ...table }: { empty: string } & DataTableProps) {
+  return rows.length ? <DataTable rows={rows} {...table} /> : <Text as="p" tone="subdued">{empty}</Text>;
+}
 
 export function CustomerProfile({ id }: { id: number }) {
   const [load, reload] = useLoad((signal) => adminApi.member(id, signal), [id]);
@@ -45,7 +52,7 @@ export function CustomerProfile({ id }: { id: number }) {
         <Layout.Section>
           <Card>
             <InlineStack gap="800">
-              <Stat label="Balance" value={`${member.balance ?? 0} (${profile.balance_value})`} />
+              <Stat label="Balance" value={`${member.balance ?? 0} (${money(profile.balance_value, profile.currency)})`} />
               <Stat label="Pending" value={String(member.pending ?? 0)} />
               <Stat label="Lifetime earned" value={String(member.lifetime_earned ?? 0)} />
             </InlineStack>
@@ -55,7 +62,8 @@ export function CustomerProfile({ id }: { id: number }) {
           <Card>
             <BlockStack gap="200">
               <Text as="h2" variant="headingMd">Open lots</Text>
-              <DataTable
+              <Rows
+                empty="No open lots"
                 columnContentTypes={['text', 'numeric', 'numeric', 'text']}
                 headings={['Earned', 'Amount', 'Left', 'Expires']}
                 rows={profile.lots.map((lot) => [date(lot.earned_at), lot.amount, lot.remaining, date(lot.expires_at)])}
@@ -67,7 +75,8 @@ export function CustomerProfile({ id }: { id: number }) {
           <Card>
             <BlockStack gap="200">
               <Text as="h2" variant="headingMd">History</Text>
-              <DataTable
+              <Rows
+                empty="No history yet"
                 columnContentTypes={['text', 'text', 'numeric', 'text']}
                 headings={['Date', 'What', 'Points', 'Lots']}
                 rows={profile.history.map((entry) => [
@@ -86,7 +95,8 @@ export function CustomerProfile({ id }: { id: number }) {
           <Card>
             <BlockStack gap="200">
               <Text as="h2" variant="headingMd">Codes</Text>
-              <DataTable
+              <Rows
+                empty="No codes yet"
                 columnContentTypes={['text', 'text', 'numeric', 'text']}
                 headings={['Code', 'Reward', 'Points', 'Status']}
                 rows={profile.codes.map((code) => [code.code, code.reward_name, code.points, code.status ?? ''])}

@@ -19,6 +19,7 @@ const MEMBER = {
 const PROFILE = {
   member: MEMBER,
   balance_value: '1.20',
+  currency: 'EUR',
   shortfall: 0,
   lots: [{ id: 3, amount: 120, remaining: 120, earned_at: '2026-01-01T00:00:00Z', expires_at: null }],
   history: [
@@ -71,12 +72,15 @@ describe('Customers', () => {
     });
     const container = await renderAt('/customers/7');
     expect(container.textContent).toContain('opened lot 3');
+    expect(container.textContent).toContain('120 (€1.20)'); // in the shop's currency
+    expect(container.textContent).toContain('No codes yet');
 
     await click('Adjust points');
     await type(field('Points'), '250');
     await type(field('Reason (staff only)'), 'goodwill');
     await click('Review');
     expect(document.body.textContent).toContain('Add 250 points for');
+    expect(document.body.textContent).toContain('The customer sees no note.');
     expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
     await click('Confirm');
 

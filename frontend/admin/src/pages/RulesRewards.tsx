@@ -9,7 +9,8 @@ import { errorMessage } from '../components/errors';
 import { ListCard } from '../components/ListCard';
 import { usePages } from '../components/usePages';
 
-const choices = (...values: string[]) => values.map((value) => ({ label: value.replace(/_/g, ' '), value }));
+const humane = (value: string) => value.replace(/_/g, ' ');
+const choices = (...values: string[]) => values.map((value) => ({ label: humane(value), value }));
 
 const RULE_FIELDS: FieldSpec[] = [
   { name: 'name', label: 'Name' },
@@ -72,7 +73,7 @@ export function RulesRewards() {
               {...rules}
               row={(rule) => [
                 rule.name,
-                rule.kind,
+                humane(rule.kind),
                 String(rule.points),
                 <ActiveBadge key="a" active={rule.active} />,
                 <InlineStack key="b" gap="200">
@@ -98,7 +99,7 @@ export function RulesRewards() {
               {...rewards}
               row={(reward) => [
                 reward.name,
-                reward.kind,
+                humane(reward.kind),
                 String(reward.points_cost),
                 <ActiveBadge key="a" active={reward.active} />,
                 <InlineStack key="b" gap="200">

@@ -76,7 +76,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
   }, [state]);
   useEffect(() => {
     const el = dialog.current;
-    if (el && !el.contains(ctx.host.activeElement)) el.focus();
+    if (el && !ctx.preview && !el.contains(ctx.host.activeElement)) el.focus();
   }, [state, failed]);
 
   const colors = palette(
@@ -136,6 +136,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
       points,
       currency: state.shop.currency,
       announce: setMessage,
+      preview: !!ctx.preview,
       act: (path, payload, key) =>
         post(key, () => postJson<ActionAnswer>(`${ctx.config.proxyPath}/api/${path}`, payload, key)).then(
           (answer) => {
@@ -201,12 +202,12 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
         '--lly-accent-text': colors.accentText,
       }}
     >
-      <div class="lly-backdrop" onClick={onClose} />
+      {!ctx.preview && <div class="lly-backdrop" onClick={onClose} />}
       <div
         ref={dialog}
         class={'lly-dialog lly-' + ctx.config.position}
         role="dialog"
-        aria-modal="true"
+        aria-modal={ctx.preview ? undefined : 'true'}
         aria-labelledby="lly-title"
         tabIndex={-1}
         onKeyDown={onKeyDown}

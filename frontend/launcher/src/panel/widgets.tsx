@@ -8,7 +8,10 @@ import { useEnv } from './context';
 /** A view's heading; it takes focus when the view opens, so keyboard users land on it. */
 export function ViewTitle({ children }: { children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => ref.current?.focus(), []);
+  const { preview } = useEnv();
+  useEffect(() => {
+    if (!preview) ref.current?.focus();
+  }, []);
   return (
     <h3 class="lly-h3" tabIndex={-1} ref={ref}>
       {children}
