@@ -29,8 +29,13 @@ def go_to(panel, view: str):
 
 
 def test_a_guest_sees_the_program_and_how_to_join(stack, shop, page):
-    proxied = []
-    page.on("request", lambda r: "/apps/rewards/" in r.url and proxied.append(r.url))
+    proxied: list[str] = []
+
+    def on_request(request) -> None:
+        if "/apps/rewards/" in request.url:
+            proxied.append(request.url)
+
+    page.on("request", on_request)
     page.goto(stack.storefront(SHOP), wait_until="networkidle")
     assert proxied == []  # no proxy request until the shopper shows intent
     panel = open_launcher(page)
