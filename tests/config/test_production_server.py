@@ -9,20 +9,14 @@ with the body stored byte for byte (Granian's WSGI input is what the intake read
 from __future__ import annotations
 
 import http.client
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 
 import orjson
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from shopify_app.models import WebhookDelivery
 from tests.factories import ShopFactory
+from tests.granian import granian_server
 from tests.shopify_app.webhooks.conftest import example_payload, signed_headers
 
 pytestmark = pytest.mark.skipif(
@@ -30,42 +24,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def granian(transactional_db):
-    port = _free_port()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "granian", "config.wsgi:application", "--interface", "wsgi",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--blocking-threads", "2", "--no-access-log", "--log-level", "warning"],
-        cwd=settings.BASE_DIR, env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, "granian exited"
-                assert time.monotonic() < deadline, "granian did not start"
-                time.sleep(0.1)
+    with granian_server(workers=1, threads=2) as port:
         yield port
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def _request(port: int, method: str, path: str, body: bytes = b"", headers=None):

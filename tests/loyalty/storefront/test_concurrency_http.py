@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from loyalty.models import Redemption
 from tests.factories import CustomerFactory, MemberFactory, RewardFactory, ShopFactory
+from tests.granian import granian_server
 from tests.loyalty.conftest import assert_consistent, credit
 from tests.loyalty.storefront.conftest import signed_query
 
@@ -30,47 +24,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(transactional_db):
-    port = _free_port()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-    }
     # Two processes of eight threads: requests really overlap, across processes too.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "granian", "config.wsgi:application", "--interface", "wsgi",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-         "--blocking-threads", "8", "--no-access-log", "--log-level", "warning"],
-        cwd=settings.BASE_DIR, env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, "granian exited"
-                assert time.monotonic() < deadline, "granian did not start"
-                time.sleep(0.1)
+    with granian_server(workers=2, threads=8) as port:
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a loaded machine: its graceful stop is not the test
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def _redeem(port: int, shop_domain: str, customer_id: int, reward_id: int, key: str):
