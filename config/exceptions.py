@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -46,6 +47,8 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             {"message": "Invalid input.", "code": "invalid", "extra": {"fields": fields}},
             status=400,
         )
+    if isinstance(exc, Http404):  # DRF answers Django's 404 as NotFound: give it that code too
+        exc = drf_exceptions.NotFound(str(exc) or None)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -4,7 +4,7 @@ customers."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from loyalty import selectors
@@ -23,7 +23,6 @@ from loyalty.api.base import (
 )
 from loyalty.models import ChangeLog, ProgramSettings
 from loyalty.services.program import EDITABLE_SETTINGS, program_settings_edit
-from loyalty.services.staff import members_enrol_existing_by_staff
 
 _SETTINGS_FIELDS = sorted(EDITABLE_SETTINGS)
 # The launcher texts a merchant may override (frontend/launcher/src/panel/home.tsx reads them).
@@ -117,33 +116,3 @@ class ChangeLogListApi(AdminApi):
     )
     def get(self, request):
         return paginate(self, selectors.changelog_list(shop=request.shop), self.OutputSerializer)
-
-
-class EnrolmentApi(AdminApi):
-    """Enrol the shop's existing customers: GET previews, POST enrols (idempotent: customers
-    already members are skipped)."""
-
-    class PreviewSerializer(serializers.Serializer):
-        customers = serializers.IntegerField(help_text="Members enrolling now would create.")
-        excluded = serializers.IntegerField(help_text="Of which excluded by the exclusion tag.")
-
-        class Meta:
-            ref_name = "EnrolmentPreview"
-
-    class ResultSerializer(serializers.Serializer):
-        created = serializers.IntegerField()
-
-        class Meta:
-            ref_name = "EnrolmentResult"
-
-    @extend_schema(operation_id="enrolment_preview", responses={200: PreviewSerializer})
-    def get(self, request):
-        preview = selectors.enrolment_preview_get(shop=request.shop)
-        return Response(self.PreviewSerializer(preview).data)
-
-    @extend_schema(operation_id="enrolment_apply", request=None, responses={200: ResultSerializer})
-    def post(self, request):
-        created = members_enrol_existing_by_staff(
-            shop=request.shop, staff_user_id=request.staff_user_id
-        )
-        return Response(self.ResultSerializer({"created": created}).data, status=status.HTTP_200_OK)

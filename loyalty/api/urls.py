@@ -7,7 +7,6 @@ from loyalty.api import catalog, imports, members, onboarding, program
 urlpatterns = [
     path("program", program.ProgramSettingsApi.as_view(), name="api_admin_program"),
     path("changes", program.ChangeLogListApi.as_view(), name="api_admin_changes"),
-    path("onboarding/enrolment", program.EnrolmentApi.as_view(), name="api_admin_enrolment"),
     path("onboarding", onboarding.OnboardingApi.as_view(), name="api_admin_onboarding"),
     path(
         "onboarding/template",

@@ -271,30 +271,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/admin/onboarding/enrolment": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * @description Enrol the shop's existing customers: GET previews, POST enrols (idempotent: customers
-         *     already members are skipped).
-         */
-        get: operations["enrolment_preview"];
-        put?: never;
-        /**
-         * @description Enrol the shop's existing customers: GET previews, POST enrols (idempotent: customers
-         *     already members are skipped).
-         */
-        post: operations["enrolment_apply"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/admin/onboarding/launch": {
         parameters: {
             query?: never;
@@ -688,15 +664,6 @@ export interface components {
          * @enum {string}
          */
         EnrolmentEnum: "automatic" | "opt_in";
-        EnrolmentPreview: {
-            /** @description Members enrolling now would create. */
-            customers: number;
-            /** @description Of which excluded by the exclusion tag. */
-            excluded: number;
-        };
-        EnrolmentResult: {
-            created: number;
-        };
         /**
          * @description * `accounts_only` - Accounts Only
          *     * `all_customers` - All Customers
@@ -1963,44 +1930,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    enrolment_preview: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EnrolmentPreview"];
-                };
-            };
-        };
-    };
-    enrolment_apply: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EnrolmentResult"];
                 };
             };
         };

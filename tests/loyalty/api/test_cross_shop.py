@@ -11,10 +11,13 @@ from dataclasses import dataclass
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from loyalty.services.changelog import version_of
 from loyalty.services.imports import points_import
-from tests.factories import EarningRuleFactory, MemberFactory, RewardFactory
+from referrals.models import Referral
+from referrals.services.program import referral_code_for_member
+from tests.factories import EarningRuleFactory, MemberFactory, OrderFactory, RewardFactory
 from tests.loyalty.api.conftest import AdminClient
 from tests.loyalty.conftest import credit
 
@@ -26,6 +29,7 @@ OBJECTS = {
     "reward_id": lambda shop: RewardFactory(shop=shop),
     "member_id": lambda shop: _member_with_points(shop),
     "batch_id": lambda shop: _checked_import(shop),
+    "referral_id": lambda shop: _held_referral(shop),
 }
 # A body each method would accept for any of these objects (so only the shop makes it fail).
 BODIES = {"patch": {"name": "Renamed", "points": 7, "points_cost": 7}, "post": {}}
@@ -35,6 +39,26 @@ ADJUSTMENT = {"points": -5, "reason": "cross-shop probe", "note": "n"}
 def _checked_import(shop):
     """A finished dry run, ready to confirm."""
     return points_import(shop=shop, content="email,points\nnobody@example.com,5\n", dry_run=True)
+
+
+def _held_referral(shop):
+    """A referral a fraud rule held for review, with its friend's paid order mirrored."""
+    referrer = MemberFactory(shop=shop)
+    order = OrderFactory(shop=shop)
+    email = f"friend-{order.shopify_id}@example.com"
+    return Referral.objects.create(
+        shop=shop,
+        referrer=referrer,
+        referral_code=referral_code_for_member(member=referrer),
+        friend_email=email,
+        friend_email_canonical=email,
+        status=Referral.Status.HELD,
+        discount_code=f"FRIEND{order.shopify_id}",
+        claimed_at=timezone.now(),
+        order_shopify_id=order.shopify_id,
+        order_total=order.total_price,
+        fraud_rule="velocity_referrer",
+    )
 
 
 def _member_with_points(shop):
@@ -84,9 +108,10 @@ def _fill(path: str, ids: dict[str, int]) -> str:
 
 
 def _tenant_rows(shop) -> dict[str, list[dict]]:
-    """Every row of every loyalty and shopify_app table that belongs to ``shop``."""
+    """Every row of every loyalty and referrals table that belongs to ``shop``."""
     rows = {}
-    for model in [*apps.get_app_config("loyalty").get_models()]:
+    models = [*apps.get_app_config("loyalty").get_models()]
+    for model in [*models, *apps.get_app_config("referrals").get_models()]:
         if any(f.name == "shop" for f in model._meta.fields):
             rows[model.__name__] = list(model.objects.filter(shop=shop).order_by("pk").values())
     return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty.models import ChangeLog, Member, PointsTransaction
+from loyalty.models import ChangeLog, PointsTransaction
 from loyalty.services.audit import ledger_audit
 from tests.factories import CustomerFactory, MemberFactory
 from tests.loyalty.conftest import credit
@@ -164,21 +164,6 @@ def test_markup_in_customer_names_comes_back_as_plain_strings(admin, installed):
 
     assert listed["first_name"] == profile["first_name"] == name
     assert listed["last_name"] == "&amp;"
-
-
-def test_enrolment_preview_then_apply(admin, installed):
-    CustomerFactory.create_batch(3, shop=installed)
-    CustomerFactory(shop=installed, state="disabled")  # a guest: not enrolled by default
-
-    preview = admin.get("/api/admin/onboarding/enrolment").json()
-    applied = admin.post("/api/admin/onboarding/enrolment").json()
-    again = admin.post("/api/admin/onboarding/enrolment").json()
-
-    assert preview == {"customers": 3, "excluded": 0}
-    assert applied == {"created": 3}
-    assert again == {"created": 0}
-    assert Member.objects.filter(shop=installed).count() == 3
-    assert ChangeLog.objects.filter(action="members.enrol_existing").count() == 2
 
 
 def test_a_shop_parameter_is_ignored_the_token_decides(admin, installed, other_shop):
