@@ -132,9 +132,10 @@ def db_access(django_db_blocker):
 
 @pytest.fixture(scope="session")
 def shop(stack, browser, django_db_blocker):
-    """devshop's e2e shop with the app installed through the admin frame, and a program:
-    rewards, a birthday rule and an Instagram follow rule."""
+    """devshop's e2e shop with the app installed through the admin frame, and a launched
+    program: rewards, a birthday rule and an Instagram follow rule."""
     from devshop.models import DevShop
+    from loyalty.services.onboarding import program_launch
     from shopify_app.models import Shop
 
     with django_db_blocker.unblock():
@@ -156,6 +157,8 @@ def shop(stack, browser, django_db_blocker):
         )
         _seed_program(installed)
         _seed_catalog()
+        # Past onboarding (a shop not launched lands on it): these tests are about the pages after.
+        program_launch(shop=installed, staff_user_id="e2e")
     context.close()
     return installed
 
