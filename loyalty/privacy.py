@@ -13,8 +13,9 @@ equal the ledger's sums (``services.audit``) and the shop's totals do not move. 
 the birthday, an imported referral code (often built from a name), a staff reason for an
 exclusion, the free text (reason, note) of the member's ledger entries — the only UPDATE the
 trigger allows besides a status change since 0008 —, the member's notifications (an outbox
-whose payloads may carry anything, and a redacted customer must not be messaged), and the
-email and error text of the import report rows that named the customer.
+whose payloads may carry anything, and a redacted customer must not be messaged), the
+email and error text of the import report rows that named the customer, and their lines in an
+uploaded file still kept (a queued batch, or a dry run awaiting its confirm).
 """
 
 from __future__ import annotations
@@ -336,6 +337,22 @@ def customer_loyalty_redact(
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         batch.report = [_row_redacted(row) if _names(row, emails) else row for row in batch.report]
         batch.save(update_fields=["report"])
+    _import_files_redact(shop=shop, emails=emails)
+
+
+def _import_files_redact(*, shop: Shop, emails: set[str]) -> None:
+    """An uploaded file is kept while its batch is queued or running, and by a finished dry run
+    until it is confirmed: drop the lines carrying the customer's email, so the file no longer
+    names them and a later confirm does not import them."""
+    if not emails:
+        return
+    kept = ImportBatch.objects.select_for_update().filter(shop=shop).exclude(content="")
+    for batch in kept:
+        lines = batch.content.splitlines(keepends=True)
+        remaining = [line for line in lines if not any(e in line.lower() for e in emails)]
+        if len(remaining) < len(lines):
+            batch.content = "".join(remaining)
+            batch.save(update_fields=["content"])
 
 
 def _row_redacted(row: dict[str, Any]) -> dict[str, Any]:

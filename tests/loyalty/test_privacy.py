@@ -15,7 +15,7 @@ import pytest
 
 from devshop.webhooks import payloads as p
 from loyalty.models import ImportBatch, Member, Notification, PointsTransaction, Redemption
-from loyalty.services.imports import points_import
+from loyalty.services.imports import import_batch_confirm, points_import
 from loyalty.services.ledger import points_adjust
 from loyalty.services.notifications import notification_queue
 from loyalty.services.redemption import reward_redeem
@@ -195,6 +195,19 @@ def test_redact_finds_the_import_rows_by_the_mirrored_email_when_the_request_has
 
     for batch in ImportBatch.objects.filter(shop=store.shop):
         assert [row["email"] for row in batch.report] == [None, "bob@example.com"]
+
+
+def test_redact_drops_the_customers_lines_from_a_file_still_kept_for_its_confirm(store, story):
+    checked = points_import(shop=store.shop, content=FIRST_CSV, dry_run=True)
+    assert "ada@example.com" in checked.content  # kept for the confirm step
+
+    _redact(store, story["ada"])
+
+    checked.refresh_from_db()
+    assert "ada@example.com" not in checked.content.lower()
+    assert checked.content.splitlines()[1:] == ["bob@example.com,300,,,,"]
+    real = import_batch_confirm(batch=checked, created_by="staff")
+    assert "ada" not in real.content.lower()
 
 
 def test_redact_is_idempotent(store, story):
