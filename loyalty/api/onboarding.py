@@ -114,6 +114,7 @@ class EnrolPreviewSerializer(serializers.Serializer):
     members_earning = serializers.IntegerField()
     points = serializers.IntegerField()
     cost = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Shop currency.")
+    currency = serializers.CharField(help_text="The shop's currency (ISO 4217), for the cost.")
 
     class Meta:
         ref_name = "EnrolWithPointsPreview"
@@ -141,6 +142,7 @@ class EnrolApi(AdminApi):
             "members_earning": retro.members,
             "points": retro.points,
             "cost": retro.cost,
+            "currency": request.shop.currency,
         }
         return Response(EnrolPreviewSerializer(body).data)
 

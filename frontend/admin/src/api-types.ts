@@ -657,6 +657,8 @@ export interface components {
              * @description Shop currency.
              */
             cost: string;
+            /** @description The shop's currency (ISO 4217), for the cost. */
+            currency: string;
         };
         /**
          * @description * `automatic` - Automatic

@@ -131,6 +131,7 @@ def test_the_preview_counts_members_points_and_their_cost(admin, installed):
         "members_earning": 1,
         "points": 299,
         "cost": "2.99",
+        "currency": "USD",
     }
     assert not Member.objects.filter(shop=installed).exists()  # a preview writes nothing
 

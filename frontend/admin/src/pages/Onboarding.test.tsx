@@ -114,7 +114,7 @@ describe('Onboarding page', () => {
     const calls = routes({
       'GET /api/admin/onboarding/enrol': (call) => [
         200,
-        { customers: 3, excluded: 0, retroactive_days: Number(new URL(call.path, 'http://x').searchParams.get('retroactive_days')), orders: 2, members_earning: 1, points: 299, cost: '2.99' },
+        { customers: 3, excluded: 0, retroactive_days: Number(new URL(call.path, 'http://x').searchParams.get('retroactive_days')), orders: 2, members_earning: 1, points: 299, cost: '2.99', currency: 'EUR' },
       ],
       'POST /api/admin/onboarding/enrol': [200, { ...FRESH, enrolled_at: '2026-12-03T10:00:00Z', enrolled_members: 3, retroactive_days: 30, retroactive_points: 299 }],
     });
@@ -125,7 +125,7 @@ describe('Onboarding page', () => {
     await type(field('Give points for orders of the last N days'), '30');
     await click('Preview');
     expect(text()).toContain('3 customers become members');
-    expect(text()).toContain('299 points for 2 orders, to 1 members, worth 2.99');
+    expect(text()).toContain('299 points for 2 orders, to 1 members, worth €2.99'); // in the shop's currency
     await click('Enrol customers');
 
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ retroactive_days: '30' });

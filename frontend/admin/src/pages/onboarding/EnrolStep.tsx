@@ -58,7 +58,8 @@ export function EnrolStep({ progress, onEnrolled }: { progress: OnboardingProgre
           {preview.retroactive_days > 0 && (
             <List.Item>
               {preview.points.toLocaleString()} points for {preview.orders.toLocaleString()} orders, to{' '}
-              {preview.members_earning.toLocaleString()} members, worth {preview.cost}
+              {preview.members_earning.toLocaleString()} members, worth{' '}
+              {new Intl.NumberFormat(undefined, { style: 'currency', currency: preview.currency }).format(Number(preview.cost))}
             </List.Item>
           )}
         </List>
