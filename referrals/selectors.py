@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from loyalty.models import Member
 from referrals.models import Referral, ReferralCode
@@ -49,8 +50,15 @@ def referrer_stats(*, member: Member) -> dict[str, Any]:
         "code": code.code if code else None,
         "invited": code.visits if code else 0,
         **_funnel(referrals),
-        "points_pending": sum(r.reward_points for r in rows if reward_status(r) == "pending"),
-        "points_earned": sum(r.reward_points for r in rows if reward_status(r) == "posted"),
+        # Over every referral, not the 50 listed below.
+        **referrals.aggregate(
+            points_pending=Coalesce(
+                Sum("reward_points", filter=Q(reward_entry__status="pending")), 0
+            ),
+            points_earned=Coalesce(
+                Sum("reward_points", filter=Q(reward_entry__status="posted")), 0
+            ),
+        ),
         "referrals": [
             {
                 "id": r.pk,

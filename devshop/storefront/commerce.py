@@ -61,7 +61,8 @@ def _page(
 ) -> HttpResponse:
     customer = session.signed_in_customer(request, shop)
     context = storefront_context(request, shop, customer)
-    context.update(demo_customers(request, shop))
+    if layout == "theme":  # the header's sign-in list; checkout pages have no header
+        context.update(demo_customers(request, shop))
     context.update(extra)
     content = theme.render_template(template, context)
     return HttpResponse(

@@ -3,15 +3,14 @@ from django.urls import path, re_path
 from devshop import proxy
 from devshop.storefront import commerce, views
 
+_LOCALES = "|".join(views.SECONDARY_LOCALES)
 # Shopify's storefront paths, optionally under a secondary locale's prefix (/fr/…).
-_LOCALE_PREFIX = r"(?:(?P<locale>fr|de)/)?"
+_LOCALE_PREFIX = rf"(?:(?P<locale>{_LOCALES})/)?"
 
 
 def _shop(pattern: str) -> str:
     return rf"^store/(?P<shop_domain>[^/]+)/{_LOCALE_PREFIX}{pattern}$"
 
-
-_LOCALES = "|".join(views.SECONDARY_LOCALES)
 
 urlpatterns = [
     path("store/<str:shop_domain>/", views.home, name="devshop-storefront"),

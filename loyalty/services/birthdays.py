@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from loyalty.exceptions import BirthdayAlreadySet, InvalidBirthday, MemberExcluded
 from loyalty.models import EarningRule, Member, PointsTransaction
-from loyalty.services.earning import _floor, _shop_tz, earning_multiplier
+from loyalty.services.earning import _floor, earning_multiplier
 from loyalty.services.ledger import entry_write, member_lock
-from loyalty.services.program import lot_expires_at, program_settings_get
+from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
 
 # Nobody alive was born before this; an earlier year is a typo (19 instead of 1990).
 EARLIEST_BIRTHDAY = date(1900, 1, 1)
@@ -49,7 +49,7 @@ def birthday_set(*, member: Member, birthday: date | str, by_staff: bool = False
     """
     day = _parse(birthday)
     locked = member_lock(member_id=member.pk)
-    today = timezone.localtime(timezone.now(), _shop_tz(locked.shop)).date()
+    today = timezone.localtime(timezone.now(), shop_zone(locked.shop.timezone)).date()
     if not EARLIEST_BIRTHDAY <= day <= today:
         raise InvalidBirthday(extra={"birthday": day.isoformat()})
     if not by_staff:
@@ -129,7 +129,7 @@ def birthday_points_award_due(*, now: datetime | None = None) -> int:
     written = 0
     rules = EarningRule.objects.filter(kind=EarningRule.Kind.BIRTHDAY, active=True)
     for rule in rules.select_related("shop"):
-        today = timezone.localtime(at, _shop_tz(rule.shop)).date()
+        today = timezone.localtime(at, shop_zone(rule.shop.timezone)).date()
         member_ids = list(birthday_members(rule=rule, today=today).values_list("pk", flat=True))
         for member_id in member_ids:
             written += _birthday_award(member_id=member_id, rule=rule, year=today.year, at=at)

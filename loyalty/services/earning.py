@@ -46,7 +46,7 @@ from loyalty.services.ledger import (
     member_lock,
 )
 from loyalty.services.members import member_for_earning, members_for_earning
-from loyalty.services.program import lot_expires_at, program_settings_get
+from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
 from shopify_app.models import Customer, Order, Refund, Shop
 
 Kind = PointsTransaction.Kind
@@ -633,18 +633,9 @@ def _rule_key(*, rule: EarningRule, member: Member, occurrence: str, at: datetim
     if rule.limit == EarningRule.Limit.ONCE:
         return f"rule:{rule.pk}:member:{member.pk}"
     if rule.limit == EarningRule.Limit.ONCE_PER_YEAR:
-        year = timezone.localtime(at, _shop_tz(member.shop)).year
+        year = timezone.localtime(at, shop_zone(member.shop.timezone)).year
         return f"rule:{rule.pk}:member:{member.pk}:{year}"
     return f"rule:{rule.pk}:{occurrence}"
-
-
-def _shop_tz(shop: Shop):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(shop.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 @transaction.atomic

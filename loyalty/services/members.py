@@ -61,13 +61,11 @@ def member_enrol(*, customer: Customer, now: datetime | None = None) -> Member:
             "last_activity_at": at,
             "state": Member.State.EXCLUDED if excluded else Member.State.ACTIVE,
             "excluded_reason": EXCLUDED_BY_TAG if excluded else "",
+            "signup_awaited": not _has_account(customer),
         },
     )
     if created and member.state == Member.State.ACTIVE and _has_account(customer):
         signup_points_award(member=member, now=at)
-    elif created and not _has_account(customer):
-        Member.objects.filter(pk=member.pk).update(signup_awaited=True)
-        member.signup_awaited = True
     return member
 
 

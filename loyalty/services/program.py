@@ -6,11 +6,20 @@ import calendar
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 
 from loyalty.models import ProgramSettings
 from loyalty.services.changelog import changelog_record, snapshot, version_check
+
+
+def shop_zone(name: str) -> ZoneInfo:
+    """The shop's IANA timezone (``Shop.timezone``); UTC when it is empty or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def program_settings_get(*, shop_id: int) -> ProgramSettings:

@@ -17,13 +17,14 @@ import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils import timezone
 
 from config.exceptions import AppError
 from loyalty.models import Member, PointsTransaction
+from loyalty.services.program import shop_zone
 from shopify_app.models import Shop
 
 PAGE_SIZE = 10
@@ -150,18 +151,11 @@ def history_page(
     entries = list(page.values())
     more = len(entries) > size
     entries = entries[:size]
-    tz = _tz(shop)
+    tz = shop_zone(shop.timezone)
     return {
         "entries": [entry_json(entry, tz=tz) for entry in entries],
         "next_cursor": cursor_encode(entries[-1]) if more else None,
     }
-
-
-def _tz(shop: Shop) -> ZoneInfo:
-    try:
-        return ZoneInfo(shop.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _day(moment: datetime, tz: ZoneInfo) -> str:

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from loyalty.services.program import shop_zone
 from loyalty.vip.models import Tier, VipProgram
 
 BASES = tuple(Tier.Basis.values)
@@ -70,13 +70,6 @@ class Windows:
     year_end: datetime
     rolling_start: datetime  # now minus 12 months
     rolling_end: datetime  # now plus 12 months
-
-
-def shop_zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _shift_years(at: datetime, years: int) -> datetime:

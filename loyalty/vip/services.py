@@ -19,13 +19,12 @@ from django.utils import timezone
 from loyalty.exceptions import TierUnavailable
 from loyalty.models import Member, PointsTransaction
 from loyalty.services.ledger import entry_write, member_lock
-from loyalty.services.program import lot_expires_at, program_settings_get
+from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
 from loyalty.vip.evaluation import (
     APPLY_SQL,
     LOCK_SQL,
     TierSpec,
     decision_params,
-    shop_zone,
     windows_at,
 )
 from loyalty.vip.models import MemberTier, Tier, TierChange, VipProgram

@@ -3,6 +3,7 @@
 // submission never adjusts twice.
 import { Banner, BlockStack, FormLayout, Modal, Text, TextField } from '@shopify/polaris';
 import { useMemo, useState } from 'react';
+import { idempotencyKey } from '../../../launcher/src/api';
 import { adminApi, type PointsAdjustmentResult } from '../adminApi';
 import { errorMessage, fieldErrors, type FieldErrors } from './errors';
 
@@ -13,12 +14,8 @@ interface Props {
   onDone(result: PointsAdjustmentResult): void;
 }
 
-function newKey(): string {
-  return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`;
-}
-
 export function AdjustPointsModal({ memberId, memberName, onClose, onDone }: Props) {
-  const key = useMemo(newKey, []);
+  const key = useMemo(idempotencyKey, []);
   const [points, setPoints] = useState('');
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
