@@ -44,7 +44,7 @@ def test_the_customers_list_fits_a_phone_screen(stack, shop, page):
     page.set_viewport_size({"width": 390, "height": 844})
     app = _open(page, stack, "Customers", "Customers")
     expect(app.get_by_label("Search")).to_be_visible()
-    width = page.frame(name="app-iframe").evaluate(  # type: ignore[union-attr]
+    width = page.frame(name="app-iframe").evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert width[0] <= width[1], f"the page scrolls sideways: {width} ({SHOP})"
