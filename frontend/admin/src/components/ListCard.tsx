@@ -1,7 +1,7 @@
 // A card holding one cursor-paginated IndexTable: loading, empty and error states, and the
 // previous/next buttons. Rows render text only (names are never HTML).
 import { Banner, Card, EmptyState, IndexTable, Pagination, SkeletonBodyText } from '@shopify/polaris';
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import type { Page } from '../adminApi';
 import type { Load } from './useLoad';
 
@@ -18,6 +18,16 @@ interface Props<T extends { id: number }> {
 
 export function ListCard<T extends { id: number }>(props: Props<T>) {
   const { load, headings, row, next, previous, empty, onOpen, title } = props;
+  // Polaris' IndexTable scrolls sideways on a narrow screen in a container that keyboard users
+  // cannot reach (axe: scrollable-region-focusable); make it a focusable, labelled region.
+  const table = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    table.current?.querySelectorAll<HTMLElement>('.Polaris-IndexTable-ScrollContainer').forEach((el) => {
+      el.tabIndex = 0;
+      el.setAttribute('role', 'region');
+      el.setAttribute('aria-label', title);
+    });
+  });
   if (load.state === 'loading') {
     return (
       <Card>
@@ -38,6 +48,7 @@ export function ListCard<T extends { id: number }>(props: Props<T>) {
   }
   return (
     <Card padding="0">
+      <div ref={table}>
       <IndexTable
         resourceName={{ singular: title, plural: title }}
         itemCount={items.length}
@@ -52,6 +63,7 @@ export function ListCard<T extends { id: number }>(props: Props<T>) {
           </IndexTable.Row>
         ))}
       </IndexTable>
+      </div>
       {(next || previous) && (
         <Pagination hasNext={!!next} onNext={next} hasPrevious={!!previous} onPrevious={previous} />
       )}
