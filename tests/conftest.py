@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from config.celery import app as celery_app
 from devshop import clock as devshop_clock
@@ -19,6 +21,34 @@ from devshop.testing import BASE_URL, DevshopHandle, InProcessAdapter
 from shopify_app import http as app_http
 from shopify_app.services import webhooks as webhook_inbox
 from tests.factories import ShopFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request: pytest.FixtureRequest) -> bool:
+    """Recreate the kept test database (``--reuse-db``) when another checkout migrated it.
+
+    A database kept from a run of other code can record migrations that are no longer on disk
+    (renumbered or renamed at a merge) while holding their tables, and migrating it forward then
+    fails on a table that already exists. Recreating it costs one full migrate; trusting it costs
+    the whole run.
+    """
+    if request.config.getvalue("create_db"):
+        return True
+    return _kept_test_database_is_stale()
+
+
+def _kept_test_database_is_stale() -> bool:
+    import psycopg
+
+    db = connection.settings_dict
+    params = {k.lower(): db[k] for k in ("HOST", "PORT", "USER", "PASSWORD") if db[k]}
+    try:
+        with psycopg.connect(dbname=connection.creation._get_test_db_name(), **params) as conn:
+            rows = conn.execute("SELECT app, name FROM django_migrations").fetchall()
+    except psycopg.Error:  # no kept database, or one never migrated: created either way
+        return False
+    on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    return any((app, name) not in on_disk for app, name in rows)
 
 
 @pytest.fixture
