@@ -64,7 +64,7 @@ def wait_until(predicate: Callable[[], object], *, timeout: float = 30, what: st
 
 
 @pytest.fixture(scope="session")
-def e2e_database(request, django_db_setup, django_db_blocker) -> Iterator[str]:
+def e2e_database(request, django_db_setup, django_db_blocker, django_db_createdb) -> Iterator[str]:
     """The test database's URL, for the servers.
 
     pytest-django sets up only the databases that collected tests ask for with ``db`` or a
@@ -77,9 +77,8 @@ def e2e_database(request, django_db_setup, django_db_blocker) -> Iterator[str]:
     created = None
     with django_db_blocker.unblock():
         if not connection.settings_dict["NAME"].startswith("test_"):
-            keepdb = request.config.getoption("reuse_db") and not request.config.getoption(
-                "create_db"
-            )
+            # django_db_createdb (tests/conftest.py) also says so when a kept database is stale.
+            keepdb = request.config.getoption("reuse_db") and not django_db_createdb
             created = (
                 setup_databases(verbosity=0, interactive=False, keepdb=keepdb, aliases={"default"}),
                 keepdb,
