@@ -19,7 +19,7 @@ from devshop import clock as devshop_clock
 from devshop import http as devshop_http
 from devshop.testing import BASE_URL, DevshopHandle, InProcessAdapter
 from shopify_app import http as app_http
-from shopify_app.services import webhooks as webhook_inbox
+from shopify_app.services import webhook_intake
 from tests.factories import ShopFactory
 
 
@@ -74,7 +74,7 @@ def celery_worker(transactional_db) -> Iterator[None]:
     with celery_app.connection_for_write() as conn:
         for name in queues:
             conn.default_channel.queue_purge(name)
-        conn.default_channel.client.delete(webhook_inbox.DRAIN_PENDING_KEY)
+        conn.default_channel.client.delete(webhook_intake.DRAIN_PENDING_KEY)
     with start_worker(
         celery_app,
         pool="solo",
