@@ -3,7 +3,9 @@
 Registered after ``loyalty``'s own handlers for the same topics (``LoyaltyConfig.ready``), so
 they run in the same transaction right after an order's points (or a refund's reversal) are
 written, and read those rows. Each re-decides only the members the event touched; the policy
-decides whether a refund takes a tier away now or at the end of its term.
+decides whether a refund takes a tier away now or at the end of its term. An order that bought
+a tier's membership product grants it, and its refund or cancellation revokes it
+(``vip.memberships``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.models import OrderPoints
+from loyalty.vip.memberships import memberships_sync
 from loyalty.vip.models import VipProgram
 from loyalty.vip.services import member_tiers_evaluate
 from shopify_app.models import Refund, Shop, WebhookDelivery
@@ -21,6 +24,8 @@ def _evaluate_orders(*, shop: Shop, order_ids: list[int]) -> None:
     # One query for a shop without a club: this runs on every order webhook (and batch).
     if not VipProgram.objects.filter(shop=shop, enabled=True).exists():
         return
+    # Memberships first: a bought tier is held, so the evaluation below keeps it.
+    memberships_sync(shop=shop, order_shopify_ids=order_ids)
     member_ids = sorted(
         set(
             OrderPoints.objects.filter(shop=shop, order_shopify_id__in=order_ids).values_list(
