@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists
+
 from loyalty.models import OrderPoints
 from loyalty.vip.memberships import memberships_sync
-from loyalty.vip.models import VipProgram
+from loyalty.vip.models import Tier, TierPurchase, VipProgram
 from loyalty.vip.services import member_tiers_evaluate
 from shopify_app.models import Refund, Shop, WebhookDelivery
 from shopify_app.webhooks.payloads import shopify_id
@@ -22,10 +24,23 @@ from shopify_app.webhooks.payloads import shopify_id
 
 def _evaluate_orders(*, shop: Shop, order_ids: list[int]) -> None:
     # One query for a shop without a club: this runs on every order webhook (and batch).
-    if not VipProgram.objects.filter(shop=shop, enabled=True).exists():
+    # The same one query tells whether the shop sells (or has sold) a membership.
+    program = (
+        VipProgram.objects.filter(shop=shop, enabled=True)
+        .annotate(
+            sells=Exists(
+                Tier.objects.filter(shop=shop, active=True, membership_variant_id__isnull=False)
+            ),
+            sold=Exists(TierPurchase.objects.filter(shop=shop)),
+        )
+        .values_list("sells", "sold")
+        .first()
+    )
+    if program is None:
         return
-    # Memberships first: a bought tier is held, so the evaluation below keeps it.
-    memberships_sync(shop=shop, order_shopify_ids=order_ids)
+    if any(program):
+        # Memberships first: a bought tier is held, so the evaluation below keeps it.
+        memberships_sync(shop=shop, order_shopify_ids=order_ids)
     member_ids = sorted(
         set(
             OrderPoints.objects.filter(shop=shop, order_shopify_id__in=order_ids).values_list(
