@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from loyalty.models import Member
@@ -224,6 +225,25 @@ def member_membership_apply(*, shop: Shop, member_id: int, now: datetime | None 
     member_tiers_evaluate(shop=shop, member_ids=[member_id], now=at, reason=reason)
 
 
+def memberships_refresh(*, shop: Shop, now: datetime | None = None) -> int:
+    """Before the nightly evaluation: re-decide the members whose bought term ran out (so one
+    who still holds another purchase moves straight to it) and those with a running purchase
+    whose tier they do not hold (an evaluation or staff moved them meanwhile). Returns how many
+    members were re-decided; a shop that never sold a membership costs two indexed queries."""
+    at = now or timezone.now()
+    lapsed = MemberTier.objects.filter(shop=shop, assigned_by=BY_PURCHASE, kept_until__lte=at)
+    running = TierPurchase.objects.filter(
+        shop=shop, revoked_at__isnull=True, ends_at__gt=at, tier__active=True
+    ).exclude(member__vip_tier__assigned_by=BY_PURCHASE, member__vip_tier__tier=F("tier"))
+    member_ids = sorted(
+        set(lapsed.values_list("member_id", flat=True))
+        | set(running.values_list("member_id", flat=True))
+    )
+    for member_id in member_ids:
+        member_membership_apply(shop=shop, member_id=member_id, now=at)
+    return len(member_ids)
+
+
 def _hold(
     *,
     member: Member,
@@ -236,7 +256,9 @@ def _hold(
 ) -> None:
     from_tier = state.tier
     if state.tier_id != tier.pk:
-        lower = held and from_tier is not None and tier.rank < from_tier.rank
+        # Down to another bought tier within the first one's term: that one was refunded.
+        running_out = state.kept_until is None or state.kept_until <= at
+        lower = held and from_tier is not None and tier.rank < from_tier.rank and not running_out
         TierChange.objects.create(
             shop_id=member.shop_id,
             member=member,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from loyalty.vip import perks, services, tags
+from loyalty.vip import memberships, perks, services, tags
 from shopify_app.exceptions import ShopifyRetriableError, ShopifyThrottled
 from shopify_app.models import Shop
 
@@ -25,8 +25,10 @@ def vip_customer_tags_sync(self, member_ids: list[int]) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def member_tiers_evaluate_shop(shop_id: int) -> int:
-    """The nightly evaluation of one shop's members; returns how many changed tier."""
+    """The nightly evaluation of one shop's members (bought terms that ran out first); returns
+    how many changed tier."""
     shop = Shop.objects.get(pk=shop_id)
+    memberships.memberships_refresh(shop=shop)
     return len(services.member_tiers_evaluate(shop=shop))
 
 

@@ -203,3 +203,33 @@ def test_a_membership_tier_needs_a_variant_a_term_and_invitation_only(store, fie
     with pytest.raises(TierConfigInvalid) as raised:
         configure(store.shop, tier("Club", 1, "0", **fields))
     assert problem in raised.value.extra
+
+
+def test_when_a_longer_lower_membership_outlasts_a_higher_one_the_member_moves_to_it(store):
+    from loyalty.vip.memberships import memberships_refresh
+
+    configure(
+        store.shop,
+        tier("Rider", 1, "0"),
+        tier("Club", 2, "0", invitation_only=True, membership_variant_id=CLUB_VARIANT + 1,
+             membership_term=90, membership_term_unit="days"),
+        tier("Club Black", 3, "0", invitation_only=True, membership_variant_id=CLUB_VARIANT,
+             membership_term=30, membership_term_unit="days"),
+    )  # fmt: skip
+    customer = store.customer()
+    black = membership_order(store, customer)
+    store.paid(black)
+    order = store.order(customer=customer, lines=[(Decimal("50.00"), 1)])
+    club_line = replace(order.line_items[0], variant_id=CLUB_VARIANT + 1)
+    store.paid(replace(order, line_items=[club_line]))
+    assert tier_of(member_of(store, customer)) == "Club Black"
+
+    # The nightly job (``member_tiers_evaluate_shop``) after Black's 30 days: straight to the
+    # Club still paid for, not through the evaluated tier.
+    night = black.processed_at + timedelta(days=31)
+    assert memberships_refresh(shop=store.shop, now=night) == 1
+    member_tiers_evaluate(shop=store.shop, now=night)
+
+    member = member_of(store, customer)
+    assert tier_of(member) == "Club"
+    assert history(member)[-1] == ("Club Black", "Club", "purchased")
