@@ -4,7 +4,8 @@ A tier may name the product variant that sells it and a term (days or months). P
 reconciled, not replayed, as order points are: ``memberships_sync`` reads the mirrored order and
 all its refunds (``shopify_app`` upserted them before the club's handlers run) and states, per
 order line of a membership variant, what stands — active from the payment for the term (times
-the quantity not refunded), or revoked (the line fully refunded, or the order cancelled). So
+the quantity not refunded), or revoked (the line refunded, the order refunded in full or
+cancelled). So
 duplicated and reordered ``orders/paid``, ``orders/updated``, ``orders/cancelled`` and
 ``refunds/create`` converge: a refund seen before the payment leaves nothing granted, since
 the payment then finds the refund already mirrored.
@@ -29,7 +30,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from loyalty.models import Member
-from loyalty.services.earning import PAID_STATUSES
 from loyalty.services.ledger import member_lock
 from loyalty.services.members import member_for_earning
 from loyalty.services.program import shop_zone
@@ -44,6 +44,9 @@ from shopify_app.models import Order, Refund, Shop
 
 # ``MemberTier.assigned_by`` of a tier held by a purchase (staff assignments name the staff).
 BY_PURCHASE = "purchase"
+# Financial statuses under which a bought membership stands (a partial refund may be another
+# line's: the refund's lines say which).
+MEMBERSHIP_PAID = frozenset({"paid", "partially_refunded"})
 
 
 def _add_months(at: datetime, months: int, *, zone_name: str) -> datetime:
@@ -79,7 +82,8 @@ def _lines(
     for refund in refunds:
         for item in refund.refund_line_items or []:
             refunded[int(item.get("line_item_id") or 0)] += int(item.get("quantity") or 0)
-    paid = order.financial_status in PAID_STATUSES and order.cancelled_at is None
+    # A refunded order (a full refund, with or without its lines) keeps no membership.
+    paid = order.financial_status in MEMBERSHIP_PAID and order.cancelled_at is None
     paid_at = order.processed_at or order.shopify_created_at or order.created_at
     found = []
     for item in order.line_items or []:
@@ -102,9 +106,10 @@ def memberships_sync(
     their members' tiers; returns the members touched.
 
     Writes ``TierPurchase`` rows (created only for a line that stands; a revoked one gets
-    ``revoked_at``), then what ``member_membership_apply`` writes. Two indexed queries for a
-    shop that sells no membership and has none sold (the common case on every order webhook).
-    Idempotent: a pure function of the mirrored order and refunds.
+    ``revoked_at``), then what ``member_membership_apply`` writes. The club's handlers call it
+    only for a shop that sells or has sold a membership (their first query says so), and an
+    order without a membership line costs two indexed queries more. Idempotent: a pure
+    function of the mirrored order and refunds.
     """
     at = now or timezone.now()
     variants = {

@@ -233,3 +233,16 @@ def test_when_a_longer_lower_membership_outlasts_a_higher_one_the_member_moves_t
     member = member_of(store, customer)
     assert tier_of(member) == "Club"
     assert history(member)[-1] == ("Club Black", "Club", "purchased")
+
+
+def test_a_full_refund_without_lines_revokes_the_membership(store):
+    rapha(store.shop)
+    customer = store.customer()
+    order = membership_order(store, customer)
+    store.paid(order)
+
+    # Refunded by amount only (no line restocked): the order's status says it all.
+    store.order_event("orders/updated", replace(order, financial_status="refunded",
+                                                updated_at=store.tick()))  # fmt: skip
+
+    assert tier_of(member_of(store, customer)) == "Rider"
