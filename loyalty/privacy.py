@@ -38,6 +38,7 @@ from loyalty.models import (
     PointsTransaction,
     Redemption,
     TierChange,
+    TierPurchase,
 )
 from loyalty.services.ledger import member_lock
 from loyalty.services.members import EXCLUDED_BY_TAG
@@ -61,6 +62,8 @@ COVERS = {
     "only, nothing personal to erase",
     "loyalty.TierChange": "exported (the member's tier history); tier ids, reasons and dates "
     "only, nothing personal to erase",
+    "loyalty.TierPurchase": "exported (the paid-club memberships the customer bought); order "
+    "and variant ids, terms and dates only, nothing personal to erase",
 }
 EXEMPT = {
     "loyalty.Tier": "the merchant's VIP tiers (names, thresholds, perks), nothing about a customer",
@@ -151,6 +154,7 @@ def customer_loyalty_export(
             "redemptions": [],
             "notifications": [],
             "tier_history": [],
+            "tier_purchases": [],
             "import_rows": import_rows,
         }
     return {
@@ -187,6 +191,19 @@ def customer_loyalty_export(
             for n in Notification.objects.filter(shop=shop, member=member).order_by("pk")
         ],
         "tier_history": _tier_history_export(member),
+        "tier_purchases": [
+            {
+                "tier": p.tier.name,
+                "order_shopify_id": p.order_shopify_id,
+                "variant_id": p.variant_id,
+                "paid_at": _iso(p.paid_at),
+                "ends_at": _iso(p.ends_at),
+                "revoked_at": _iso(p.revoked_at),
+            }
+            for p in TierPurchase.objects.filter(shop=shop, member=member)
+            .select_related("tier")
+            .order_by("paid_at", "pk")
+        ],
         "import_rows": import_rows,
     }
 

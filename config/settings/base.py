@@ -270,6 +270,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "loyalty.vip.tasks.member_tiers_evaluate_all",
         "schedule": 86400.0,
     },
+    # VIP recurring perks: this month's (or quarter's) code for members who lack it, daily, so
+    # a member reaching a tier mid-period gets it the next day.
+    "loyalty-vip-perks": {
+        "task": "loyalty.vip.tasks.tier_perks_issue_all",
+        "schedule": 86400.0,
+    },
     # referrals: friend codes whose creation task was lost are re-enqueued.
     "referrals-offer-sweep": {"task": "referrals.tasks.referral_offer_sweep", "schedule": 120.0},
 }

@@ -312,15 +312,22 @@ def redemption_refund(*, redemption_id: uuid.UUID, reason: str) -> Redemption:
     """Give a pending redemption's points back and mark it ``refunded``.
 
     Writes a ``redeem_refund`` credit keyed ``redemption:<uuid>:refund`` that reverses the
-    redeem entry. Its lot keeps the earliest earn date and expiry of the lots the redemption
-    used, so a failed code never extends the points' life. Idempotent: only a pending
-    redemption is refunded, under the member lock.
+    redeem entry (none for a code given without points). Its lot keeps the earliest earn date
+    and expiry of the lots the redemption used, so a failed code never extends the points'
+    life. Idempotent: only a pending redemption is refunded, under the member lock.
     """
     with transaction.atomic():
         member_id = Redemption.objects.values_list("member_id", flat=True).get(pk=redemption_id)
         member = member_lock(member_id=member_id)
         redemption = Redemption.objects.get(pk=redemption_id)
         if redemption.status != Status.PENDING:
+            return redemption
+        if redemption.debit_entry_id is None:
+            # A code given without points (``reward_grants``): nothing to give back.
+            redemption.status = Status.REFUNDED
+            redemption.refunded_at = timezone.now()
+            redemption.last_error = reason[:2000]
+            redemption.save(update_fields=["status", "refunded_at", "last_error"])
             return redemption
         used = LotAllocation.objects.filter(entry_id=redemption.debit_entry_id).aggregate(
             earned=Min("lot__earned_at"), expires=Min("lot__expires_at")

@@ -3,7 +3,8 @@
 Every tier change goes through ``member_tiers_evaluate`` (events, the nightly job, applying a
 configuration) or ``member_tier_assign`` (staff, invitation-only tiers). Both write the
 member's ``MemberTier`` and a ``TierChange`` row, grant the entry reward of a tier moved up to
-(once per tier and term: the ledger's idempotency key says so), and enqueue the customer's
+(points and a catalog reward's code, once per tier and term: the ledger's idempotency key and
+the redemption's grant key say so), and enqueue the customer's
 Shopify tags after commit.
 """
 
@@ -20,6 +21,7 @@ from loyalty.exceptions import TierUnavailable
 from loyalty.models import Member, PointsTransaction
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
+from loyalty.services.reward_grants import reward_grant
 from loyalty.vip.evaluation import (
     APPLY_SQL,
     LOCK_SQL,
@@ -66,25 +68,32 @@ def entry_reward_key(*, tier: Tier, member_id: int, term_start: datetime | None)
     return f"vip:{tier.pk}:member:{member_id}:term:{term}"
 
 
-def _entry_reward(
+def entry_reward_grant(
     *, tier: Tier, member_id: int, term_start: datetime | None, at: datetime
-) -> PointsTransaction | None:
-    if tier.entry_points <= 0:
-        return None
+) -> None:
+    """The tier's entry reward: its points, and its catalog reward's code (given without
+    points, after commit), both under the same per tier and term key, so once each."""
+    if tier.entry_points <= 0 and tier.entry_reward_id is None:
+        return
     member = member_lock(member_id=member_id)
-    settings = program_settings_get(shop_id=tier.shop_id)
-    entry, _ = entry_write(
-        member=member,
-        amount=tier.entry_points,
-        kind=PointsTransaction.Kind.TIER_BONUS,
-        idempotency_key=entry_reward_key(tier=tier, member_id=member_id, term_start=term_start),
-        source_type="tier",
-        source_id=str(tier.pk),
-        note=f"Welcome to {tier.name}"[:500],
-        expires_at=lot_expires_at(settings=settings, earned_at=at),
-        now=at,
-    )
-    return entry
+    key = entry_reward_key(tier=tier, member_id=member_id, term_start=term_start)
+    if tier.entry_points > 0:
+        settings = program_settings_get(shop_id=tier.shop_id)
+        entry_write(
+            member=member,
+            amount=tier.entry_points,
+            kind=PointsTransaction.Kind.TIER_BONUS,
+            idempotency_key=key,
+            source_type="tier",
+            source_id=str(tier.pk),
+            note=f"Welcome to {tier.name}"[:500],
+            expires_at=lot_expires_at(settings=settings, earned_at=at),
+            now=at,
+        )
+    reward = tier.entry_reward
+    # A reward retired since the tier was configured gives nothing (as it could not be bought).
+    if reward is not None and reward.active and member.state == Member.State.ACTIVE:
+        reward_grant(member=member, reward=reward, grant_key=f"{key}:reward", now=at)
 
 
 # Members per tag task: a nightly run or a new configuration may move many members at once,
@@ -92,7 +101,7 @@ def _entry_reward(
 TAGS_CHUNK = 200
 
 
-def _tags_sync_on_commit(member_ids: list[int]) -> None:
+def tags_sync_on_commit(member_ids: list[int]) -> None:
     from loyalty.vip.tasks import vip_customer_tags_sync as vip_customer_tags_sync_task
 
     for start in range(0, len(member_ids), TAGS_CHUNK):
@@ -144,11 +153,15 @@ def member_tiers_evaluate(
         rows = cursor.fetchall()
         if not rows:
             return []
-        tiers = {t.pk: t for t in Tier.objects.select_related("shop").filter(shop=shop)}
+        tiers = {
+            t.pk: t for t in Tier.objects.select_related("shop", "entry_reward").filter(shop=shop)
+        }
         for member_id, _from_id, to_id, old_rank, new_rank, term_start in sorted(rows):
             if to_id is not None and new_rank > old_rank:
-                _entry_reward(tier=tiers[to_id], member_id=member_id, term_start=term_start, at=at)
-        _tags_sync_on_commit([r[0] for r in rows])
+                entry_reward_grant(
+                    tier=tiers[to_id], member_id=member_id, term_start=term_start, at=at
+                )
+        tags_sync_on_commit([r[0] for r in rows])
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -190,8 +203,8 @@ def member_tier_assign(
         locked.tier_multiplier = tier.multiplier if tier is not None else Decimal(1)
         locked.save(update_fields=["tier_multiplier", "updated_at"])
         if tier is not None:
-            _entry_reward(tier=tier, member_id=locked.pk, term_start=at, at=at)
-        _tags_sync_on_commit([locked.pk])
+            entry_reward_grant(tier=tier, member_id=locked.pk, term_start=at, at=at)
+        tags_sync_on_commit([locked.pk])
     if tier is None:
         member_tiers_evaluate(shop=member.shop, member_ids=[member.pk], now=at)
         state.refresh_from_db()
