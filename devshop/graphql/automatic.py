@@ -172,7 +172,8 @@ SEGMENT_SEARCH: dict[str, Callable[[Any, str], bool]] = {
 
 def q_segments(ctx: Any, **args: Any) -> dict[str, Any]:
     _resolvers().require_scope(ctx, "read_customers", "segments")
-    if args.get("sortKey") not in (None, "ID", "RELEVANCE"):
+    # Ids are handed out in creation order, so CREATION_DATE (the default) is id order.
+    if args.get("sortKey") not in (None, "ID", "RELEVANCE", "CREATION_DATE"):
         raise _not_implemented(f"devshop does not implement segments(sortKey: {args['sortKey']})")
     rows = _matching(
         list(DevSegment.objects.filter(shop=ctx.shop)), args.get("query"), SEGMENT_SEARCH
@@ -182,7 +183,10 @@ def q_segments(ctx: Any, **args: Any) -> dict[str, Any]:
         present=segment_node,
         typename="Segment",
         reverse=bool(args.get("reverse")),
-        **{k: args.get(k) for k in ("first", "after", "last", "before")},
+        first=args.get("first"),
+        after=args.get("after"),
+        last=args.get("last"),
+        before=args.get("before"),
     )
 
 
@@ -247,7 +251,9 @@ DISCOUNT_SEARCH: dict[str, Callable[[Any, str], bool]] = {
 
 def q_discount_nodes(ctx: Any, **args: Any) -> dict[str, Any]:
     _resolvers().require_scope(ctx, "read_discounts", "discountNodes")
-    if args.get("sortKey") not in (None, "ID", "RELEVANCE") or args.get("savedSearchId"):
+    if args.get("sortKey") not in (None, "ID", "RELEVANCE", "CREATED_AT") or args.get(
+        "savedSearchId"
+    ):
         raise _not_implemented("devshop does not implement discountNodes sortKey/savedSearchId")
     rows: list[Any] = [
         *DevDiscountCode.objects.filter(shop=ctx.shop, deleted_at=None).select_related("shop"),
@@ -258,7 +264,10 @@ def q_discount_nodes(ctx: Any, **args: Any) -> dict[str, Any]:
         present=lambda r: discount_node(ctx, r),
         typename="DiscountNode",
         reverse=bool(args.get("reverse")),
-        **{k: args.get(k) for k in ("first", "after", "last", "before")},
+        first=args.get("first"),
+        after=args.get("after"),
+        last=args.get("last"),
+        before=args.get("before"),
     )
 
 

@@ -117,20 +117,23 @@ def test_segment_queries_combine_clauses_and_escape_quotes():
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("customer_tagz CONTAINS 'Gold'", "Line 1 Column 1: 'customer_tagz' filter cannot be found."),
-        ("amount_spent > 100", "Line 1 Column 1: devshop does not evaluate the 'amount_spent' filter."),
-        ("customer_tags = 'Gold'", "Line 1 Column 15: Unexpected '=': 'customer_tags' takes CONTAINS."),
-        ("customer_tags CONTAINS Gold", "Line 1 Column 24: A condition must be wrapped in single quotes."),
-        ("customer_tags CONTAINS 'Gold' OR", "Line 1 Column 33: Unexpected end of query."),
+        ("customer_tagz CONTAINS 'Gold'", "1: 'customer_tagz' filter cannot be found."),
+        ("amount_spent > 100", "1: devshop does not evaluate the 'amount_spent' filter."),
+        ("customer_tags = 'Gold'", "15: Unexpected '=': 'customer_tags' takes CONTAINS."),
+        ("customer_tags CONTAINS Gold", "24: A condition must be wrapped in single quotes."),
+        ("customer_tags CONTAINS 'Gold' OR", "33: Unexpected end of query."),
     ],
-)  # fmt: skip
+)
 def test_a_query_devshop_cannot_evaluate_is_refused_with_user_errors(devshop, query, message):
     with pytest.raises(SegmentQueryError):
         segment_query_parse(query)
 
     payload = devshop.data(SEGMENT_CREATE, {"name": "Odd", "query": query})["segmentCreate"]
 
-    assert payload == {"segment": None, "userErrors": [{"field": ["query"], "message": message}]}
+    assert payload == {
+        "segment": None,
+        "userErrors": [{"field": ["query"], "message": f"Line 1 Column {message}"}],
+    }
     assert not DevSegment.objects.exists()
 
 
