@@ -262,6 +262,8 @@ def test_the_discount_applies_at_checkout_for_a_gold_member_only(client, devshop
     _add(client, mug)
     page = client.get(f"{root}checkout").content.decode()
     assert 'id="checkout-automatic-title">Gold members: 10% off<' in page
+    # No error: no empty alert, and the code field is not marked invalid (Liquid's "" is truthy).
+    assert 'role="alert"' not in page and "aria-invalid" not in page
     assert _checkout_total(client, root) == "36.00 USD"
     paid = _pay(client)
 
