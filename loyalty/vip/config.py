@@ -10,7 +10,9 @@ under a stricter configuration (nobody loses a tier or points by an edit).
 ``tier_config_apply`` writes the tiers (an existing id is updated in place, so history and entry
 reward keys stay; a tier missing from the proposal is deactivated, never deleted), the policy,
 the next version and its snapshot, then runs the same statement for real. Its result is the
-preview's, computed on the same rows.
+preview's, computed on the same rows. After commit it syncs the tiers' automatic discounts
+in Shopify (``vip.discounts``): made or updated for tiers with a ``discount_percent``,
+deleted for tiers that lost it or were deactivated.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ from loyalty.exceptions import TierConfigInvalid
 from loyalty.models import Member, Reward
 from loyalty.vip.evaluation import PREVIEW_SQL, TierSpec, decision_params, windows_at
 from loyalty.vip.models import Tier, TierChange, TierConfigVersion, VipProgram
-from loyalty.vip.services import member_tiers_evaluate, vip_program_get
+from loyalty.vip.services import (
+    member_tiers_evaluate,
+    tier_discounts_sync_on_commit,
+    vip_program_get,
+)
 from shopify_app.models import Shop
 
 
@@ -44,6 +50,8 @@ class TierInput:
     perks: str = ""
     customer_tag: str = ""
     invitation_only: bool = False
+    # Percent off every order for the tier's members, without a code (0 = none); needs a tag.
+    discount_percent: Decimal = Decimal(0)
     id: int | None = None
     # A catalog reward whose code is given on entering the tier (besides ``entry_points``).
     entry_reward_id: int | None = None
@@ -105,6 +113,10 @@ def _validate(*, shop: Shop, config: TierConfig) -> None:
         problems["threshold"] = "thresholds and multipliers must not be negative"
     if any(t.entry_points < 0 or not t.name.strip() for t in config.tiers):
         problems["name"] = "every tier needs a name and non-negative entry points"
+    if any(not Decimal(0) <= Decimal(t.discount_percent) <= 100 for t in config.tiers):
+        problems["discount_percent"] = "a tier discount is a percentage from 0 to 100"
+    elif any(Decimal(t.discount_percent) > 0 and not t.customer_tag.strip() for t in config.tiers):
+        problems["discount_percent"] = "a tier discount needs the tier's customer tag"
     if config.downgrade not in VipProgram.Downgrade.values or config.grace_days < 0:
         problems["downgrade"] = "unknown downgrade policy or negative grace"
     _validate_rewards(shop=shop, config=config, problems=problems)
@@ -275,6 +287,7 @@ def tier_config_apply(
                     "id": tier.pk,
                     "threshold": str(item.threshold),
                     "multiplier": str(item.multiplier),
+                    "discount_percent": str(item.discount_percent),
                 }
                 for item, tier in zip(config.tiers, saved, strict=True)
             ],
@@ -282,4 +295,5 @@ def tier_config_apply(
         result=asdict(result),
         created_by=by,
     )
+    tier_discounts_sync_on_commit(shop_id=shop.pk)
     return version, result

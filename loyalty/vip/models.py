@@ -7,8 +7,11 @@ Design:
   the tier configuration in force.
 - ``Tier``: a level of the club. A member qualifies when the tier's basis (points earned,
   amount spent, number of orders) over its period (lifetime, the calendar year in the shop's
-  timezone, the rolling 12 months) reaches the threshold. Tiers are never deleted once members
-  held them (history points at them): a configuration that drops one deactivates it.
+  timezone, the rolling 12 months) reaches the threshold. A tier may give its members a
+  percentage off every order, without a code: Shopify applies it from a customer segment on
+  the tier's tag (``vip.discounts`` keeps both in Shopify and their GIDs on the tier). Tiers
+  are never deleted once members held them (history points at them): a configuration that
+  drops one deactivates it.
 - ``MemberTier``: a member's current tier, when its term started, until when it is kept
   (``kept_until``; null means no term end) and since when the member no longer qualifies
   (``below_since``, the start of a grace period).
@@ -96,6 +99,12 @@ class Tier(models.Model):
     membership_term_unit = models.CharField(
         max_length=8, choices=TermUnit.choices, default="months"
     )
+    # An automatic discount for the tier's members, without a code (0 = none): a Shopify
+    # segment on the tier's tag and an automatic basic discount for that segment, whose GIDs
+    # are kept here once made (``vip.discounts``).
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    segment_gid = models.CharField(max_length=128, blank=True)
+    discount_gid = models.CharField(max_length=128, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -115,6 +124,10 @@ class Tier(models.Model):
                 fields=["shop", "membership_variant_id"],
                 condition=Q(active=True, membership_variant_id__isnull=False),
                 name="vip_tier_shop_membership_variant",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="vip_tier_discount_percent_0_100",
             ),
         ]
 

@@ -111,6 +111,14 @@ def tags_sync_on_commit(member_ids: list[int]) -> None:
         )
 
 
+def tier_discounts_sync_on_commit(*, shop_id: int) -> None:
+    """After commit, bring the tiers' automatic discounts in Shopify up to date (a tier's
+    percentage, tag or state changed, or the club was switched on or off)."""
+    from loyalty.vip.tasks import vip_tier_discounts_sync as vip_tier_discounts_sync_task
+
+    transaction.on_commit(lambda: vip_tier_discounts_sync_task.delay(shop_id=shop_id))
+
+
 def member_tiers_evaluate(
     *,
     shop: Shop,
@@ -214,11 +222,15 @@ def member_tier_assign(
 @transaction.atomic
 def vip_program_enable(*, shop: Shop, enabled: bool, now: datetime | None = None) -> VipProgram:
     """Switch the club on or off. Off: every member earns at 1x again (one UPDATE; the
-    multiplier is cached on the member row) and evaluation stops, but tiers and history stay.
-    On: an evaluation of every member restores the multipliers and catches up."""
+    multiplier is cached on the member row), evaluation stops and the tiers' automatic
+    discounts are deleted in Shopify after commit, but tiers and history stay. On: an
+    evaluation of every member restores the multipliers and catches up, and the discounts
+    are made again."""
     program = VipProgram.objects.select_for_update().get(pk=vip_program_get(shop_id=shop.pk).pk)
     program.enabled = enabled
     program.save(update_fields=["enabled", "updated_at"])
+    # Off: the tier discounts go too (members would otherwise keep a perk of a closed club).
+    tier_discounts_sync_on_commit(shop_id=shop.pk)
     if enabled:
         member_tiers_evaluate(shop=shop, now=now)
     else:

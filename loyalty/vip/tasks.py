@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from loyalty.vip import memberships, perks, services, tags
+from loyalty.vip import discounts, memberships, perks, services, tags
 from shopify_app.exceptions import ShopifyRetriableError, ShopifyThrottled
 from shopify_app.models import Shop
 
@@ -17,6 +17,20 @@ def vip_customer_tags_sync(self, member_ids: list[int]) -> None:
     try:
         for member_id in member_ids:
             tags.member_tags_sync(member_id=member_id)
+    except ShopifyThrottled as exc:
+        raise self.retry(countdown=max(1, int(exc.retry_after)), exc=exc) from exc
+    except ShopifyRetriableError as exc:
+        raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=exc) from exc
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
+def vip_tier_discounts_sync(self, shop_id: int) -> None:
+    """Bring the shop's tier segments and automatic discounts in Shopify to the tiers' state
+    (``vip.discounts``). Retries with backoff on retriable Shopify errors; the sync states the
+    end result and guards its creates, so a retry (or a second run) duplicates nothing."""
+    shop = Shop.objects.get(pk=shop_id)
+    try:
+        discounts.vip_tier_discounts_sync(shop=shop)
     except ShopifyThrottled as exc:
         raise self.retry(countdown=max(1, int(exc.retry_after)), exc=exc) from exc
     except ShopifyRetriableError as exc:
