@@ -42,9 +42,7 @@ urlpatterns = [
     ),
     path("vip", vip.TierConfigApi.as_view(), name="api_admin_vip"),
     path("vip/preview", vip.TierConfigPreviewApi.as_view(), name="api_admin_vip_preview"),
-    path(
-        "vip/distribution", vip.TierDistributionApi.as_view(), name="api_admin_vip_distribution"
-    ),
+    path("vip/distribution", vip.TierDistributionApi.as_view(), name="api_admin_vip_distribution"),
     path("members", members.MemberListApi.as_view(), name="api_admin_members"),
     path("members/<int:member_id>", members.MemberDetailApi.as_view(), name="api_admin_member"),
     path(

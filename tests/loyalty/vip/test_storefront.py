@@ -46,7 +46,8 @@ def test_a_guest_sees_every_tier_but_the_invitation_only_ones(client, store):
 
     assert section["title"] == "VIP"
     assert section["data"]["member"] is None
-    assert [(t["name"], t["threshold"], t["multiplier"], t["perks"]) for t in section["data"]["tiers"]] == [
+    tiers = section["data"]["tiers"]
+    assert [(t["name"], t["threshold"], t["multiplier"], t["perks"]) for t in tiers] == [
         ("Silver", "50.00", "1.25", ["Free shipping", "Early access"]),
         ("Gold", "100.00", "1.5", ["A birthday gift"]),
     ]  # fmt: skip
