@@ -30,8 +30,9 @@ export function tierDraft(tier?: Tier): TierDraft {
     name: tier?.name ?? '',
     basis: tier?.basis ?? 'spent',
     period: tier?.period ?? 'lifetime',
-    threshold: tier ? String(tier.threshold) : '0',
-    multiplier: tier ? String(tier.multiplier) : '1',
+    // "100.00" for money; "5" rather than "5.00" for orders and points, "1.25" not "1.250".
+    threshold: tier ? (tier.basis === 'spent' ? String(tier.threshold) : String(Number(tier.threshold))) : '0',
+    multiplier: tier ? String(Number(tier.multiplier)) : '1',
     entry_points: tier ? String(tier.entry_points) : '0',
     perks: tier?.perks ?? '',
     customer_tag: tier?.customer_tag ?? '',
@@ -91,11 +92,11 @@ export function TierEditor({ tier, position, count, currency, errors, onChange, 
             {`${position + 1}. ${title}`}
           </Text>
           <ButtonGroup>
-            <Button onClick={() => onMove(-1)} disabled={position === 0} accessibilityLabel={`Move ${title} down a rank`}>
-              Lower
+            <Button onClick={() => onMove(-1)} disabled={position === 0} accessibilityLabel={`Lower rank for ${title}`}>
+              Lower rank
             </Button>
-            <Button onClick={() => onMove(1)} disabled={position === count - 1} accessibilityLabel={`Move ${title} up a rank`}>
-              Higher
+            <Button onClick={() => onMove(1)} disabled={position === count - 1} accessibilityLabel={`Higher rank for ${title}`}>
+              Higher rank
             </Button>
             <Button tone="critical" onClick={onRemove} accessibilityLabel={`Remove ${title}`}>
               Remove

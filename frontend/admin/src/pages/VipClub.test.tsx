@@ -78,7 +78,7 @@ describe('VIP club page', () => {
     });
     await renderAt('/vip');
 
-    const higher = document.querySelector<HTMLButtonElement>('button[aria-label="Move Silver up a rank"]')!;
+    const higher = document.querySelector<HTMLButtonElement>('button[aria-label="Higher rank for Silver"]')!;
     await act(async () => higher.click());
     await click('Preview changes');
 
