@@ -131,15 +131,11 @@ def _aggregates() -> str:
     )
 
 
-def _decisions_sql() -> str:
-    return f"""
-WITH tiers AS (
-  SELECT * FROM unnest(
-    %(t_id)s::bigint[], %(t_rank)s::int[], %(t_basis)s::text[], %(t_period)s::text[],
-    %(t_threshold)s::numeric[], %(t_inv)s::bool[], %(t_mult)s::numeric[]
-  ) AS t(id, rank, basis, period, threshold, invitation_only, multiplier)
-),
-members AS (
+def _basis_ctes() -> str:
+    """``members`` (the shop's active members: all, or the ids given), ``facts`` and ``b``
+    (each member's value of every basis over every period): shared by the decision and by one
+    member's progress (the launcher)."""
+    return f"""members AS (
   SELECT m.id FROM loyalty_member m
   WHERE m.shop_id = %(shop)s AND m.state = 'active'
     AND (%(all)s OR m.id = ANY(%(member_ids)s::bigint[]))
@@ -164,6 +160,18 @@ b AS (
   FROM members m LEFT JOIN facts f ON f.member_id = m.id
   GROUP BY m.id
 ),
+"""
+
+
+def _decisions_sql() -> str:
+    return f"""
+WITH tiers AS (
+  SELECT * FROM unnest(
+    %(t_id)s::bigint[], %(t_rank)s::int[], %(t_basis)s::text[], %(t_period)s::text[],
+    %(t_threshold)s::numeric[], %(t_inv)s::bool[], %(t_mult)s::numeric[]
+  ) AS t(id, rank, basis, period, threshold, invitation_only, multiplier)
+),
+{_basis_ctes()}
 qualified AS (
   SELECT DISTINCT ON (b.member_id) b.member_id, t.id AS tier_id, t.rank
   FROM b JOIN tiers t ON NOT t.invitation_only AND {_basis_case("t")} >= t.threshold
@@ -321,3 +329,17 @@ def decision_params(
         "reason": reason,
         "version": program.version if version is None else version,
     }
+
+
+# One member's value of each basis over each period, with their current tier: the launcher's
+# progress to the next tier, from the same facts the decision reads.
+MEMBER_BASIS_SQL = (
+    "WITH "
+    + _basis_ctes().rstrip().rstrip(",")
+    + """
+SELECT mt.tier_id, mt.kept_until, t.name, t.rank, t.multiplier, t.perks, t.invitation_only,
+  t.active, b.*
+FROM b LEFT JOIN loyalty_membertier mt ON mt.member_id = b.member_id
+LEFT JOIN loyalty_tier t ON t.id = mt.tier_id
+"""
+)

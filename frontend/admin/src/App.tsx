@@ -11,6 +11,7 @@ import { Onboarding } from './pages/Onboarding';
 import { Plans } from './pages/Plans';
 import { Program } from './pages/Program';
 import { RulesRewards } from './pages/RulesRewards';
+import { VipClub } from './pages/VipClub';
 import { route, usePath } from './router';
 
 export function App() {
@@ -25,6 +26,7 @@ export function App() {
         <a href="/program">Program</a>
         <a href="/branding">Branding</a>
         <a href="/rules-rewards">Rules &amp; rewards</a>
+        <a href="/vip">VIP club</a>
         <a href="/customers">Customers</a>
         <a href="/import">Import</a>
         <a href="/plans">Plans</a>
@@ -41,6 +43,7 @@ export function App() {
       {current.page === 'branding' && <Branding />}
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}
+      {current.page === 'vip' && <VipClub />}
       {current.page === 'customer' && <CustomerProfile id={current.id} />}
       {current.page === 'not_found' && <Home />}
     </AppProvider>

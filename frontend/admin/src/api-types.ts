@@ -236,6 +236,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/members/{member_id}/vip-tiers/{tier_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * @description Staff put a member on an invitation-only tier (PUT) or take them off it (DELETE). Both
+         *     are idempotent: a repeat, or a double click, changes nothing the second time.
+         */
+        put: operations["members_vip_tier_assign"];
+        post?: never;
+        /**
+         * @description Staff put a member on an invitation-only tier (PUT) or take them off it (DELETE). Both
+         *     are idempotent: a repeat, or a double click, changes nothing the second time.
+         */
+        delete: operations["members_vip_tier_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/onboarding": {
         parameters: {
             query?: never;
@@ -536,10 +560,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/vip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The tier configuration in force. Applying a new one re-decides every member's tier (the
+         *     preview's counts are what it does) and answers the result; send ``If-Match``.
+         */
+        get: operations["vip_config_get"];
+        /**
+         * @description The tier configuration in force. Applying a new one re-decides every member's tier (the
+         *     preview's counts are what it does) and answers the result; send ``If-Match``.
+         */
+        put: operations["vip_config_apply"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/vip/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Active members per tier now (the admin's chart). */
+        get: operations["vip_distribution_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/vip/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description What applying a proposed configuration would do to the shop's members now: members per
+         *     tier (in the proposal's order), in none, and how many move up or down. Writes nothing.
+         */
+        post: operations["vip_config_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `points` - Points
+         *     * `spent` - Spent
+         *     * `orders` - Orders
+         * @enum {string}
+         */
+        BasisEnum: "points" | "spent" | "orders";
         /** @enum {unknown} */
         BlankEnum: "";
         /**
@@ -592,6 +684,13 @@ export interface components {
          * @enum {string}
          */
         CodeStatusEnum: "pending" | "issued" | "used" | "refunded";
+        /**
+         * @description * `never` - Never
+         *     * `end_of_period` - End Of Period
+         *     * `grace` - Grace
+         * @enum {string}
+         */
+        DowngradeEnum: "never" | "end_of_period" | "grace";
         /**
          * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
          *     present (``required``) in responses, and the generated types need no ``?``.
@@ -885,6 +984,21 @@ export interface components {
             lots: components["schemas"]["Lot"][];
             history: components["schemas"]["LedgerEntry"][];
             codes: components["schemas"]["Code"][];
+            vip: components["schemas"]["MemberVip"];
+        };
+        /** @description A member's place in the club: the tier, its term, who assigned it, and the history. */
+        MemberVip: {
+            tier: components["schemas"]["TierRef"] | null;
+            /** Format: date-time */
+            term_start: string | null;
+            /**
+             * Format: date-time
+             * @description The tier is kept at least until then; null: no term end.
+             */
+            kept_until: string | null;
+            /** @description The staff member, for an invitation-only tier. */
+            assigned_by: string;
+            history: components["schemas"]["TierChange"][];
         };
         /**
          * @description * `` - —
@@ -972,6 +1086,13 @@ export interface components {
             /** Format: int64 */
             product_variant_id?: number | null;
         };
+        /**
+         * @description * `lifetime` - Lifetime
+         *     * `calendar_year` - Calendar Year
+         *     * `rolling_12_months` - Rolling 12 Months
+         * @enum {string}
+         */
+        PeriodEnum: "lifetime" | "calendar_year" | "rolling_12_months";
         Plan: {
             handle: string;
             name: string;
@@ -1207,6 +1328,101 @@ export interface components {
             /** Format: decimal */
             amount?: string | null;
             points_cost: number;
+        };
+        Tier: {
+            id: number;
+            name: string;
+            rank: number;
+            basis: components["schemas"]["BasisEnum"];
+            period: components["schemas"]["PeriodEnum"];
+            /** Format: decimal */
+            threshold: string;
+            /** Format: decimal */
+            multiplier: string;
+            entry_points: number;
+            perks: string;
+            customer_tag: string;
+            invitation_only: boolean;
+        };
+        TierChange: {
+            id: number;
+            from_tier: components["schemas"]["TierRef"] | null;
+            to_tier: components["schemas"]["TierRef"] | null;
+            reason: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        TierConfig: {
+            /** @description Send it back as If-Match to apply a change. */
+            version: string;
+            enabled: boolean;
+            downgrade: components["schemas"]["DowngradeEnum"];
+            grace_days: number;
+            tiers: components["schemas"]["Tier"][];
+        };
+        TierConfigApplied: {
+            /** @description Send it back as If-Match to apply a change. */
+            version: string;
+            enabled: boolean;
+            downgrade: components["schemas"]["DowngradeEnum"];
+            grace_days: number;
+            tiers: components["schemas"]["Tier"][];
+            result: components["schemas"]["TierPreview"];
+        };
+        TierConfigInputRequest: {
+            tiers: components["schemas"]["TierInputRequest"][];
+            downgrade: components["schemas"]["DowngradeEnum"];
+            grace_days: number;
+        };
+        TierCount: {
+            id: number;
+            name: string;
+            rank: number;
+            invitation_only: boolean;
+            active: boolean;
+            members: number;
+        };
+        TierDistribution: {
+            tiers: components["schemas"]["TierCount"][];
+            none: number;
+            total: number;
+        };
+        /** @description One tier of a proposed configuration (``vip.config.TierInput``). */
+        TierInputRequest: {
+            /** @description An existing tier's id; null for a new tier. Keeping the id keeps its members' history and entry rewards. */
+            id?: number | null;
+            name: string;
+            /** @description 1 = the lowest. */
+            rank: number;
+            basis: components["schemas"]["BasisEnum"];
+            period: components["schemas"]["PeriodEnum"];
+            /**
+             * Format: decimal
+             * @description Money in the shop's currency (spent), points, or orders.
+             */
+            threshold: string;
+            /** Format: decimal */
+            multiplier: string;
+            entry_points: number;
+            /** @default  */
+            perks: string;
+            /** @default  */
+            customer_tag: string;
+            /** @default false */
+            invitation_only: boolean;
+        };
+        /** @description Members per tier of the proposal (in its order), in none, and moved up or down. */
+        TierPreview: {
+            counts: number[];
+            none: number;
+            up: number;
+            down: number;
+        };
+        TierRef: {
+            id: number;
+            name: string;
+            rank: number;
+            invitation_only: boolean;
         };
     };
     responses: never;
@@ -1820,6 +2036,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    members_vip_tier_assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+                tier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberVip"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    members_vip_tier_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+                tier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberVip"];
                 };
             };
             400: {
@@ -2507,6 +2799,141 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SyncProgress"];
+                };
+            };
+        };
+    };
+    vip_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierConfig"];
+                };
+            };
+        };
+    };
+    vip_config_apply: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The version you edited (the ETag, or the body's `version`). A stale one answers 409. */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TierConfigInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierConfigApplied"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vip_distribution_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierDistribution"];
+                };
+            };
+        };
+    };
+    vip_config_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TierConfigInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierPreview"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -1,11 +1,47 @@
 // Pure helpers the panel's views share; kept apart from the components so they are unit-tested.
 import type { I18n, MessageKey } from './i18n';
-import type { ActionAnswer, HistoryEntry, LauncherState, PointsSection } from './types';
+import type { ActionAnswer, HistoryEntry, LauncherState, PointsSection, VipSection, VipTier } from './types';
 
 export function pointsSection(state: LauncherState | null): PointsSection | null {
   const section = state?.sections?.find((s) => s.key === 'points');
   return section ? (section.data as PointsSection) : null;
 }
+
+/** The VIP club's section, when the shop runs one. */
+export function vipSection(state: LauncherState | null): VipSection | null {
+  const section = state?.sections?.find((s) => s.key === 'vip');
+  return section ? (section.data as VipSection) : null;
+}
+
+/** "Spend $40.00 more to reach Gold", "3 more orders to reach Gold", in the tier's basis. */
+export function vipProgress(vip: VipSection, i18n: I18n, currency: string): string | null {
+  const progress = vip.member?.progress;
+  if (!progress) return null;
+  const vars = { tier: progress.tier };
+  if (progress.basis === 'spent') {
+    return i18n.t('vip_progress_spent', { ...vars, amount: i18n.money(progress.remaining, currency) });
+  }
+  const n = Number(progress.remaining);
+  return i18n.count(progress.basis === 'orders' ? 'vip_progress_orders' : 'vip_progress_points', n, vars);
+}
+
+/** What reaching a tier takes: "Spend $100.00 in a calendar year", "5 orders". */
+export function vipRequirement(tier: VipTier, i18n: I18n, currency: string): string {
+  const n = Number(tier.threshold);
+  const what =
+    tier.basis === 'spent'
+      ? i18n.t('vip_reach_spent', { amount: i18n.money(tier.threshold, currency) })
+      : tier.basis === 'orders'
+        ? i18n.count('vip_reach_orders', n)
+        : i18n.t('vip_reach_points', { points: i18n.points(n) });
+  return i18n.t(PERIOD_KEYS[tier.period] || 'vip_period_lifetime', { what });
+}
+
+const PERIOD_KEYS: Record<string, MessageKey> = {
+  lifetime: 'vip_period_lifetime',
+  calendar_year: 'vip_period_calendar_year',
+  rolling_12_months: 'vip_period_rolling_12_months',
+};
 
 /** The state with the points section an action answered in place of the old one. */
 export function withSection(state: LauncherState, answer: ActionAnswer): LauncherState {

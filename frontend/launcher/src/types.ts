@@ -85,6 +85,32 @@ export interface PointsSection {
   member: Member | null;
 }
 
+export type TierBasis = 'spent' | 'orders' | 'points';
+
+/** One tier of the club, as every shopper sees it (loyalty/storefront/API.md, VIP section). */
+export interface VipTier {
+  id: number;
+  name: string;
+  rank: number;
+  basis: TierBasis;
+  period: 'lifetime' | 'calendar_year' | 'rolling_12_months';
+  /** Money (spent) or a whole number (orders, points), as a decimal string. */
+  threshold: string;
+  multiplier: string;
+  perks: string[];
+  current: boolean;
+}
+
+export interface VipSection {
+  tiers: VipTier[];
+  member: {
+    tier: { id: number; name: string; multiplier: string; perks: string[]; invitation_only: boolean } | null;
+    /** The last day the tier is kept (YYYY-MM-DD, the shop's timezone), or null: no end. */
+    kept_until: string | null;
+    progress: { tier: string; basis: TierBasis; period: string; remaining: string; threshold: string } | null;
+  } | null;
+}
+
 export interface Section {
   key: string;
   title: string;

@@ -3,19 +3,21 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { postJson, singleFlight } from '../api';
 import { palette } from '../color';
 import { createI18n, type MessageKey } from '../i18n';
-import { balanceChange, hasPendingCode, PENDING_CODE_POLL_MS, pointsSection, withSection } from '../model';
+import { balanceChange, hasPendingCode, PENDING_CODE_POLL_MS, pointsSection, vipSection, withSection } from '../model';
 import type { ActionAnswer, LauncherState, PanelContext } from '../types';
 import { Env, type PanelEnv } from './context';
 import { Earn } from './earn';
 import { History } from './history';
 import { Guest, Home, JoinProgram, NotAvailable } from './home';
 import { Codes, Rewards } from './rewards';
+import { Vip } from './vip';
 
 const VIEWS = [
   ['home', 'nav_home'],
   ['earn', 'nav_earn'],
   ['rewards', 'nav_rewards'],
   ['codes', 'nav_codes'],
+  ['vip', 'nav_vip'],
   ['history', 'nav_history'],
 ] as const satisfies readonly (readonly [string, MessageKey])[];
 type View = (typeof VIEWS)[number][0];
@@ -85,6 +87,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
   );
   const title = state?.launcher.program_name || state?.shop.name || ctx.config.label;
   const points = pointsSection(state);
+  const vip = vipSection(state);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {
@@ -168,7 +171,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
           <div>
             <nav aria-label={i18n.t('nav_label')}>
               <ul class="lly-nav">
-                {VIEWS.map(([key, label]) => (
+                {VIEWS.filter(([key]) => key !== 'vip' || vip).map(([key, label]) => (
                   <li key={key}>
                     <button
                       type="button"
@@ -185,6 +188,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
             {view === 'earn' ? <Earn /> : null}
             {view === 'rewards' ? <Rewards /> : null}
             {view === 'codes' ? <Codes /> : null}
+            {view === 'vip' && vip ? <Vip vip={vip} /> : null}
             {view === 'history' ? <History /> : null}
           </div>
         )}
