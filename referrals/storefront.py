@@ -35,7 +35,7 @@ from referrals.services.program import (
     referral_link_visit,
     referral_program_get,
 )
-from shopify_app.storefront import StorefrontContext, section_build, storefront_customer_get
+from shopify_app.storefront import StorefrontContext, section_build, storefront_context
 from shopify_app.throttling import shopper_ip
 from shopify_app.views.api import AppProxyAPIView
 
@@ -121,12 +121,7 @@ def referrals_section(*, context: StorefrontContext) -> dict[str, Any] | None:
 
 
 def _context(request) -> StorefrontContext:
-    customer_id = request.logged_in_customer_id
-    return StorefrontContext(
-        shop=request.shop,
-        customer_id=customer_id,
-        customer=storefront_customer_get(shop=request.shop, customer_id=customer_id),
-    )
+    return storefront_context(shop=request.shop, customer_id=request.logged_in_customer_id)
 
 
 class ReferralClaimApi(AppProxyAPIView):
