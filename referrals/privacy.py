@@ -27,8 +27,9 @@ from shopify_app.selectors import customer_emails, iso
 
 COVERS = {
     "referrals.Referral": "exported for the friend (email, IPs, evidence) and, masked, for "
-    "the referrer; redaction replaces the friend email, clears the IPs and the evidence "
-    "values and the staff note, keeping status and amounts",
+    "the referrer (with a granted reward's code, not personal); redaction replaces the "
+    "friend email, clears the IPs and the evidence values and the staff note, keeping status "
+    "and amounts",
     "referrals.ReferralCode": "exported for the referrer; a random code, nothing to erase",
     "referrals.ReferrerSignal": "exported for the referrer; redaction deletes them",
 }
@@ -85,6 +86,8 @@ def customer_referrals_export(
                     "friend": mask_email(r.friend_email) if not r.redacted_at else "",
                     "status": r.status,
                     "reward_points": r.reward_points,
+                    "reward_code": r.reward_code,
+                    "reward_code_status": r.reward_code_status,
                     "fraud_rule": r.fraud_rule,
                     "claimed_at": iso(r.claimed_at),
                 }
