@@ -259,3 +259,30 @@ def test_a_reward_taken_out_of_the_catalog_gives_no_reward_and_says_so(
 
     assert (referral.status, referral.reward_code) == ("completed", "")
     assert "no longer in the catalog" in referral.decision_note
+
+
+def test_a_reversal_while_the_code_is_being_made_voids_it_straight_after(
+    store, dev_shop, program, ada_member, ada_code
+):
+    from unittest import mock
+
+    from shopify_app import admin_api
+
+    referral, _order = completed(store, ada_code)
+    real_mutate = admin_api.mutate
+
+    def create_then_lose_the_race(**kwargs):
+        answer = real_mutate(**kwargs)
+        if kwargs["field"] == "discountCodeBasicCreate":
+            # Meanwhile the refund's worker reversed it, and its void found no code yet.
+            Referral.objects.filter(pk=referral.pk).update(
+                status="reversed", reward_code_status="voided"
+            )
+        return answer
+
+    with mock.patch.object(admin_api, "mutate", side_effect=create_then_lose_the_race):
+        synced = referral_reward_code_sync(referral_id=referral.pk)
+
+    assert (synced.status, synced.reward_code_status) == ("reversed", "voided")
+    code = DevDiscountCode.objects.get(shop=dev_shop, code__iexact=referral.reward_code)
+    assert code.deactivated_at is not None
