@@ -78,7 +78,9 @@ def referral_reward_revocable(*, referral: Referral, at: datetime) -> bool:
         bool(referral.reward_code)
         and referral.reward_available_at is not None
         and at < referral.reward_available_at
-        and referral.reward_code_status in (CodeStatus.PENDING, CodeStatus.ISSUED)
+        # A failed code has nothing to void, but the referral is still undone.
+        and referral.reward_code_status
+        in (CodeStatus.PENDING, CodeStatus.ISSUED, CodeStatus.FAILED)
     )
 
 
