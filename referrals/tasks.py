@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from celery import shared_task
 
 from referrals.services import offers, rewards
@@ -10,23 +12,33 @@ from shopify_app.exceptions import ShopifyRetriableError, ShopifyThrottled
 MAX_RETRIES = 8
 
 
-def _countdown(exc: ShopifyRetriableError, retries: int) -> int:
-    if isinstance(exc, ShopifyThrottled):
-        return max(1, int(exc.retry_after))
-    return min(600, 10 * 2**retries)
+def _with_retries(task, *, run: Callable[[], object], fail: Callable[[str], None]) -> None:
+    """``run()``; on a retriable Shopify error retry with backoff (Shopify's wait when it
+    throttled), and after the last retry ``fail(reason)`` records it on the referral."""
+    try:
+        run()
+    except ShopifyRetriableError as exc:
+        retries = task.request.retries
+        if retries >= MAX_RETRIES:
+            fail(f"gave up: {exc}")
+            return
+        countdown = (
+            max(1, int(exc.retry_after))
+            if isinstance(exc, ShopifyThrottled)
+            else min(600, 10 * 2**retries)
+        )
+        raise task.retry(countdown=countdown, exc=exc) from exc
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES)
 def referral_offer_issue(self, referral_id: int) -> None:
     """Create a friend's discount code; retries with backoff on retriable Shopify errors and
     records the error on the referral after the last one."""
-    try:
-        offers.referral_offer_issue(referral_id=referral_id)
-    except ShopifyRetriableError as exc:
-        if self.request.retries >= MAX_RETRIES:
-            offers.referral_offer_fail(referral_id=referral_id, error=f"gave up: {exc}")
-            return
-        raise self.retry(countdown=_countdown(exc, self.request.retries), exc=exc) from exc
+    _with_retries(
+        self,
+        run=lambda: offers.referral_offer_issue(referral_id=referral_id),
+        fail=lambda error: offers.referral_offer_fail(referral_id=referral_id, error=error),
+    )
 
 
 @shared_task(ignore_result=True)
@@ -39,13 +51,11 @@ def referral_offer_sweep() -> int:
 def referral_reward_code_sync(self, referral_id: int) -> None:
     """Make (or void) the referrer's catalog-reward code; retries with backoff on retriable
     Shopify errors and records the error on the referral after the last one."""
-    try:
-        rewards.referral_reward_code_sync(referral_id=referral_id)
-    except ShopifyRetriableError as exc:
-        if self.request.retries >= MAX_RETRIES:
-            rewards.referral_reward_fail(referral_id=referral_id, error=f"gave up: {exc}")
-            return
-        raise self.retry(countdown=_countdown(exc, self.request.retries), exc=exc) from exc
+    _with_retries(
+        self,
+        run=lambda: rewards.referral_reward_code_sync(referral_id=referral_id),
+        fail=lambda error: rewards.referral_reward_fail(referral_id=referral_id, error=error),
+    )
 
 
 @shared_task(ignore_result=True)

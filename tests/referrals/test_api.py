@@ -163,15 +163,9 @@ def test_the_referrer_reward_is_a_catalog_reward_of_this_shop_only(client, auth,
 
 
 def test_the_list_shows_a_catalog_rewards_code_and_its_state(client, auth, store, ada_code):
-    from tests.factories import RewardFactory
+    from tests.referrals.conftest import catalog_reward_completed
 
-    reward = RewardFactory(shop=store.shop, name="$20 off", points_cost=2000)
-    referral_program_update(
-        shop_id=store.shop.pk, changes={"hold_days": 14, "referrer_reward_id": reward.pk}
-    )
-    referral = claim(store, ada_code, "bob@example.com")
-    store.paid(friend_order(store, store.customer(email="bob@example.com")))
-    referral.refresh_from_db()
+    referral = catalog_reward_completed(store, ada_code)
 
     [row] = client.get("/api/admin/referrals", headers=auth).json()["referrals"]
 

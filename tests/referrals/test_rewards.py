@@ -286,3 +286,30 @@ def test_a_reversal_while_the_code_is_being_made_voids_it_straight_after(
     assert (synced.status, synced.reward_code_status) == ("reversed", "voided")
     code = DevDiscountCode.objects.get(shop=dev_shop, code__iexact=referral.reward_code)
     assert code.deactivated_at is not None
+
+
+def test_the_task_retries_a_retriable_failure_then_records_that_it_gave_up(
+    store, dev_shop, program, ada_member, ada_code
+):
+    from unittest import mock
+
+    from celery.exceptions import Retry
+
+    from referrals.tasks import MAX_RETRIES
+    from referrals.tasks import referral_reward_code_sync as sync_task
+    from shopify_app import admin_api
+    from shopify_app.exceptions import ShopifyRetriableError
+
+    referral, _order = completed(store, ada_code)
+    down = ShopifyRetriableError("Shopify answered 503")
+
+    with mock.patch.object(admin_api, "mutate", autospec=True, side_effect=down):
+        with pytest.raises(Retry):
+            sync_task.apply(kwargs={"referral_id": referral.pk}, retries=0)
+        referral.refresh_from_db()
+        assert referral.reward_code_status == "pending"  # still to make
+        sync_task.apply(kwargs={"referral_id": referral.pk}, retries=MAX_RETRIES)
+
+    referral.refresh_from_db()
+    assert referral.reward_code_status == "failed"
+    assert referral.reward_code_error == "gave up: Shopify answered 503"

@@ -175,17 +175,9 @@ def test_a_catalog_reward_is_explained_and_its_code_shown_once_usable(
 ):
     from datetime import timedelta
 
-    from tests.factories import RewardFactory
-    from tests.referrals.conftest import claim
+    from tests.referrals.conftest import catalog_reward_completed
 
-    reward = RewardFactory(shop=store.shop, name="$20 off", points_cost=2000)
-    referral_program_update(
-        shop_id=store.shop.pk, changes={"hold_days": 14, "referrer_reward_id": reward.pk}
-    )
-    referral = claim(store, ada_code, "bob@example.com")
-    store.paid(friend_order(store, store.customer(email="bob@example.com")))
-    referral.refresh_from_db()
-
+    referral = catalog_reward_completed(store, ada_code)
     pending = section(proxy.get("state", customer=ada.id))["data"]
     Referral.objects.filter(pk=referral.pk).update(
         reward_code_status="issued",
