@@ -96,12 +96,16 @@ def wrk(
             lua.write_text(script)
             extra = ["-s", str(lua)]
         out = subprocess.run(
+            # A 10 s timeout, not wrk's 2 s: a slow request counts at its latency, not as lost.
             [binary, "-t", "2", "-c", str(clients), "-d", f"{int(duration)}s", "--latency",
-             *extra, f"http://127.0.0.1:{port}{path}"],
+             "--timeout", "10s", *extra, f"http://127.0.0.1:{port}{path}"],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
     total = int(re.search(r"(\d+) requests in", out).group(1))
     elapsed = float(re.search(r"requests in ([\d.]+)s", out).group(1))
+    lost = re.search(r"Socket errors: .*timeout (\d+)", out)
+    if lost and int(lost.group(1)):
+        print(f"   wrk: {lost.group(1)} requests timed out (after 10 s)", flush=True)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if bad:
         raise SystemExit(f"{bad.group(1)} requests to {path.split('?')[0]} were refused")
