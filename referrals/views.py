@@ -18,11 +18,18 @@ from shopify_app.views.api import ShopAPIView
 
 
 class ProgramSerializer(serializers.ModelSerializer):
+    # A reward of loyalty's catalog instead of points (its id; null for points). Checked
+    # against the shop's catalog by the service, never looked up across shops here.
+    referrer_reward = serializers.IntegerField(
+        source="referrer_reward_id", allow_null=True, required=False, min_value=1
+    )
+
     class Meta:
         model = ReferralProgram
         fields = [
             "active",
             "referrer_points",
+            "referrer_reward",
             "offer_kind",
             "offer_value",
             "minimum_order",
@@ -77,6 +84,14 @@ def referral_row(referral: Referral) -> dict[str, Any]:
         "order_total": str(referral.order_total) if referral.order_total is not None else None,
         "reward_points": referral.reward_points,
         "reward_status": selectors.reward_status(referral),
+        # The catalog reward given instead of points, when the program names one: its code
+        # as made in Shopify, and why it failed when it did.
+        "reward": {
+            **selectors.reward_json(referral),
+            "code": referral.reward_code or None,
+            "code_status": referral.reward_code_status,
+            "code_error": referral.reward_code_error,
+        },
         "fraud_rule": referral.fraud_rule,
         "fraud_evidence": referral.fraud_evidence,
         "decided_by": referral.decided_by,

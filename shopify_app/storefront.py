@@ -93,10 +93,20 @@ def storefront_customer_get(*, shop: Shop, customer_id: int | None) -> Customer 
     return next(iter(Customer.objects.raw(_CUSTOMER_SQL, [shop.pk, customer_id])), None)
 
 
+def storefront_context(*, shop: Shop, customer_id: int | None) -> StorefrontContext:
+    """The context of one proxy request (its verified shop and ``logged_in_customer_id``),
+    for ``storefront_state`` and for the writes that answer their section."""
+    return StorefrontContext(
+        shop=shop,
+        customer_id=customer_id,
+        customer=storefront_customer_get(shop=shop, customer_id=customer_id),
+    )
+
+
 def storefront_state(*, shop: Shop, customer_id: int | None) -> dict[str, Any]:
     """The whole launcher state for this shopper (``loyalty/storefront/API.md``)."""
-    customer = storefront_customer_get(shop=shop, customer_id=customer_id)
-    context = StorefrontContext(shop=shop, customer_id=customer_id, customer=customer)
+    context = storefront_context(shop=shop, customer_id=customer_id)
+    customer = context.customer
     launcher = dict(DEFAULT_LAUNCHER)
     if _launcher:
         launcher.update(_launcher[0](context=context))

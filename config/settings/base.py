@@ -278,6 +278,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # referrals: friend codes whose creation task was lost are re-enqueued.
     "referrals-offer-sweep": {"task": "referrals.tasks.referral_offer_sweep", "schedule": 120.0},
+    # referrals: catalog-reward codes left to make or to void are re-enqueued.
+    "referrals-reward-sweep": {"task": "referrals.tasks.referral_reward_sweep", "schedule": 300.0},
 }
 
 # --- Cache and storefront rate limits -------------------------------------------------------

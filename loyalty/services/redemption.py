@@ -184,12 +184,34 @@ def _money(value: Decimal) -> str:
 def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, str, dict]:
     """(document, field, variables) that create the redemption's code."""
     # Only the frozen offer: the reward may have been edited since the points were spent.
-    offer: RedemptionOffer = redemption.offer
+    return offer_discount_input(
+        offer=redemption.offer,
+        code=redemption.code,
+        amount=redemption.amount,
+        percent=redemption.percent,
+        starts_at=redemption.created_at,
+        ends_at=redemption.ends_at,
+        customer_gid=customer_gid,
+    )
+
+
+def offer_discount_input(
+    *,
+    offer: RedemptionOffer,
+    code: str,
+    amount: Decimal | None,
+    percent: Decimal | None,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    customer_gid: str,
+) -> tuple[str, str, dict]:
+    """(document, field, variables) that create ``code`` for a frozen offer, usable once by
+    that customer only, from ``starts_at`` (a redemption's, or a granted reward's hold end)."""
     common: dict[str, Any] = {
-        "title": f"{offer['name']} ({redemption.code})",
-        "code": redemption.code,
-        "startsAt": redemption.created_at.isoformat(),
-        "endsAt": redemption.ends_at.isoformat() if redemption.ends_at else None,
+        "title": f"{offer['name']} ({code})",
+        "code": code,
+        "startsAt": starts_at.isoformat(),
+        "endsAt": ends_at.isoformat() if ends_at else None,
         "usageLimit": 1,
         "appliesOncePerCustomer": True,
         "context": {"customers": {"add": [customer_gid]}},
@@ -214,7 +236,7 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
     items: dict[str, Any] = {"all": True}
     if kind == Reward.Kind.PERCENT_OFF:
         # Shopify takes a fraction 0-1, not a percentage.
-        value: dict[str, Any] = {"percentage": float(Decimal(redemption.percent or 0) / 100)}
+        value: dict[str, Any] = {"percentage": float(Decimal(percent or 0) / 100)}
     elif kind == Reward.Kind.FREE_PRODUCT:
         # One unit of that variant at 100 % off, whatever it costs when the code is used; the
         # reward's ``amount`` plays no part (an empty one used to issue a code worth 0.00).
@@ -230,7 +252,7 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
     else:
         value = {
             "discountAmount": {
-                "amount": _money(redemption.amount or Decimal(0)),
+                "amount": _money(amount or Decimal(0)),
                 "appliesOnEachItem": False,
             }
         }
@@ -242,7 +264,7 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
     )
 
 
-def _find_existing_code(*, shop: Shop, code: str) -> str:
+def discount_node_by_code(*, shop: Shop, code: str) -> str:
     """The node id of a code Shopify says is TAKEN (ours: codes derive from our ids), or ""
     when the lookup is refused — the code exists either way, which is what issuing means."""
     try:
@@ -282,7 +304,7 @@ def redemption_issue(*, redemption_id: str) -> Redemption:
         except ShopifyUserErrors as exc:
             if not any(e.get("code") == "TAKEN" for e in exc.user_errors):
                 raise
-            node_id = _find_existing_code(shop=redemption.shop, code=redemption.code)
+            node_id = discount_node_by_code(shop=redemption.shop, code=redemption.code)
     except ShopifyRetriableError as exc:
         attempts = _attempt_record(redemption_id=redemption.pk, error=str(exc))
         if attempts < MAX_ATTEMPTS:

@@ -10,7 +10,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from loyalty.exceptions import RewardUnavailable
 from loyalty.models import Member
+from loyalty.services.grants import reward_grantable_get
 from referrals.exceptions import InvalidProgramSettings, UnknownReferralCode
 from referrals.models import ReferralCode, ReferralProgram
 
@@ -18,6 +20,7 @@ OfferKind = ReferralProgram.OfferKind
 _EDITABLE = {
     "active",
     "referrer_points",
+    "referrer_reward_id",
     "offer_kind",
     "offer_value",
     "minimum_order",
@@ -38,8 +41,10 @@ def referral_program_get(*, shop_id: int) -> ReferralProgram:
 
 
 def referral_program_update(*, shop_id: int, changes: dict[str, Any]) -> ReferralProgram:
-    """Change the program's settings; raises ``InvalidProgramSettings`` on an unknown field or
-    an offer that cannot be made (a percentage outside 1-100, a fixed amount of zero)."""
+    """Change the program's settings; raises ``InvalidProgramSettings`` on an unknown field,
+    an offer that cannot be made (a percentage outside 1-100, a fixed amount of zero) or a
+    referrer reward that is not one of the shop's active catalog rewards with a value of its
+    own (``referrer_reward_id``; None gives points again)."""
     if unknown := set(changes) - _EDITABLE:
         raise InvalidProgramSettings(extra={"unknown": sorted(unknown)})
     with transaction.atomic():
@@ -59,6 +64,13 @@ def referral_program_update(*, shop_id: int, changes: dict[str, Any]) -> Referra
             program.minimum_order = None
         if program.referrer_points <= 0 or program.code_expiry_days <= 0:
             raise InvalidProgramSettings(extra={"referrer_points": "above zero"})
+        if "referrer_reward_id" in changes and program.referrer_reward_id is not None:
+            try:
+                reward_grantable_get(shop_id=shop_id, reward_id=program.referrer_reward_id)
+            except RewardUnavailable as exc:
+                raise InvalidProgramSettings(
+                    extra={"referrer_reward": "an active reward of the catalog with a fixed value"}
+                ) from exc
         program.save()
     return program
 

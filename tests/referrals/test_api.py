@@ -136,3 +136,42 @@ def test_a_bad_status_filter_is_a_400(client, auth):
 
 def test_without_a_session_token_it_is_a_401(client, shop):
     assert client.get("/api/admin/referrals").status_code == 401
+
+
+def test_the_referrer_reward_is_a_catalog_reward_of_this_shop_only(client, auth, shop, other_shop):
+    from tests.factories import RewardFactory
+
+    mine = RewardFactory(shop=shop, name="$20 off", points_cost=2000)
+    theirs = RewardFactory(shop=other_shop)
+
+    refused = client.patch(
+        "/api/admin/referrals/program", {"referrer_reward": theirs.pk},
+        content_type="application/json", headers=auth,
+    )  # fmt: skip
+    chosen = client.patch(
+        "/api/admin/referrals/program", {"referrer_reward": mine.pk},
+        content_type="application/json", headers=auth,
+    )  # fmt: skip
+    points_again = client.patch(
+        "/api/admin/referrals/program", {"referrer_reward": None},
+        content_type="application/json", headers=auth,
+    )  # fmt: skip
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "invalid_referral_settings")
+    assert (chosen.status_code, chosen.json()["referrer_reward"]) == (200, mine.pk)
+    assert points_again.json()["referrer_reward"] is None
+
+
+def test_the_list_shows_a_catalog_rewards_code_and_its_state(client, auth, store, ada_code):
+    from tests.referrals.conftest import catalog_reward_completed
+
+    referral = catalog_reward_completed(store, ada_code)
+
+    [row] = client.get("/api/admin/referrals", headers=auth).json()["referrals"]
+
+    assert row["reward_status"] == "pending"
+    assert row["reward"]["kind"] == "reward"
+    assert row["reward"]["name"] == "$20 off"
+    assert row["reward"]["code"] == referral.reward_code  # staff see it before it is usable
+    assert row["reward"]["code_status"] == "pending"
+    assert row["reward"]["available_at"] is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -158,3 +159,19 @@ def test_the_sweeper_re_enqueues_codes_whose_task_was_lost(store, ada_code):
         assert referral_offer_sweep(now=fresh.created_at + timedelta(seconds=1)) == 1
 
     delay.assert_called_once_with(referral_id=lost.pk)
+
+
+@pytest.mark.parametrize("customer_email", ["Bob@Example.COM", None])
+def test_a_friend_whose_orders_are_mirrored_under_another_case_is_not_new(
+    store, ada_code, customer_email
+):
+    from referrals.exceptions import FriendNotNew
+    from tests.referrals.conftest import friend_order
+
+    bob = store.customer(email=customer_email or "someone.else@example.com")
+    store.paid(replace(friend_order(store, bob), email="BOB@example.com"))
+
+    with pytest.raises(FriendNotNew):
+        referral_claim(shop=store.shop, code=ada_code.code, email=" bob@EXAMPLE.com")
+
+    assert not Referral.objects.exists()

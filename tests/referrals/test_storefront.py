@@ -168,3 +168,27 @@ def test_the_sections_queries_do_not_grow_with_the_referrals(store, proxy, ada, 
     _state_queries(proxy, ada.id)  # the program row is made on the first read
 
     assert _state_queries(proxy, ada.id) == _state_queries(proxy, few.id)
+
+
+def test_a_catalog_reward_is_explained_and_its_code_shown_once_usable(
+    store, proxy, ada, ada_member, ada_code
+):
+    from datetime import timedelta
+
+    from tests.referrals.conftest import catalog_reward_completed
+
+    referral = catalog_reward_completed(store, ada_code)
+    pending = section(proxy.get("state", customer=ada.id))["data"]
+    Referral.objects.filter(pk=referral.pk).update(
+        reward_code_status="issued",
+        reward_available_at=referral.reward_available_at - timedelta(days=15),
+    )
+    usable = section(proxy.get("state", customer=ada.id))["data"]
+
+    assert pending["program"]["reward"]["kind"] == "reward"
+    assert "You get $20 off when" in pending["program"]["reward"]["text"]
+    [row] = pending["member"]["referrals"]
+    assert (row["reward_status"], row["reward"]["code"]) == ("pending", None)
+    assert row["reward"]["name"] == "$20 off"
+    [row] = usable["member"]["referrals"]
+    assert (row["reward_status"], row["reward"]["code"]) == ("available", referral.reward_code)
