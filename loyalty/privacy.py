@@ -169,9 +169,9 @@ def customer_loyalty_export(
                 "tier": p.tier.name,
                 "order_shopify_id": p.order_shopify_id,
                 "variant_id": p.variant_id,
-                "paid_at": _iso(p.paid_at),
-                "ends_at": _iso(p.ends_at),
-                "revoked_at": _iso(p.revoked_at),
+                "paid_at": iso(p.paid_at),
+                "ends_at": iso(p.ends_at),
+                "revoked_at": iso(p.revoked_at),
             }
             for p in TierPurchase.objects.filter(shop=shop, member=member)
             .select_related("tier")
