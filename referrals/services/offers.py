@@ -52,8 +52,8 @@ def friend_has_ordered(*, shop_id: int, email: str) -> bool:
 
     ``Lower`` rather than ``__iexact`` (which PostgreSQL runs as ``UPPER(email) = UPPER(…)``):
     the customer lookup then uses the ``customer_shop_email_lower`` index instead of reading
-    every customer of the shop on each claim. The order mirror has no such index yet, so the
-    second lookup still reads the shop's orders (bench/referrals_claims.py measures it)."""
+    every customer of the shop on each claim; the order mirror's ``order_shop_email_lower``
+    serves the second (bench/referrals_claims.py measures a claim)."""
     email = email_normalise(email)
     if (
         Customer.objects.annotate(email_lower=Lower("email"))
