@@ -99,6 +99,21 @@ def test_a_friend_who_has_ordered_is_told_the_offer_is_for_new_customers(store, 
     assert "new customers" in response.json()["message"]
 
 
+def test_a_repeat_claim_after_the_code_expired_unused_is_told_so(proxy, ada_code):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = proxy.post("referrals/claim", {"code": ada_code.code, "email": "bob@example.com"})
+    assert first.status_code == 200
+    Referral.objects.update(code_expires_at=timezone.now() - timedelta(minutes=1))
+
+    again = proxy.post("referrals/claim", {"code": ada_code.code, "email": "bob@example.com"})
+
+    assert (again.status_code, again.json()["code"]) == (409, "offer_expired")
+    assert Referral.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
