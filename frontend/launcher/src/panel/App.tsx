@@ -3,12 +3,20 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { postJson, singleFlight } from '../api';
 import { palette } from '../color';
 import { createI18n, type MessageKey } from '../i18n';
-import { balanceChange, hasPendingCode, PENDING_CODE_POLL_MS, pointsSection, withSection } from '../model';
+import {
+  balanceChange,
+  hasPendingCode,
+  PENDING_CODE_POLL_MS,
+  pointsSection,
+  referralsSection,
+  withSection,
+} from '../model';
 import type { ActionAnswer, LauncherState, PanelContext } from '../types';
 import { Env, type PanelEnv } from './context';
 import { Earn } from './earn';
 import { History } from './history';
 import { Guest, Home, JoinProgram, NotAvailable } from './home';
+import { FriendOffer, Refer } from './referrals';
 import { Codes, Rewards } from './rewards';
 
 const VIEWS = [
@@ -17,8 +25,10 @@ const VIEWS = [
   ['rewards', 'nav_rewards'],
   ['codes', 'nav_codes'],
   ['history', 'nav_history'],
+  ['refer', 'nav_refer'],
 ] as const satisfies readonly (readonly [string, MessageKey])[];
-type View = (typeof VIEWS)[number][0];
+// 'friend': the offer of the referral link the page was opened with (not in the menu).
+type View = (typeof VIEWS)[number][0] | 'friend';
 
 const FOCUSABLE =
   'a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea,[tabindex]:not([tabindex="-1"])';
@@ -35,7 +45,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
   const i18n = useMemo(() => createI18n(ctx.config.locale), [ctx.config.locale]);
   const [state, setState] = useState<LauncherState | null>(seen.get(ctx.host) || null);
   const [failed, setFailed] = useState(false);
-  const [view, setView] = useState<View>('home');
+  const [view, setView] = useState<View>(ctx.referral ? 'friend' : 'home');
   const [message, setMessage] = useState('');
   const dialog = useRef<HTMLDivElement>(null);
 
@@ -137,6 +147,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
       currency: state.shop.currency,
       announce: setMessage,
       preview: !!ctx.preview,
+      go: (next) => setView(next as View),
       act: (path, payload, key) =>
         post(key, () => postJson<ActionAnswer>(`${ctx.config.proxyPath}/api/${path}`, payload, key)).then(
           (answer) => {
@@ -153,8 +164,16 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
         ),
     };
     const member = points.member;
-    const View = !state.customer
-      ? Guest
+    const referrals = referralsSection(state);
+    // The link's offer, unless it is the member's own link (then their referral view).
+    const ownLink = !!referrals?.member && referrals.member.code === ctx.referral?.toUpperCase();
+    const friend = view === 'friend' && !!ctx.referral && !!referrals && !ownLink;
+    const shown: View = view === 'friend' && !friend ? (ownLink ? 'refer' : 'home') : view;
+    const menu = VIEWS.filter(([key]) => key !== 'refer' || !!referrals?.member);
+    const View = friend
+      ? null
+      : !state.customer
+        ? Guest
       : member
         ? null
         : points.program.can_join
@@ -162,17 +181,19 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
           : NotAvailable;
     body = (
       <Env.Provider value={env}>
-        {View ? (
+        {friend ? (
+          <FriendOffer code={ctx.referral!} />
+        ) : View ? (
           <View />
         ) : (
           <div>
             <nav aria-label={i18n.t('nav_label')}>
               <ul class="lly-nav">
-                {VIEWS.map(([key, label]) => (
+                {menu.map(([key, label]) => (
                   <li key={key}>
                     <button
                       type="button"
-                      aria-current={view === key ? 'page' : undefined}
+                      aria-current={shown === key ? 'page' : undefined}
                       onClick={() => setView(key)}
                     >
                       {i18n.t(label)}
@@ -181,11 +202,12 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
                 ))}
               </ul>
             </nav>
-            {view === 'home' ? <Home /> : null}
-            {view === 'earn' ? <Earn /> : null}
-            {view === 'rewards' ? <Rewards /> : null}
-            {view === 'codes' ? <Codes /> : null}
-            {view === 'history' ? <History /> : null}
+            {shown === 'home' ? <Home /> : null}
+            {shown === 'earn' ? <Earn /> : null}
+            {shown === 'rewards' ? <Rewards /> : null}
+            {shown === 'codes' ? <Codes /> : null}
+            {shown === 'history' ? <History /> : null}
+            {shown === 'refer' ? <Refer /> : null}
           </div>
         )}
       </Env.Provider>

@@ -4,6 +4,7 @@ import { idempotencyKey } from '../api';
 import { storefrontHref } from '../model';
 import { useEnv } from './context';
 import { EarnList } from './earn';
+import { ReferCard } from './referrals';
 import { RewardList } from './rewards';
 import { ErrorText, ViewTitle } from './widgets';
 
@@ -124,6 +125,7 @@ export function Home() {
           <li>{i18n.t('nothing_expiring')}</li>
         )}
       </ul>
+      <ReferCard />
     </div>
   );
 }
