@@ -10,6 +10,7 @@ import { Import } from './pages/Import';
 import { Onboarding } from './pages/Onboarding';
 import { Plans } from './pages/Plans';
 import { Program } from './pages/Program';
+import { Referrals } from './pages/Referrals';
 import { RulesRewards } from './pages/RulesRewards';
 import { route, usePath } from './router';
 
@@ -26,6 +27,7 @@ export function App() {
         <a href="/branding">Branding</a>
         <a href="/rules-rewards">Rules &amp; rewards</a>
         <a href="/customers">Customers</a>
+        <a href="/referrals">Referrals</a>
         <a href="/import">Import</a>
         <a href="/plans">Plans</a>
       </NavMenu>
@@ -41,6 +43,7 @@ export function App() {
       {current.page === 'branding' && <Branding />}
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}
+      {current.page === 'referrals' && <Referrals />}
       {current.page === 'customer' && <CustomerProfile id={current.id} />}
       {current.page === 'not_found' && <Home />}
     </AppProvider>
