@@ -23,7 +23,10 @@ const preview = () => document.querySelector('[data-testid="launcher-preview"] d
 /** The preview's panel title, once its module (loaded on demand) has drawn `expected`. */
 async function previewTitle(expected: string): Promise<string | null | undefined> {
   const title = () => preview().querySelector('[role="dialog"] h2')?.textContent;
-  for (let i = 0; i < 50 && title() !== expected; i++) await settle();
+  // By time, not by a count of ticks: the first import of the panel is transformed on demand,
+  // which takes longer on a cold or busy machine.
+  const deadline = Date.now() + 10_000;
+  while (title() !== expected && Date.now() < deadline) await settle();
   return title();
 }
 

@@ -114,7 +114,7 @@ export function Referrals() {
               title="referrals"
               load={list}
               empty={status ? 'No referrals with this status' : 'No referrals yet'}
-              headings={['Referrer', 'Friend', 'Status', 'Order', 'Reward', 'Decision', 'Actions']}
+              headings={['Referral', 'Status', 'Order and reward', 'Why', 'Actions']}
               next={
                 list.state === 'loaded' && list.data.next
                   ? () => setCursors((c) => [...c, Number(list.data.next)])
@@ -122,24 +122,26 @@ export function Referrals() {
               }
               previous={cursors.length ? () => setCursors((c) => c.slice(0, -1)) : undefined}
               row={(r) => [
-                <Text as="span" key="referrer">
-                  {r.referrer.email || `Customer ${r.referrer.customer_id}`}
-                </Text>,
-                <BlockStack key="friend" gap="100">
-                  <Text as="span">{r.friend_email || '(redacted)'}</Text>
+                <BlockStack key="who" gap="100">
+                  <Text as="span">{`From ${r.referrer.email || `customer ${r.referrer.customer_id}`}`}</Text>
+                  <Text as="span">{`To ${r.friend_email || '(redacted)'}`}</Text>
                   <Text as="span" tone="subdued">{`Claimed ${date(r.claimed_at)} · ${r.discount_code}`}</Text>
                 </BlockStack>,
                 <Badge key="status" tone={TONES[r.status]}>
                   {STATUS_LABEL[r.status] ?? r.status}
                 </Badge>,
-                <Text as="span" key="order">
-                  {r.order_id
-                    ? `#${r.order_id}${r.order_total ? ` · ${money(r.order_total, stats.currency)}` : ''}${r.attributed_by ? ` (by ${r.attributed_by})` : ''}`
-                    : '—'}
-                </Text>,
-                <Text as="span" key="reward">
-                  {r.reward_points ? `${r.reward_points} points${r.reward_status ? ` (${r.reward_status})` : ''}` : '—'}
-                </Text>,
+                <BlockStack key="order" gap="100">
+                  <Text as="span">
+                    {r.order_id
+                      ? `#${r.order_id}${r.order_total ? ` · ${money(r.order_total, stats.currency)}` : ''}${r.attributed_by ? ` (by ${r.attributed_by})` : ''}`
+                      : 'No order yet'}
+                  </Text>
+                  {r.reward_points ? (
+                    <Text as="span" tone="subdued">
+                      {`${r.reward_points} points${r.reward_status ? ` (${r.reward_status})` : ''}`}
+                    </Text>
+                  ) : null}
+                </BlockStack>,
                 <DecisionCell key="decision" referral={r} />,
                 <Actions key="actions" referral={r} onDecide={(action) => setDeciding({ referral: r, action })} />,
               ]}
@@ -205,7 +207,9 @@ function DecisionCell({ referral }: { referral: Referral }) {
   const found = findings(referral);
   const who = decidedBy(referral);
   if (!found.length && !who) return <Text as="span">—</Text>;
+  // IndexTable cells do not wrap; the evidence is the point of the column, so this one does.
   return (
+    <div style={{ whiteSpace: 'normal', minWidth: '14rem', maxWidth: '20rem' }}>
     <BlockStack gap="100">
       {found.map((f) => (
         <BlockStack key={f.rule} gap="050">
@@ -222,6 +226,7 @@ function DecisionCell({ referral }: { referral: Referral }) {
       {who && <Text as="span">{`Decided by: ${who}`}</Text>}
       {referral.decision_note && <Text as="span" tone="subdued">{`Note: ${referral.decision_note}`}</Text>}
     </BlockStack>
+    </div>
   );
 }
 
@@ -233,7 +238,7 @@ function Actions({ referral, onDecide }: { referral: Referral; onDecide(action: 
   const who = referral.friend_email || `referral ${referral.id}`;
   if (!approvable && !rejectable) return <Text as="span">—</Text>;
   return (
-    <InlineStack gap="200" wrap={false}>
+    <BlockStack gap="200" inlineAlign="start">
       {approvable && (
         <Button onClick={() => onDecide('approve')} accessibilityLabel={`Approve the referral of ${who}`}>
           Approve
@@ -244,7 +249,7 @@ function Actions({ referral, onDecide }: { referral: Referral; onDecide(action: 
           Reject
         </Button>
       )}
-    </InlineStack>
+    </BlockStack>
   );
 }
 
