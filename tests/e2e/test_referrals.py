@@ -36,7 +36,7 @@ def test_a_friend_claims_the_offer_on_another_device_pays_with_it_and_the_member
     stack, shop, browser, page, member_factory, sign_in, db_access
 ):
     from loyalty.models import PointsTransaction
-    from referrals.models import Referral
+    from referrals.models import Referral, ReferralCode
 
     ada = member_factory(first_name="Ada")
     before = _ledger_total(ada.member)
@@ -78,6 +78,11 @@ def test_a_friend_claims_the_offer_on_another_device_pays_with_it_and_the_member
         expect(offer.get_by_text("10% off your first order")).to_be_visible()
         shoot(friend, "ref-02-friend-offer")
         assert_no_axe_violations(friend)
+        # The opening counts in the funnel ("invited"), as the proxy link's does.
+        wait_until(
+            lambda: ReferralCode.objects.filter(code=code, visits=1).exists(),
+            what="the link's visit to be counted",
+        )
 
         offer.get_by_label("Your email").fill("not an email")
         offer.get_by_role("button", name="Get my code").click()

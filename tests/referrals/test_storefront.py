@@ -142,6 +142,16 @@ def test_an_unsigned_claim_is_refused(client, proxy, ada_code):
     assert not Referral.objects.exists()
 
 
+def test_the_launcher_opened_on_a_ref_link_counts_a_visit(proxy, ada_code):
+    response = proxy.post("referrals/visit", {"code": ada_code.code.lower()})
+    unknown = proxy.post("referrals/visit", {"code": "NOPE123456"})
+
+    assert response.status_code == 204
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_referral_code")
+    ada_code.refresh_from_db()
+    assert ada_code.visits == 1
+
+
 def test_the_link_through_the_proxy_counts_a_visit_and_opens_the_offer(client, proxy, ada_code):
     query = signed_query(proxy.shop_domain, None)
 

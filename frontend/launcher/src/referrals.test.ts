@@ -104,7 +104,12 @@ describe('referral link in the page URL', () => {
     });
     const root = makeRoot();
     await settle();
-    expect(fetchMock.mock.calls[0]![0]).toBe('/apps/rewards/api/state');
+    // The page view's state, and the link's visit counted (both at once: the shopper came for it).
+    expect(fetchMock.mock.calls.map((c) => c[0])).toEqual([
+      '/apps/rewards/api/state',
+      '/apps/rewards/api/referrals/visit',
+    ]);
+    posts.length = 0;
     expect(byText(root, 'h3', 'A gift from your friend')).toBeDefined();
     expect(byText(root, 'p', '10% off your first order')).toBeDefined();
     const email = root.shadowRoot!.getElementById('lly-friend-email') as HTMLInputElement;
@@ -117,7 +122,7 @@ describe('referral link in the page URL', () => {
     claim.click();
     await settle();
     expect(posts).toHaveLength(1);
-    expect(fetchMock.mock.calls[1]![0]).toBe('/apps/rewards/api/referrals/claim');
+    expect(fetchMock.mock.calls[2]![0]).toBe('/apps/rewards/api/referrals/claim');
     expect(JSON.parse(posts[0]!.body as string)).toEqual({ code: 'ADA2345678', email: 'bob@example.com' });
     expect(root.shadowRoot!.querySelector('[data-testid="friend-code"]')!.textContent).toBe('FRIEND-ABC123');
     expect(byText(root, 'a', 'Apply to cart')!.getAttribute('href')).toBe('/discount/FRIEND-ABC123?redirect=/cart');

@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { postJson, singleFlight } from '../api';
+import { idempotencyKey, postJson, singleFlight } from '../api';
 import { palette } from '../color';
 import { createI18n, type MessageKey } from '../i18n';
 import {
@@ -40,6 +40,8 @@ const post = singleFlight<ActionAnswer>();
  * a request. Keyed by the launcher's shadow root.
  */
 const seen = new WeakMap<ShadowRoot, LauncherState>();
+// Launchers that counted their page's referral link (the funnel's "invited"), once a page view.
+const visited = new WeakSet<ShadowRoot>();
 
 export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }) {
   const i18n = useMemo(() => createI18n(ctx.config.locale), [ctx.config.locale]);
@@ -61,6 +63,12 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
   };
   useEffect(() => {
     if (!state) load(ctx.state);
+    if (ctx.referral && !ctx.preview && !visited.has(ctx.host)) {
+      visited.add(ctx.host);
+      const url = `${ctx.config.proxyPath}/api/referrals/visit`;
+      // Counting is best effort: the offer works without it.
+      postJson(url, { code: ctx.referral }, idempotencyKey()).catch(() => undefined);
+    }
   }, []);
   // A code being prepared (just redeemed): re-read the state with backoff until it is ready, so
   // "My codes" turns to "Ready to use" without a reload. A failed re-read just stops polling.
