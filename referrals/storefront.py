@@ -11,6 +11,9 @@ Endpoints:
 
 - ``POST /proxy/api/referrals/claim`` ``{"code", "email"}`` (guests too): the friend's
   single-use code; a repeat answers the same code. 409 ``friend_not_new`` / ``self_referral``.
+- ``POST /proxy/api/referrals/visit`` ``{"code"}``: the launcher opened on a ``?ref=CODE``
+  link; counts the visit (the funnel's "invited") as the proxy link does. 404 for an unknown
+  code.
 - ``GET /proxy/r/<code>``: counts the visit and redirects to the store with ``?ref=CODE``,
   where the launcher opens the offer.
 """
@@ -168,6 +171,19 @@ class ReferralClaimApi(AppProxyAPIView):
                 },
             }
         )
+
+
+class ReferralVisitApi(AppProxyAPIView):
+    """POST ``{"code"}``: a shopper opened the store on a referral link (``?ref=CODE``)."""
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=32)
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral_link_visit(shop_id=request.shop.pk, code=data.validated_data["code"])
+        return Response(status=204)
 
 
 class ReferralLinkApi(AppProxyAPIView):

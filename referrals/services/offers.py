@@ -23,7 +23,12 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from referrals.exceptions import FriendNotNew, InvalidFriendEmail, ReferralsClosed
+from referrals.exceptions import (
+    FriendNotNew,
+    FriendOfferExpired,
+    InvalidFriendEmail,
+    ReferralsClosed,
+)
 from referrals.models import Referral, ReferralProgram
 from referrals.normalise import email_canonical, email_normalise, ip_normalise
 from referrals.services.program import referral_code_resolve, referral_program_get
@@ -83,7 +88,8 @@ def referral_claim(
     (whichever link it came through). A claim that is plainly a self-referral (the referrer's
     own customer, or the referrer's email behind an alias) is stored as ``rejected`` with its
     evidence and issues no code. Raises ``ReferralsClosed``, ``UnknownReferralCode``,
-    ``InvalidFriendEmail`` and ``FriendNotNew``.
+    ``InvalidFriendEmail``, ``FriendNotNew`` and ``FriendOfferExpired`` (a repeat claim
+    whose code has expired unused).
     """
     from referrals.services.fraud import claim_self_referral
     from referrals.tasks import referral_offer_issue as issue_task
@@ -100,6 +106,11 @@ def referral_claim(
     referral_code = referral_code_resolve(shop_id=shop.pk, code=code)
     existing = Referral.objects.filter(shop=shop, friend_email=normalised).first()
     if existing is not None:
+        # One offer per email: a repeat shows its code, unless that code has run out (a
+        # second code would be a second offer for the same friend).
+        expires = existing.code_expires_at
+        if expires is not None and expires <= at and existing.status == Status.CLAIMED:
+            raise FriendOfferExpired()
         return existing
     if friend_has_ordered(shop_id=shop.pk, email=normalised):
         raise FriendNotNew()

@@ -99,6 +99,21 @@ def test_a_friend_who_has_ordered_is_told_the_offer_is_for_new_customers(store, 
     assert "new customers" in response.json()["message"]
 
 
+def test_a_repeat_claim_after_the_code_expired_unused_is_told_so(proxy, ada_code):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = proxy.post("referrals/claim", {"code": ada_code.code, "email": "bob@example.com"})
+    assert first.status_code == 200
+    Referral.objects.update(code_expires_at=timezone.now() - timedelta(minutes=1))
+
+    again = proxy.post("referrals/claim", {"code": ada_code.code, "email": "bob@example.com"})
+
+    assert (again.status_code, again.json()["code"]) == (409, "offer_expired")
+    assert Referral.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
@@ -125,6 +140,16 @@ def test_an_unsigned_claim_is_refused(client, proxy, ada_code):
 
     assert response.status_code == 401
     assert not Referral.objects.exists()
+
+
+def test_the_launcher_opened_on_a_ref_link_counts_a_visit(proxy, ada_code):
+    response = proxy.post("referrals/visit", {"code": ada_code.code.lower()})
+    unknown = proxy.post("referrals/visit", {"code": "NOPE123456"})
+
+    assert response.status_code == 204
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_referral_code")
+    ada_code.refresh_from_db()
+    assert ada_code.visits == 1
 
 
 def test_the_link_through_the_proxy_counts_a_visit_and_opens_the_offer(client, proxy, ada_code):

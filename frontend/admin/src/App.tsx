@@ -10,6 +10,7 @@ import { Import } from './pages/Import';
 import { Onboarding } from './pages/Onboarding';
 import { Plans } from './pages/Plans';
 import { Program } from './pages/Program';
+import { Referrals } from './pages/Referrals';
 import { RulesRewards } from './pages/RulesRewards';
 import { VipClub } from './pages/VipClub';
 import { route, usePath } from './router';
@@ -28,6 +29,7 @@ export function App() {
         <a href="/rules-rewards">Rules &amp; rewards</a>
         <a href="/vip">VIP club</a>
         <a href="/customers">Customers</a>
+        <a href="/referrals">Referrals</a>
         <a href="/import">Import</a>
         <a href="/plans">Plans</a>
       </NavMenu>
@@ -44,6 +46,7 @@ export function App() {
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}
       {current.page === 'vip' && <VipClub />}
+      {current.page === 'referrals' && <Referrals />}
       {current.page === 'customer' && <CustomerProfile id={current.id} />}
       {current.page === 'not_found' && <Home />}
     </AppProvider>

@@ -392,7 +392,7 @@ export interface paths {
          * @description GET the referrals, newest first (``?status=held`` for the review queue), 100 a page
          *     (``?before=<id>`` for the next).
          */
-        get: operations["referrals_retrieve"];
+        get: operations["referrals_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -442,15 +442,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description GET the program; PATCH some of its settings. */
-        get: operations["referrals_program_retrieve"];
+        /**
+         * @description GET the program (its version as the ``ETag``); PATCH some of its settings with
+         *     ``If-Match``, so two staff editing at once cannot overwrite each other.
+         */
+        get: operations["referral_program_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description GET the program; PATCH some of its settings. */
-        patch: operations["referrals_program_partial_update"];
+        /**
+         * @description GET the program (its version as the ``ETag``); PATCH some of its settings with
+         *     ``If-Match``, so two staff editing at once cannot overwrite each other.
+         */
+        patch: operations["referral_program_update"];
         trace?: never;
     };
     "/api/admin/referrals/stats": {
@@ -462,9 +468,9 @@ export interface paths {
         };
         /**
          * @description GET the program's funnel: invited, claimed, completed, held, rejected, reversed,
-         *     revenue.
+         *     revenue (of completed referred orders, in the shop's currency).
          */
-        get: operations["referrals_stats_retrieve"];
+        get: operations["referral_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -684,6 +690,10 @@ export interface components {
          * @enum {string}
          */
         CodeStatusEnum: "pending" | "issued" | "used" | "refunded";
+        DecisionRequest: {
+            /** @default  */
+            note: string;
+        };
         /**
          * @description * `never` - Never
          *     * `end_of_period` - End Of Period
@@ -1009,6 +1019,13 @@ export interface components {
          */
         NetworkEnum: "instagram" | "facebook" | "tiktok";
         /**
+         * @description * `percent` - Percent
+         *     * `fixed` - Fixed
+         *     * `free_shipping` - Free Shipping
+         * @enum {string}
+         */
+        OfferKindEnum: "percent" | "fixed" | "free_shipping";
+        /**
          * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
          *     present (``required``) in responses, and the generated types need no ``?``.
          */
@@ -1064,6 +1081,23 @@ export interface components {
             /** Format: decimal */
             points_per_unit?: string;
             program_name?: string;
+        };
+        PatchedReferralProgramInputRequest: {
+            active?: boolean;
+            referrer_points?: number;
+            referrer_reward?: number | null;
+            offer_kind?: components["schemas"]["OfferKindEnum"];
+            /** Format: decimal */
+            offer_value?: string;
+            /** Format: decimal */
+            minimum_order?: string | null;
+            code_expiry_days?: number;
+            attribution_days?: number;
+            hold_days?: number;
+            fraud_checks?: boolean;
+            velocity_per_referrer?: number;
+            velocity_per_ip?: number;
+            velocity_days?: number;
         };
         PatchedRewardInputRequest: {
             active?: boolean;
@@ -1188,6 +1222,82 @@ export interface components {
             signup_points: number;
             birthday_points: number;
             rewards: components["schemas"]["TemplateRewardRequest"][];
+        };
+        /**
+         * @description A referral in the admin's list (``referral_row``); ``fraud_evidence`` is
+         *     ``{"findings": [{"rule", "decision", "evidence": {…}}]}``.
+         */
+        Referral: {
+            id: number;
+            referrer: components["schemas"]["Referrer"];
+            friend_email: string;
+            status: components["schemas"]["ReferralStatusEnum"];
+            discount_code: string;
+            code_status: string;
+            attributed_by: string;
+            order_id: string | null;
+            order_total: string | null;
+            reward_points: number;
+            reward_status: string;
+            fraud_rule: string;
+            fraud_evidence: unknown;
+            decided_by: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            decision_note: string;
+            /** Format: date-time */
+            claimed_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+        };
+        ReferralPage: {
+            referrals: components["schemas"]["Referral"][];
+            next_before: number | null;
+        };
+        ReferralProgram: {
+            active?: boolean;
+            referrer_points?: number;
+            referrer_reward?: number | null;
+            offer_kind?: components["schemas"]["OfferKindEnum"];
+            /** Format: decimal */
+            offer_value?: string;
+            /** Format: decimal */
+            minimum_order?: string | null;
+            code_expiry_days?: number;
+            attribution_days?: number;
+            hold_days?: number;
+            fraud_checks?: boolean;
+            velocity_per_referrer?: number;
+            velocity_per_ip?: number;
+            velocity_days?: number;
+            readonly version: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        ReferralStats: {
+            invited: number;
+            claimed: number;
+            completed: number;
+            held: number;
+            rejected: number;
+            reversed: number;
+            /** @description In the shop's currency (a decimal string). */
+            revenue: string;
+            currency: string;
+        };
+        /**
+         * @description * `claimed` - Claimed
+         *     * `held` - Held
+         *     * `completed` - Completed
+         *     * `rejected` - Rejected
+         *     * `reversed` - Reversed
+         * @enum {string}
+         */
+        ReferralStatusEnum: "claimed" | "held" | "completed" | "rejected" | "reversed";
+        Referrer: {
+            member_id: number;
+            customer_id: string;
+            email: string | null;
         };
         RetroactiveInputRequest: {
             /**
@@ -2440,21 +2550,41 @@ export interface operations {
             };
         };
     };
-    referrals_retrieve: {
+    referrals_list: {
         parameters: {
-            query?: never;
+            query?: {
+                before?: number;
+                status?: "claimed" | "completed" | "held" | "rejected" | "reversed";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReferralPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -2467,14 +2597,51 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Referral"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -2487,18 +2654,55 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Referral"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
-    referrals_program_retrieve: {
+    referral_program_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2507,16 +2711,75 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReferralProgram"];
+                };
             };
         };
     };
-    referrals_program_partial_update: {
+    referral_program_update: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The version you edited (the ETag, or the body's `version`). A stale one answers 409. */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedReferralProgramInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralProgram"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    referral_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -2525,30 +2788,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-        };
-    };
-    referrals_stats_retrieve: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No response body */
-            200: {
-                headers: {
-                    [name: string]: unknown;
+                content: {
+                    "application/json": components["schemas"]["ReferralStats"];
                 };
-                content?: never;
             };
         };
     };

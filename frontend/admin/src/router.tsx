@@ -35,6 +35,7 @@ export type Route =
   | { page: 'catalog' }
   | { page: 'customers' }
   | { page: 'vip' }
+  | { page: 'referrals' }
   | { page: 'customer'; id: number }
   | { page: 'not_found' };
 
@@ -49,6 +50,7 @@ export function route(path: string): Route {
   if (trimmed === '/rules-rewards') return { page: 'catalog' };
   if (trimmed === '/customers') return { page: 'customers' };
   if (trimmed === '/vip') return { page: 'vip' };
+  if (trimmed === '/referrals') return { page: 'referrals' };
   const customer = /^\/customers\/(\d+)$/.exec(trimmed);
   if (customer) return { page: 'customer', id: Number(customer[1]) };
   return { page: 'not_found' };

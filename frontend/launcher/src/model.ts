@@ -1,6 +1,14 @@
 // Pure helpers the panel's views share; kept apart from the components so they are unit-tested.
 import type { I18n, MessageKey } from './i18n';
-import type { ActionAnswer, HistoryEntry, LauncherState, PointsSection, VipSection, VipTier } from './types';
+import type {
+  ActionAnswer,
+  HistoryEntry,
+  LauncherState,
+  PointsSection,
+  ReferralsSection,
+  VipSection,
+  VipTier,
+} from './types';
 
 export function pointsSection(state: LauncherState | null): PointsSection | null {
   const section = state?.sections?.find((s) => s.key === 'points');
@@ -42,6 +50,34 @@ const PERIOD_KEYS: Record<string, MessageKey> = {
   calendar_year: 'vip_period_calendar_year',
   rolling_12_months: 'vip_period_rolling_12_months',
 };
+
+export function referralsSection(state: LauncherState | null): ReferralsSection | null {
+  const section = state?.sections?.find((s) => s.key === 'referrals');
+  return section ? (section.data as ReferralsSection | null) : null;
+}
+
+/** The networks' share pages the server may link to; any other URL is dropped. */
+const SHARE_HOSTS = ['wa.me', 'twitter.com', 'x.com', 'www.facebook.com'];
+
+/** A share link from the server: a `mailto:` or an https URL of a known network, else null. */
+export function shareHref(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  if (value.startsWith('mailto:')) return value;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && SHARE_HOSTS.includes(url.hostname) ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A referral's status as the referrer reads it: pending, completed, rejected, reversed. */
+export function referralStatusKey(status: string): MessageKey {
+  if (status === 'completed') return 'referral_completed';
+  if (status === 'rejected') return 'referral_rejected';
+  if (status === 'reversed') return 'referral_reversed';
+  return 'referral_pending'; // claimed (no order yet) or held for review
+}
 
 /** The state with the points section an action answered in place of the old one. */
 export function withSection(state: LauncherState, answer: ActionAnswer): LauncherState {
@@ -122,6 +158,12 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   program_closed: 'err_program_closed',
   reward_unavailable: 'err_reward_unavailable',
   customer_not_found: 'err_customer_not_found',
+  invalid_email: 'err_invalid_email',
+  friend_not_new: 'err_friend_not_new',
+  offer_expired: 'err_offer_expired',
+  unknown_referral_code: 'err_unknown_referral_code',
+  self_referral: 'err_self_referral',
+  referrals_closed: 'err_referrals_closed',
 };
 
 /** The locale key for an API error code, or null (then the server's sentence is shown). */

@@ -111,6 +111,34 @@ export interface VipSection {
   } | null;
 }
 
+export interface ReferralRow {
+  id: number;
+  /** Masked by the server ("b**@example.com"). */
+  friend: string;
+  status: string; // claimed | held | completed | rejected | reversed
+  reward_status: string; // "" | pending | posted | void
+  reward_points: number;
+  claimed_at: string;
+  completed_at: string | null;
+}
+
+export interface ReferralsSection {
+  program: {
+    offer: { kind: string; value: string | null; minimum_order: string | null; text: string };
+    reward: { points: number; hold_days: number; text: string };
+  };
+  member: {
+    code: string;
+    link: string;
+    proxy_link: string;
+    share: Partial<Record<'email' | 'whatsapp' | 'x' | 'facebook', string>>;
+    stats: Record<string, number>;
+    points_pending: number;
+    points_earned: number;
+    referrals: ReferralRow[];
+  } | null;
+}
+
 export interface Section {
   key: string;
   title: string;
@@ -136,8 +164,14 @@ export interface LauncherState {
 
 export interface ActionAnswer {
   section: string;
-  data: PointsSection;
-  result?: { code?: string; redemption_id?: number; points?: number };
+  data: unknown;
+  result?: {
+    code?: string;
+    redemption_id?: number;
+    points?: number;
+    status?: string;
+    expires_at?: string | null;
+  };
 }
 
 export interface LauncherConfig {
@@ -169,6 +203,8 @@ export interface PanelContext {
    * focus, is not modal and draws no backdrop, so the page around it stays usable.
    */
   preview?: boolean;
+  /** A referral code from the page's `?ref=` (the loader opened the panel for it). */
+  referral?: string;
 }
 
 export interface PanelModule {

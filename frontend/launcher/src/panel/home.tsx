@@ -4,6 +4,7 @@ import { idempotencyKey } from '../api';
 import { storefrontHref, vipSection } from '../model';
 import { useEnv } from './context';
 import { EarnList } from './earn';
+import { ReferCard } from './referrals';
 import { RewardList } from './rewards';
 import { VipStatus, VipTiers } from './vip';
 import { ErrorText, ViewTitle } from './widgets';
@@ -135,6 +136,7 @@ export function Home() {
           <li>{i18n.t('nothing_expiring')}</li>
         )}
       </ul>
+      <ReferCard />
     </div>
   );
 }

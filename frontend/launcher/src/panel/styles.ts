@@ -20,6 +20,9 @@ export const PANEL_CSS = `
 .lly-h3:focus{outline:none}
 .lly-h4{margin:12px 0 6px;font-size:15px;font-weight:700}
 .lly-h3:focus-visible{outline:2px solid var(--lly-accent-text);outline-offset:2px}
+.lly-h4{margin:14px 0 6px;font-size:15px;font-weight:700}
+.lly-share{display:flex;flex-wrap:wrap;gap:8px;margin:0;padding:0;list-style:none}
+.lly-big-offer{margin:6px 0;font-size:20px;font-weight:800}
 .lly-muted{color:#4b5563;font-size:14px}
 .lly-balance{display:flex;flex-direction:column;gap:2px;padding:14px;border-radius:10px;background:#f3f4f6}
 .lly-balance+.lly-balance{margin-top:8px}
