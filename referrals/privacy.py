@@ -23,6 +23,7 @@ from loyalty.models import Member
 from referrals.models import Referral, ReferralCode, ReferrerSignal
 from referrals.normalise import email_normalise
 from referrals.selectors import mask_email
+from referrals.services.changes import referrer_changed
 from shopify_app.models import Customer, Shop
 
 COVERS = {
@@ -139,6 +140,7 @@ def customer_referrals_redact(
         referral.decision_note = ""
         referral.redacted_at = at
         referral.save()
+        referrer_changed(referral)  # the referrer's list shows the friend's (masked) email
     member = _member(shop=shop, customer_shopify_id=customer_shopify_id)
     if member is None:
         return

@@ -38,6 +38,7 @@ from loyalty.models import (
     ProgramSettings,
 )
 from loyalty.services.bulk import rows_insert_new, rows_update
+from loyalty.services.invalidation import members_changed
 from loyalty.services.ledger import (
     check_amount,
     entry_post_locked,
@@ -268,6 +269,7 @@ def orders_points_sync(
             .filter(pk__in={*earned.values(), *(m.pk for m in earners.values())})
             .order_by("pk")
         }
+        members_changed(shop_id=shop.pk, members=locked.values())  # member_lock's, for a batch
         # Re-read under the member locks: another worker may have committed a newer mirror state
         # or an earn meanwhile (it held these locks to write it).
         orders = {

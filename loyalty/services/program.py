@@ -12,6 +12,7 @@ from django.db import transaction
 
 from loyalty.models import ProgramSettings
 from loyalty.services.changelog import changelog_record, snapshot, version_check
+from loyalty.services.invalidation import shop_changed
 
 
 def shop_zone(name: str) -> ZoneInfo:
@@ -40,6 +41,7 @@ def program_settings_update(*, shop_id: int, **fields: Any) -> ProgramSettings:
         setattr(settings, name, value)
     settings.full_clean()
     settings.save()
+    shop_changed(shop_id=shop_id)
     return settings
 
 
@@ -92,6 +94,7 @@ def program_settings_edit(
         setattr(settings, name, value)
     settings.full_clean()
     settings.save()
+    shop_changed(shop_id=shop_id)
     changelog_record(
         shop_id=shop_id,
         staff_user_id=staff_user_id,

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from loyalty.exceptions import TierConfigInvalid
 from loyalty.models import Member
+from loyalty.services.invalidation import shop_changed
 from loyalty.vip.evaluation import PREVIEW_SQL, TierSpec, decision_params, windows_at
 from loyalty.vip.models import Tier, TierChange, TierConfigVersion, VipProgram
 from loyalty.vip.services import member_tiers_evaluate, vip_program_get
@@ -162,6 +163,7 @@ def tier_config_apply(
     program.version += 1
     program.enabled = True
     program.save()
+    shop_changed(shop_id=shop.pk)
     changes = member_tiers_evaluate(shop=shop, now=at, reason=TierChange.Reason.CONFIG)
     ranks = {t.pk: t.rank for t in saved}
     result = TierDistribution(per_tier=[0] * len(saved))

@@ -25,6 +25,7 @@ from django.utils import timezone
 from referrals.exceptions import FriendNotNew, InvalidFriendEmail, ReferralsClosed
 from referrals.models import Referral, ReferralProgram
 from referrals.normalise import email_canonical, email_normalise, ip_normalise
+from referrals.services.changes import referrer_changed
 from referrals.services.program import referral_code_resolve, referral_program_get
 from shopify_app import admin_api
 from shopify_app.exceptions import ShopifyError, ShopifyRetriableError, ShopifyUserErrors
@@ -121,6 +122,7 @@ def referral_claim(
     try:
         with transaction.atomic():
             referral = Referral.objects.create(**fields)
+            referrer_changed(referral)
             if rejection is None:
                 transaction.on_commit(lambda: issue_task.delay(referral_id=referral.pk))
     except IntegrityError:
@@ -217,11 +219,13 @@ def referral_offer_issue(*, referral_id: int) -> Referral:
         Referral.objects.filter(pk=referral.pk, code_status=CodeStatus.PENDING).update(
             code_status=CodeStatus.FAILED, code_error=str(exc)[:2000]
         )
+        referrer_changed(referral)
         referral.refresh_from_db()
         return referral
     Referral.objects.filter(pk=referral.pk, code_status=CodeStatus.PENDING).update(
         code_status=CodeStatus.ISSUED, discount_node_id=node_id, code_error=""
     )
+    referrer_changed(referral)
     referral.refresh_from_db()
     return referral
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from loyalty.models import Member
+from loyalty.services.invalidation import member_ids_changed, members_changed, shop_changed
 from referrals.exceptions import InvalidProgramSettings, UnknownReferralCode
 from referrals.models import ReferralCode, ReferralProgram
 
@@ -60,6 +61,7 @@ def referral_program_update(*, shop_id: int, changes: dict[str, Any]) -> Referra
         if program.referrer_points <= 0 or program.code_expiry_days <= 0:
             raise InvalidProgramSettings(extra={"referrer_points": "above zero"})
         program.save()
+        shop_changed(shop_id=shop_id)
     return program
 
 
@@ -76,9 +78,11 @@ def referral_code_for_member(*, member: Member) -> ReferralCode:
     for _ in range(5):
         try:
             with transaction.atomic():
-                return ReferralCode.objects.create(
+                code = ReferralCode.objects.create(
                     shop_id=member.shop_id, member=member, code=_random_code()
                 )
+                members_changed(shop_id=member.shop_id, members=[member])
+                return code
         except IntegrityError:
             # Another request made this member's code, or (1 in 2^50) the code is taken.
             existing = ReferralCode.objects.filter(member=member).first()
@@ -103,5 +107,6 @@ def referral_link_visit(*, shop_id: int, code: str) -> ReferralCode:
     """Count an opening of a referral link (the funnel's "invited")."""
     found = referral_code_resolve(shop_id=shop_id, code=code)
     ReferralCode.objects.filter(pk=found.pk).update(visits=F("visits") + 1)
+    member_ids_changed(shop_id=shop_id, member_ids=[found.member_id])  # the referrer's funnel
     found.refresh_from_db(fields=["visits"])
     return found
