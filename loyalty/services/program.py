@@ -42,6 +42,7 @@ def program_settings_update(*, shop_id: int, **fields: Any) -> ProgramSettings:
     settings.full_clean()
     settings.save()
     shop_changed(shop_id=shop_id)
+    _branding_changed(shop_id=shop_id, fields=fields)
     return settings
 
 
@@ -95,6 +96,7 @@ def program_settings_edit(
     settings.full_clean()
     settings.save()
     shop_changed(shop_id=shop_id)
+    _branding_changed(shop_id=shop_id, fields=fields)
     changelog_record(
         shop_id=shop_id,
         staff_user_id=staff_user_id,
@@ -104,6 +106,16 @@ def program_settings_edit(
         after=snapshot(settings),
     )
     return settings
+
+
+def _branding_changed(*, shop_id: int, fields: dict[str, Any]) -> None:
+    """The storefront button's look is a Shopify metafield too (``branding``): rewrite it after
+    commit when a field it carries was in the edit."""
+    from loyalty.services.branding import BRANDING_FIELDS
+    from loyalty.tasks import launcher_branding_publish as launcher_branding_publish_task
+
+    if BRANDING_FIELDS & set(fields):
+        transaction.on_commit(lambda: launcher_branding_publish_task.delay(shop_id=shop_id))
 
 
 def add_months(moment: datetime, months: int) -> datetime:
