@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -90,9 +91,10 @@ def state_cached(
     state_key = _state_key(domain, customer_id)
     client = _redis()
     try:
-        *versions, stored = client.mget([*keys, state_key])
+        found = cast(list[bytes | None], client.mget([*keys, state_key]))
+        versions, stored = found[:-1], found[-1]
         if stored is not None and all(versions):
-            header = b" ".join(versions) + b" "
+            header = b" ".join(v for v in versions if v) + b" "
             if stored.startswith(header):
                 return stored[len(header) :]
         if not all(versions):
@@ -101,7 +103,7 @@ def state_cached(
                 if version is None:
                     pipe.set(key, _token(), nx=True, ex=VERSION_SECONDS)
             pipe.mget(keys)
-            versions = pipe.execute()[-1]
+            versions = cast(list[bytes | None], pipe.execute()[-1])
     except redis.RedisError as error:
         logger.warning("storefront state cache unavailable: %s", error)
         return render()[0]
@@ -111,7 +113,8 @@ def state_cached(
         life = min(life, int(seconds))
     if life >= 1 and all(versions):
         try:
-            client.set(state_key, b" ".join(versions) + b" " + body, ex=life)
+            header = b" ".join(v for v in versions if v) + b" "
+            client.set(state_key, header + body, ex=life)
         except redis.RedisError as error:
             logger.warning("storefront state not cached: %s", error)
     return body

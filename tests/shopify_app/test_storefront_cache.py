@@ -37,6 +37,7 @@ from referrals.services.program import (
     referral_link_visit,
     referral_program_update,
 )
+from shopify_app.models import Order
 from shopify_app.services.mirror import CustomerRow, customers_upsert
 from shopify_app.services.shops import shop_uninstall
 from shopify_app.storefront_cache import storefront_state_changed
@@ -138,7 +139,8 @@ def test_an_order_earn_shows_one_by_one_and_in_a_batch(client, shop, ann):
 
     cached(client, shop)
     second = OrderFactory(shop=shop, customer=ann.customer)
-    orders_points_sync(shop=shop, order_shopify_ids=[second.shopify_id])
+    ids = list(Order.objects.filter(pk=second.pk).values_list("shopify_id", flat=True))
+    orders_points_sync(shop=shop, order_shopify_ids=ids)
     assert member_of(fresh(client, shop))["balance"] == 2 * after_one
 
 
