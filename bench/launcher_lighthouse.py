@@ -155,7 +155,7 @@ def run() -> dict[str, object]:
         f" {tbts[with_] - tbts[without]:+.0f} (target ≤ +10)",
         "TBT ms spread (min q1 q3 max)": f"with {_spread([t for _, t in runs[with_]])};"
         f" without {_spread([t for _, t in runs[without]])}",
-        "TBT ms added, paired runs": f"median {statistics.median(paired):+.0f},"
+        "TBT ms added, paired runs": f"median {statistics.median(paired):+.0f}"
         f" (min q1 q3 max {_spread(paired, signed=True)})",
         "setup": f"lighthouse 12.2.3 (mobile, simulated throttling), {RUNS} runs each,"
         f" alternating, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}",
