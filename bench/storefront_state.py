@@ -11,11 +11,18 @@ path, beside a no-op Django view under the same server in the same run.
    run (``wrk`` when installed, else Python keep-alive clients; requests/s, p50/p99), then an
    open-loop run at half its peak rate (p50/p99; target p99 < 20 ms).
 
+Sides: the plain no-op Django view (the issue's baseline), a signed no-op (the same middleware,
+DRF, proxy signature check and headers as GET state, answering ``{}``: what every storefront
+request costs) and GET state. GET state is cached (``shopify_app.storefront_cache``): after the
+first request the run measures cache hits, as repeated page views of one shopper are; the first
+(uncached) request's time is printed too.
+
 Printed: each side's figures, state ÷ no-op at peak (target ≥ 0.5), and the CPU each request
 cost the server's processes and PostgreSQL at peak (steadier than the rates on a busy machine).
 The figures move with whatever else runs on the machine; the load average is printed.
 Environment: BENCH_DURATION (s), BENCH_CLIENTS, BENCH_WORKERS (server processes),
-BENCH_THREADS (threads per process).
+BENCH_THREADS (threads per process); ``STOREFRONT_STATE_CACHE_SECONDS=0`` measures GET state
+with its cache off (every request renders from PostgreSQL).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 from bench._http import get, python_load, side, signed_proxy_path, start_granian, wrk
 from bench._loyalty import database_urls, env, fresh_database, run_child
@@ -39,6 +47,9 @@ DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(max(2, os.cpu_count() or 2))))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+# This run's own cache keys: a rendering kept from an earlier run (same shop domain and
+# customer id, another database) must not be served.
+CACHE_PREFIX = f"bench-sf-{os.getpid()}-{int(time.time())}"
 
 
 def _env(database_url: str) -> dict[str, str]:
@@ -46,12 +57,13 @@ def _env(database_url: str) -> dict[str, str]:
         **env(database_url),
         "SHOPIFY_API_SECRET": SECRET,
         "DJANGO_SETTINGS_MODULE": "bench._storefront_settings",
+        "STOREFRONT_STATE_CACHE_PREFIX": CACHE_PREFIX,
     }
 
 
-def _state_path() -> str:
-    """``/proxy/api/state`` with the query Shopify's proxy adds, signed now."""
-    return signed_proxy_path("/proxy/api/state", shop=SHOP, secret=SECRET, customer_id=CUSTOMER_ID)
+def _state_path(path: str = "/proxy/api/state") -> str:
+    """``path`` (GET state by default) with the query Shopify's proxy adds, signed now."""
+    return signed_proxy_path(path, shop=SHOP, secret=SECRET, customer_id=CUSTOMER_ID)
 
 
 def _start_server(database_url: str) -> subprocess.Popen:
@@ -82,17 +94,22 @@ def run() -> dict[str, object]:
     seeded = run_child("storefront_state", database_url)
     server = _start_server(database_url)
     try:
+        started = time.perf_counter()
         status, body = get(http.client.HTTPConnection("127.0.0.1", PORT), _state_path())
+        first_ms = (time.perf_counter() - started) * 1000
         if status != 200 or b'"balance"' not in body:
             raise SystemExit(f"GET state answered {status}: {body[:300]!r}")
         noop = _get_side("no-op view", lambda: "/bench/noop", server, name)
+        signed = _get_side("signed no-op", lambda: _state_path("/proxy/api/noop"), server, name)
         state = _get_side("GET state", _state_path, server, name)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     return {
-        "state req/s at peak": f"{state['peak']:.0f} (no-op view {noop['peak']:.0f})",
+        "state req/s at peak": f"{state['peak']:.0f} (no-op view {noop['peak']:.0f},"
+        f" signed no-op {signed['peak']:.0f})",
         "state ÷ no-op at peak": f"{state['peak'] / noop['peak']:.2f} (target ≥ 0.5)",
+        "state ÷ signed no-op at peak": f"{state['peak'] / signed['peak']:.2f}",
         "state p99 ms at peak": f"{state['peak_p99']:.1f} (no-op {noop['peak_p99']:.1f})",
         "state p50 / p99 ms at half peak": (
             f"{state['half_p50']:.1f} / {state['half_p99']:.1f} (target p99 < 20;"
@@ -100,9 +117,12 @@ def run() -> dict[str, object]:
         ),
         "CPU ms per request, app / PostgreSQL": (
             f"state {state['app_ms']:.2f} / {state['db_ms']:.2f},"
-            f" no-op {noop['app_ms']:.2f} / {noop['db_ms']:.2f}"
+            f" no-op {noop['app_ms']:.2f} / {noop['db_ms']:.2f},"
+            f" signed no-op {signed['app_ms']:.2f} / {signed['db_ms']:.2f}"
         ),
-        "state response": f"{len(body) / 1024:.1f} KB, {seeded['entries']} history entries",
+        "state response": f"{len(body) / 1024:.1f} KB, {seeded['entries']} history entries;"
+        f" first (uncached) request {first_ms:.0f} ms",
+        "state cache": "off" if os.environ.get("STOREFRONT_STATE_CACHE_SECONDS") == "0" else "on",
         "setup": f"granian {WORKERS}x{THREADS}, {CLIENTS} clients"
         f" ({'wrk' if shutil.which('wrk') else 'Python'} at peak), {DURATION:.0f} s,"
         f" {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}",

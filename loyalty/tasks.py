@@ -88,3 +88,17 @@ def points_import_run(batch_id: str) -> None:
     """Run a queued CSV import, recording progress on its ``ImportBatch``. A redelivery after a
     lost worker re-runs it from the start, which the import's keys make harmless."""
     imports.import_batch_run(batch_id=batch_id)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
+def launcher_branding_publish(self, shop_id: int) -> None:
+    """Write the launcher's branding to the shop's app-data metafield (the storefront button
+    reads it). Retries with backoff on retriable Shopify errors; the write is idempotent."""
+    from loyalty.services import branding
+
+    try:
+        branding.launcher_branding_publish(shop_id=shop_id)
+    except ShopifyThrottled as exc:
+        raise self.retry(countdown=max(1, int(exc.retry_after)), exc=exc) from exc
+    except ShopifyRetriableError as exc:
+        raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=exc) from exc

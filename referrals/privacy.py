@@ -22,6 +22,7 @@ from django.utils import timezone
 from loyalty.selectors import member_get_by_customer
 from referrals.models import Referral, ReferralCode, ReferrerSignal
 from referrals.selectors import mask_email
+from referrals.services.changes import referrer_changed
 from shopify_app.models import Shop
 from shopify_app.selectors import customer_emails, iso
 
@@ -119,6 +120,7 @@ def customer_referrals_redact(
         referral.decision_note = ""
         referral.redacted_at = at
         referral.save()
+        referrer_changed(referral)  # the referrer's list shows the friend's (masked) email
     member = member_get_by_customer(shop=shop, customer_shopify_id=customer_shopify_id)
     if member is None:
         return

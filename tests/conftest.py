@@ -6,6 +6,7 @@ leak into ``shop``'s answers (each endpoint has a 404 test for it).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -97,6 +98,22 @@ def inprocess_http(db) -> Iterator[InProcessAdapter]:
     yield adapter
     for session in sessions:
         session.adapters.pop(f"{BASE_URL}/", None)
+
+
+@pytest.fixture(autouse=True)
+def _storefront_cache_keys(settings) -> Iterator[None]:
+    """GET state's cache lives in Redis, outside the test transaction that is rolled back: each
+    test gets its own key prefix (the same shop domains and customer ids recur from test to
+    test), and its keys are deleted afterwards."""
+    prefix = f"test-sf-{uuid.uuid4().hex[:12]}"
+    settings.STOREFRONT_STATE_CACHE_PREFIX = prefix
+    yield
+    from shopify_app import storefront_cache
+
+    client = storefront_cache._redis()
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

@@ -304,6 +304,12 @@ STOREFRONT_THROTTLE_RATES: dict[str, str | None] = {
 # Proxies that append to X-Forwarded-For in front of the app: Shopify's app proxy (1), plus
 # a load balancer of ours (2). The shopper's address is the entry this many places from the end.
 STOREFRONT_PROXY_HOPS = env_int("STOREFRONT_PROXY_HOPS", 1)
+# GET state's rendered JSON is kept in Redis (shopify_app.storefront_cache) at most this many
+# seconds: every write bumps a version after commit, so this only bounds text that changes with
+# time alone ("expiring soon"). 0 turns the cache off; without REDIS_URL it is off.
+STOREFRONT_STATE_CACHE_SECONDS = env_int("STOREFRONT_STATE_CACHE_SECONDS", 60) if REDIS_URL else 0
+# Prefixes the cache's keys (the tests give each test its own).
+STOREFRONT_STATE_CACHE_PREFIX = env_str("STOREFRONT_STATE_CACHE_PREFIX", "sf")
 
 # --- Security --------------------------------------------------------------------------------
 # The embedded admin runs in an iframe; its HTML responses get a frame-ancestors CSP from

@@ -517,6 +517,8 @@ def _owner_exists(ctx: Context, owner: str) -> bool:
         return DevOrder.objects.filter(shop=ctx.shop, id=number).exists()
     if kind == "Shop":
         return number == ctx.shop.id
+    if kind == "AppInstallation":  # app-data metafields: only the calling app's installation
+        return number == ctx.installation.pk
     return False
 
 

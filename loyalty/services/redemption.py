@@ -36,6 +36,7 @@ from loyalty.exceptions import (
     RewardUnavailable,
 )
 from loyalty.models import LotAllocation, Member, PointsTransaction, Redemption, Reward
+from loyalty.services.invalidation import member_ids_changed
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import program_settings_get
 from shopify_app import admin_api
@@ -314,9 +315,10 @@ def redemption_issue(*, redemption_id: str) -> Redemption:
         # userErrors other than TAKEN, a 4xx, a revoked token: Shopify will not make this code.
         _attempt_record(redemption_id=redemption.pk, error=str(exc))
         return redemption_refund(redemption_id=redemption.pk, reason=str(exc))
-    Redemption.objects.filter(pk=redemption.pk, status=Status.PENDING).update(
+    if Redemption.objects.filter(pk=redemption.pk, status=Status.PENDING).update(
         status=Status.ISSUED, discount_node_id=node_id, issued_at=timezone.now(), last_error=""
-    )
+    ):
+        member_ids_changed(shop_id=redemption.shop_id, member_ids=[redemption.member_id])
     redemption.refresh_from_db()
     return redemption
 
@@ -387,9 +389,11 @@ def redemptions_mark_used(
     wanted = {c.strip().upper() for c in codes if c and c.strip()}
     if not wanted:
         return 0
-    return Redemption.objects.filter(
+    found = Redemption.objects.filter(
         shop=shop, code__in=wanted, status__in=[Status.PENDING, Status.ISSUED]
-    ).update(
+    )
+    member_ids_changed(shop_id=shop.pk, member_ids=found.values_list("member_id", flat=True))
+    return found.update(
         status=Status.USED, used_at=now or timezone.now(), used_order_shopify_id=order_shopify_id
     )
 
@@ -425,8 +429,10 @@ def redemptions_mark_used_many(
         params += [code, order_id]
     params += [shop.pk, Status.PENDING, Status.ISSUED]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        cursor.execute(f"{sql} RETURNING {table}.member_id", params)
+        changed = [row[0] for row in cursor.fetchall()]
+    member_ids_changed(shop_id=shop.pk, member_ids=changed)
+    return len(changed)
 
 
 def redemption_sweep(*, now: datetime | None = None) -> int:

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from loyalty.models import Member, Redemption, Reward
+from loyalty.services.invalidation import member_ids_changed
 from loyalty.services.program import program_settings_get
 from loyalty.services.redemption import redemption_code, reward_offer
 
@@ -101,7 +102,7 @@ FROM (
   )
 ) AS g
 ON CONFLICT DO NOTHING
-RETURNING id
+RETURNING id, member_id
 """
 
 
@@ -139,6 +140,9 @@ def rewards_grant_many(
                 "now": at,
             },
         )
-        ids = [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        ids = [row[0] for row in rows]
         _issue_on_commit(ids)
+        # Their launchers list the new codes (no member lock is taken: one statement for all).
+        member_ids_changed(shop_id=shop_id, member_ids=[row[1] for row in rows])
     return ids

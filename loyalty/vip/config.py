@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from loyalty.exceptions import TierConfigInvalid
 from loyalty.models import Member, Reward
+from loyalty.services.invalidation import shop_changed
 from loyalty.vip.evaluation import PREVIEW_SQL, TierSpec, decision_params, windows_at
 from loyalty.vip.models import Tier, TierChange, TierConfigVersion, VipProgram
 from loyalty.vip.services import (
@@ -254,6 +255,7 @@ def tier_config_apply(
     program.version += 1
     program.enabled = True
     program.save()
+    shop_changed(shop_id=shop.pk)
     changes = member_tiers_evaluate(shop=shop, now=at, reason=TierChange.Reason.CONFIG)
     ranks = {t.pk: t.rank for t in saved}
     result = TierDistribution(per_tier=[0] * len(saved))

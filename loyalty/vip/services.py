@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from loyalty.exceptions import TierUnavailable
 from loyalty.models import Member, PointsTransaction
+from loyalty.services.invalidation import member_ids_changed, shop_changed
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
 from loyalty.services.reward_grants import reward_grant
@@ -161,6 +162,7 @@ def member_tiers_evaluate(
         rows = cursor.fetchall()
         if not rows:
             return []
+        member_ids_changed(shop_id=shop.pk, member_ids=[row[0] for row in rows])
         tiers = {
             t.pk: t for t in Tier.objects.select_related("shop", "entry_reward").filter(shop=shop)
         }
@@ -229,6 +231,7 @@ def vip_program_enable(*, shop: Shop, enabled: bool, now: datetime | None = None
     program = VipProgram.objects.select_for_update().get(pk=vip_program_get(shop_id=shop.pk).pk)
     program.enabled = enabled
     program.save(update_fields=["enabled", "updated_at"])
+    shop_changed(shop_id=shop.pk)
     # Off: the tier discounts go too (members would otherwise keep a perk of a closed club).
     tier_discounts_sync_on_commit(shop_id=shop.pk)
     if enabled:

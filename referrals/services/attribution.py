@@ -33,6 +33,7 @@ from loyalty.models import PointsTransaction
 from loyalty.services.grants import points_grant, points_grant_void
 from referrals.models import Referral, ReferralCode, ReferralProgram
 from referrals.normalise import email_canonical, email_normalise, ip_normalise
+from referrals.services.changes import referrer_changed
 from referrals.services.fraud import HOLD, REJECT, order_findings, referrer_signals_record
 from referrals.services.program import referral_program_get
 from referrals.services.rewards import (
@@ -293,4 +294,5 @@ def referral_order_sync(
             _decide(referral=referral, program=program, order=order, payload=payload, at=at)
         referral_reward_reconcile(referral=referral, program=program, order=order, at=at)
         referral.save()
+        referrer_changed(referral)
     return referral

@@ -16,6 +16,7 @@ from loyalty.services.grants import points_grant_void
 from referrals.exceptions import ReferralNotReviewable
 from referrals.models import Referral
 from referrals.services.attribution import referral_reward_reconcile, reward_key
+from referrals.services.changes import referrer_changed
 from referrals.services.program import referral_program_get
 from referrals.services.rewards import referral_reward_revocable, referral_reward_revoke
 from shopify_app.models import Order
@@ -49,6 +50,7 @@ def referral_approve(
         referral=referral, program=referral_program_get(shop_id=shop_id), order=order, at=at
     )
     referral.save()
+    referrer_changed(referral)
     return referral
 
 
@@ -79,4 +81,5 @@ def referral_reject(
     referral.fraud_rule = referral.fraud_rule or "staff"
     referral.decided_by, referral.decided_at, referral.decision_note = staff, at, note
     referral.save()
+    referrer_changed(referral)
     return referral

@@ -31,6 +31,7 @@ from referrals.exceptions import (
 )
 from referrals.models import Referral, ReferralProgram
 from referrals.normalise import email_canonical, email_normalise, ip_normalise
+from referrals.services.changes import referrer_changed
 from referrals.services.program import referral_code_resolve, referral_program_get
 from shopify_app import admin_api
 from shopify_app.exceptions import ShopifyError, ShopifyRetriableError, ShopifyUserErrors
@@ -145,6 +146,7 @@ def referral_claim(
     try:
         with transaction.atomic():
             referral = Referral.objects.create(**fields)
+            referrer_changed(referral)
             if rejection is None:
                 transaction.on_commit(lambda: issue_task.delay(referral_id=referral.pk))
     except IntegrityError:
@@ -241,20 +243,23 @@ def referral_offer_issue(*, referral_id: int) -> Referral:
         Referral.objects.filter(pk=referral.pk, code_status=CodeStatus.PENDING).update(
             code_status=CodeStatus.FAILED, code_error=str(exc)[:2000]
         )
+        referrer_changed(referral)
         referral.refresh_from_db()
         return referral
     Referral.objects.filter(pk=referral.pk, code_status=CodeStatus.PENDING).update(
         code_status=CodeStatus.ISSUED, discount_node_id=node_id, code_error=""
     )
+    referrer_changed(referral)
     referral.refresh_from_db()
     return referral
 
 
 def referral_offer_fail(*, referral_id: int, error: str) -> None:
     """The task gave up retrying: record why the friend got no code."""
-    Referral.objects.filter(pk=referral_id, code_status=CodeStatus.PENDING).update(
-        code_status=CodeStatus.FAILED, code_error=error[:2000]
-    )
+    failing = Referral.objects.filter(pk=referral_id, code_status=CodeStatus.PENDING)
+    for referral in failing.only("pk", "shop_id", "referrer_id"):
+        referrer_changed(referral)
+    failing.update(code_status=CodeStatus.FAILED, code_error=error[:2000])
 
 
 def referral_offer_sweep(*, now: datetime | None = None) -> int:

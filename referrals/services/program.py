@@ -14,6 +14,7 @@ from loyalty.exceptions import RewardUnavailable
 from loyalty.models import Member
 from loyalty.services.changelog import changelog_record, snapshot, version_check
 from loyalty.services.grants import reward_grantable_get
+from loyalty.services.invalidation import member_ids_changed, members_changed, shop_changed
 from referrals.exceptions import InvalidProgramSettings, UnknownReferralCode
 from referrals.models import ReferralCode, ReferralProgram
 
@@ -69,6 +70,7 @@ def _apply(*, program: ReferralProgram, changes: dict[str, Any]) -> None:
                 extra={"referrer_reward": "an active reward of the catalog with a fixed value"}
             ) from exc
     program.save()
+    shop_changed(shop_id=program.shop_id)
 
 
 def _locked(*, shop_id: int) -> ReferralProgram:
@@ -122,9 +124,11 @@ def referral_code_for_member(*, member: Member) -> ReferralCode:
     for _ in range(5):
         try:
             with transaction.atomic():
-                return ReferralCode.objects.create(
+                code = ReferralCode.objects.create(
                     shop_id=member.shop_id, member=member, code=_random_code()
                 )
+                members_changed(shop_id=member.shop_id, members=[member])
+                return code
         except IntegrityError:
             # Another request made this member's code, or (1 in 2^50) the code is taken.
             existing = ReferralCode.objects.filter(member=member).first()
@@ -149,5 +153,6 @@ def referral_link_visit(*, shop_id: int, code: str) -> ReferralCode:
     """Count an opening of a referral link (the funnel's "invited")."""
     found = referral_code_resolve(shop_id=shop_id, code=code)
     ReferralCode.objects.filter(pk=found.pk).update(visits=F("visits") + 1)
+    member_ids_changed(shop_id=shop_id, member_ids=[found.member_id])  # the referrer's funnel
     found.refresh_from_db(fields=["visits"])
     return found

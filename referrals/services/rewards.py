@@ -29,7 +29,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from loyalty.services.grants import reward_grant_issue, reward_grant_prepare, reward_grant_void
+from loyalty.services.invalidation import member_ids_changed
 from referrals.models import Referral
+from referrals.services.changes import referrer_changed
 from shopify_app.exceptions import ShopifyError, ShopifyRetriableError
 from shopify_app.models import Shop
 
@@ -91,6 +93,13 @@ def referral_reward_revoke(*, referral: Referral) -> None:
 
 
 def referral_reward_code_sync(*, referral_id: int) -> Referral:
+    """``_code_sync``, then the referrer's launcher shows the code's new status."""
+    referral = _code_sync(referral_id=referral_id)
+    referrer_changed(referral)
+    return referral
+
+
+def _code_sync(*, referral_id: int) -> Referral:
     """Make the code of a completed referral, or void the code of an undone one (never inside
     a transaction). Writes the outcome on the referral: ``issued`` with the node id, ``voided``
     or ``used`` (a use before the void: kept, nothing clawed back — see
@@ -151,9 +160,12 @@ def _void(referral: Referral) -> Referral:
 
 def referral_reward_fail(*, referral_id: int, error: str) -> None:
     """The task gave up retrying: record why the code was not made (or not voided)."""
-    Referral.objects.filter(
+    failing = Referral.objects.filter(
         pk=referral_id, reward_code_status__in=[CodeStatus.PENDING, CodeStatus.ISSUED]
-    ).update(reward_code_status=CodeStatus.FAILED, reward_code_error=error[:2000])
+    )
+    for referral in failing.only("pk", "shop_id", "referrer_id"):
+        referrer_changed(referral)
+    failing.update(reward_code_status=CodeStatus.FAILED, reward_code_error=error[:2000])
 
 
 def reward_codes_mark_used(*, shop: Shop, codes: list[str], now: datetime | None = None) -> int:
@@ -162,9 +174,14 @@ def reward_codes_mark_used(*, shop: Shop, codes: list[str], now: datetime | None
     wanted = {str(c).strip().upper() for c in codes if str(c).strip()}
     if not wanted:
         return 0
-    return Referral.objects.filter(
+    used = Referral.objects.filter(
         shop=shop, reward_code__in=wanted, reward_code_status=CodeStatus.ISSUED
-    ).update(reward_code_status=CodeStatus.USED, reward_code_changed_at=now or timezone.now())
+    )
+    referrers = list(used.values_list("referrer_id", flat=True))
+    member_ids_changed(shop_id=shop.pk, member_ids=referrers)  # their launchers show "used"
+    return used.update(
+        reward_code_status=CodeStatus.USED, reward_code_changed_at=now or timezone.now()
+    )
 
 
 def referral_reward_sweep(*, now: datetime | None = None) -> int:

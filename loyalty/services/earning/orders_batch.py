@@ -20,6 +20,7 @@ from loyalty.models import (
 from loyalty.services.bulk import rows_insert_new, rows_update
 from loyalty.services.earning.amounts import order_earns, order_eligible_amount, order_quote
 from loyalty.services.earning.orders import order_points_sync
+from loyalty.services.invalidation import members_changed
 from loyalty.services.ledger import check_amount
 from loyalty.services.members import members_for_earning
 from loyalty.services.program import lot_expires_at, program_settings_get
@@ -79,6 +80,7 @@ def orders_points_sync(
             .filter(pk__in={*earned.values(), *(m.pk for m in earners.values())})
             .order_by("pk")
         }
+        members_changed(shop_id=shop.pk, members=locked.values())  # member_lock's, for a batch
         # Re-read under the member locks: another worker may have committed a newer mirror state
         # or an earn meanwhile (it held these locks to write it).
         orders = {
