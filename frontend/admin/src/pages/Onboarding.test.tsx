@@ -97,6 +97,8 @@ describe('Onboarding page', () => {
           : [200, { ...FRESH, template_applied_at: '2026-12-03T10:00:00Z' }],
     });
     await renderAt('/onboarding');
+    // The API's 5.0000 (its column's scale) reads as the 5 points per unit it is.
+    expect(field('Points per 1 unit of currency spent').value).toBe('5');
 
     await type(field('Points per 1 unit of currency spent'), '2');
     await type(field('Reward 1 amount off'), '');

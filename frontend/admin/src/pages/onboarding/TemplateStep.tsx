@@ -6,6 +6,7 @@ import { ApiError } from '../../api';
 import { onboardingApi, type OnboardingProgress, type ProgramTemplate } from '../../onboardingApi';
 import { toast } from '../../components/appBridge';
 import { errorMessage, fieldErrors, type FieldErrors } from '../../components/errors';
+import { decimalText } from '../../components/format';
 import { useLoad } from '../../components/useLoad';
 
 type Scalar = 'points_per_unit' | 'point_value_points' | 'point_value_amount' | 'signup_points' | 'birthday_points';
@@ -77,7 +78,7 @@ function TemplateForm({ onApplied }: { onApplied(p: OnboardingProgress): void })
             <TextField
               key={name}
               label={label}
-              value={String(template[name])}
+              value={name === 'points_per_unit' ? decimalText(template[name]) : String(template[name])}
               onChange={(value) => set({ [name]: value } as Partial<ProgramTemplate>)}
               error={errors[name]}
               autoComplete="off"
