@@ -46,7 +46,13 @@ def _fresh_shop(stack, django_db_blocker) -> list[int]:
 
 
 def test_a_new_install_goes_through_the_onboarding_to_launch(stack, browser, django_db_blocker):
-    from loyalty.models import Member, OnboardingProgress, PointsTransaction, ProgramSettings
+    from loyalty.models import (
+        Member,
+        OnboardingProgress,
+        PointsTransaction,
+        ProgramSettings,
+        Reward,
+    )
     from shopify_app.models import Shop
 
     _fresh_shop(stack, django_db_blocker)
@@ -73,6 +79,7 @@ def test_a_new_install_goes_through_the_onboarding_to_launch(stack, browser, dja
         # 2. The template's defaults, edited before saving.
         rate = app.get_by_label("Points per 1 unit of currency spent")
         expect(rate).to_have_value("5")  # not its column's 5.0000
+        expect(app.get_by_label("Reward 1 name")).to_have_value("€5 off")  # a EUR shop's
         app.get_by_label("Points for signing up").fill("150")
         shoot(page, "onboarding-03-template")
         assert_admin_accessible(page)
@@ -92,6 +99,11 @@ def test_a_new_install_goes_through_the_onboarding_to_launch(stack, browser, dja
         assert_admin_accessible(page)
         with django_db_blocker.unblock():
             shop = Shop.objects.get(domain=FRESH)
+            assert set(Reward.objects.filter(shop=shop).values_list("name", flat=True)) == {
+                "€5 off",
+                "€10 off",
+                "Free shipping",
+            }
             assert not PointsTransaction.objects.filter(shop=shop).exists(), "a preview wrote"
         points, orders, earners, _ = PREVIEW.search(line.inner_text()).groups()
 

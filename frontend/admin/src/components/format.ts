@@ -17,17 +17,29 @@ function moneyFormat(currency: string, locale?: string): Intl.NumberFormat {
   return format;
 }
 
-/** `formatMoney('29.00', 'USD')` → "$29.00"; an unknown currency code falls back to "29.00 XYZ". */
-export function formatMoney(amount: string | number, currency: string, locale?: string): string {
+/**
+ * `formatMoney('29.00', 'USD')` → "$29.00"; with `whole`, a whole amount drops its cents
+ * (`'5.00'` → "$5", for a reward's name). An unknown currency code falls back to "29.00 XYZ".
+ */
+export function formatMoney(
+  amount: string | number,
+  currency: string,
+  { locale, whole = false }: { locale?: string; whole?: boolean } = {},
+): string {
   const value = typeof amount === 'number' ? amount : amount.trim();
   if (value === '' || Number.isNaN(Number(value))) return String(amount);
   try {
+    const format = whole && Number.isInteger(Number(value)) ? wholeFormat(currency, locale) : moneyFormat(currency, locale);
     // Strings are formatted exactly (ES2023 Intl.NumberFormat v3); TypeScript's lib types
     // still say number.
-    return moneyFormat(currency, locale).format(value as number);
+    return format.format(value as number);
   } catch {
     return `${value} ${currency}`;
   }
+}
+
+function wholeFormat(currency: string, locale?: string): Intl.NumberFormat {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
 }
 
 /** A date (ISO 8601 from the API) in the merchant's locale; "—" for none, as is for junk. */

@@ -45,6 +45,7 @@ function routes(overrides: Parameters<typeof backend>[0] = {}) {
     'GET /api/admin/sync': [200, SYNC_DONE],
     'GET /api/admin/onboarding/template': [200, TEMPLATE],
     'GET /api/admin/launcher': [200, LAUNCHER_OFF],
+    'GET /api/admin/shop': [200, { domain: 'demo.myshopify.com', name: 'Demo', currency: 'EUR', plan: 'free', installed_at: '2026-12-03T09:00:00Z' }],
     ...overrides,
   });
 }
@@ -99,6 +100,8 @@ describe('Onboarding page', () => {
     await renderAt('/onboarding');
     // The API's 5.0000 (its column's scale) reads as the 5 points per unit it is.
     expect(field('Points per 1 unit of currency spent').value).toBe('5');
+    expect(field('Reward 1 name').value).toBe('€5 off'); // the default, in the shop's currency
+    expect(field('Reward 3 name').value).toBe('Free shipping');
 
     await type(field('Points per 1 unit of currency spent'), '2');
     await type(field('Reward 1 amount off'), '');

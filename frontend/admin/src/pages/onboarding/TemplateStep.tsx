@@ -2,11 +2,11 @@
 // server validates; its field errors show beside the fields (a reward's under its row).
 import { Banner, BlockStack, Button, FormLayout, InlineStack, Text, TextField } from '@shopify/polaris';
 import { useState } from 'react';
-import { ApiError } from '../../api';
+import { ApiError, getShop } from '../../api';
 import { onboardingApi, type OnboardingProgress, type ProgramTemplate } from '../../onboardingApi';
 import { toast } from '../../components/appBridge';
 import { errorMessage, fieldErrors, type FieldErrors } from '../../components/errors';
-import { decimalText } from '../../components/format';
+import { decimalText, formatMoney } from '../../components/format';
 import { useLoad } from '../../components/useLoad';
 
 type Scalar = 'points_per_unit' | 'point_value_points' | 'point_value_amount' | 'signup_points' | 'birthday_points';
@@ -40,7 +40,10 @@ export function TemplateStep({ applied, onApplied }: { applied: boolean; onAppli
 }
 
 function TemplateForm({ onApplied }: { onApplied(p: OnboardingProgress): void }) {
-  const [load, , replace] = useLoad((signal) => onboardingApi.template(signal), []);
+  const [load, , replace] = useLoad(async (signal) => {
+    const [template, shop] = await Promise.all([onboardingApi.template(signal), getShop(signal).catch(() => null)]);
+    return shop ? inCurrency(template, shop.currency) : template;
+  }, []);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [rowErrors, setRowErrors] = useState<RewardErrors>([]);
   const [banner, setBanner] = useState<string | null>(null);
@@ -123,6 +126,21 @@ function TemplateForm({ onApplied }: { onApplied(p: OnboardingProgress): void })
       </InlineStack>
     </BlockStack>
   );
+}
+
+/**
+ * The server's default amount rewards are named in dollars ("$5 off"); a shop in another
+ * currency sees them named in its own ("€5 off"). A name the merchant typed is kept.
+ */
+export function inCurrency(template: ProgramTemplate, currency: string): ProgramTemplate {
+  return {
+    ...template,
+    rewards: template.rewards.map((reward) =>
+      reward.kind === 'fixed_amount' && reward.amount && reward.name === `$${decimalText(reward.amount)} off`
+        ? { ...reward, name: `${formatMoney(reward.amount, currency, { whole: true })} off` }
+        : reward,
+    ),
+  };
 }
 
 type RewardErrors = Record<string, string>[];
