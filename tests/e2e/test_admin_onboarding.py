@@ -76,6 +76,17 @@ def test_a_new_install_goes_through_the_onboarding_to_launch(stack, browser, dja
         shoot(page, "onboarding-02-synced")
         assert_admin_accessible(page)
 
+        # The shop's details (its currency) are read from Shopify by a task after the install;
+        # the template names its rewards in the currency known when it loads, so come back
+        # once it is known, as the progress is kept (resuming is part of the story).
+        with django_db_blocker.unblock():
+            wait_until(
+                lambda: Shop.objects.filter(domain=FRESH, currency="EUR").exists(),
+                what="the shop's currency to be read from devshop",
+            )
+        page.reload()
+        expect(app.get_by_text("100% imported")).to_be_visible(timeout=30_000)
+
         # 2. The template's defaults, edited before saving.
         rate = app.get_by_label("Points per 1 unit of currency spent")
         expect(rate).to_have_value("5")  # not its column's 5.0000
