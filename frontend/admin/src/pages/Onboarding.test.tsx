@@ -89,6 +89,18 @@ describe('Onboarding page', () => {
     expect(calls.filter((c) => c.path === '/api/admin/sync')).toHaveLength(2); // stopped
   });
 
+  it('reads the template again to apply it again, after it was saved', async () => {
+    const calls = routes({ 'GET /api/admin/onboarding': [200, { ...FRESH, template_applied_at: '2026-12-03T10:00:00Z' }] });
+    await renderAt('/onboarding');
+    expect(text()).toContain('The template is saved.');
+    expect(calls.filter((c) => c.path === '/api/admin/onboarding/template')).toHaveLength(0);
+
+    await click('Apply the template again');
+
+    expect(field('Reward 1 name').value).toBe('€5 off');
+    expect(calls.filter((c) => c.path === '/api/admin/onboarding/template')).toHaveLength(1);
+  });
+
   it('saves the edited template and shows a reward’s field error under its row', async () => {
     let attempt = 0;
     const calls = routes({
