@@ -165,6 +165,10 @@ class Member(models.Model):
         indexes = [
             # Inactivity expiry scans a shop's members by last activity.
             models.Index(fields=["shop", "last_activity_at"], name="member_shop_activity"),
+            # The admin's customers list sorted by balance (``selectors.member_list``; the id
+            # breaks ties as the cursor pagination orders). The search's trigram indexes on the
+            # customers are in migration 0019 (raw SQL: PostgreSQL only).
+            models.Index(fields=["shop", "balance", "id"], name="member_shop_balance"),
             # The hourly birthday job: a shop's members born on a month and day
             # (``birthdays.birthday_members``; the expressions match its ``birthday__month`` and
             # ``birthday__day`` lookups, so the planner can use the index).

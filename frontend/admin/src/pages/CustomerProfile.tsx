@@ -6,6 +6,7 @@ import { adminApi, type MemberProfile } from '../adminApi';
 import { AdjustPointsModal } from '../components/AdjustPointsModal';
 import { toast } from '../components/appBridge';
 import { errorMessage } from '../components/errors';
+import { formatDate as date, formatMoney as money } from '../components/format';
 import { LoadError, PageSkeleton } from '../components/Loading';
 import { MemberVipCard } from '../components/MemberVipCard';
 import { useLoad } from '../components/useLoad';
@@ -13,9 +14,6 @@ import { navigate } from '../router';
 import { vipApi } from '../vipApi';
 import { memberName } from './Customers';
 
-const date = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
-const money = (amount: string, currency: string) =>
-  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(amount));
 
 // A table, or one line saying there is nothing yet (an empty table reads as broken).
 function Rows({ empty, rows, ...table }: { empty: string } & DataTableProps) {
