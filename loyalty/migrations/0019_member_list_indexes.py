@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("loyalty", "0014_onboarding_progress"),
+        ("loyalty", "0016_vip_tier_discounts"),
         ("shopify_app", "0007_customer_shop_email_lower"),
     ]
 
