@@ -34,6 +34,7 @@ from loyalty.vip.staff import (
 )
 
 MAX_TIERS = 20
+MAX_ID = 2**63 - 1  # a bigint: a larger id is unknown, not a database error
 
 
 class TierInputSerializer(serializers.Serializer):
@@ -66,11 +67,11 @@ class TierInputSerializer(serializers.Serializer):
         "a code (Shopify applies it to customers with the tier's tag); 0 = none.",
     )  # fmt: skip
     entry_reward_id = serializers.IntegerField(
-        required=False, allow_null=True, default=None,
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
         help_text="An active catalog reward whose code is given on entering the tier.",
     )  # fmt: skip
     perk_reward_id = serializers.IntegerField(
-        required=False, allow_null=True, default=None,
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
         help_text="A recurring perk: an active free-shipping or percent-off reward.",
     )  # fmt: skip
     perk_every = serializers.ChoiceField(
@@ -94,7 +95,10 @@ class TierInputSerializer(serializers.Serializer):
 
     def validate_membership_variant_id(self, value: str | None) -> int | None:
         try:
-            return variant_id_parse(value)
+            variant = variant_id_parse(value)
+            if variant is not None and variant > MAX_ID:
+                raise ValueError(value)
+            return variant
         except ValueError:
             raise serializers.ValidationError(
                 "A product variant id, or gid://shopify/ProductVariant/<id>."

@@ -1437,9 +1437,15 @@ export interface components {
              * @default 0.00
              */
             discount_percent: string;
-            /** @description An active catalog reward whose code is given on entering the tier. */
+            /**
+             * Format: int64
+             * @description An active catalog reward whose code is given on entering the tier.
+             */
             entry_reward_id?: number | null;
-            /** @description A recurring perk: an active free-shipping or percent-off reward. */
+            /**
+             * Format: int64
+             * @description A recurring perk: an active free-shipping or percent-off reward.
+             */
             perk_reward_id?: number | null;
             /**
              * @description How often the perk's code is issued; set with perk_reward_id, or neither.

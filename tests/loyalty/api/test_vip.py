@@ -139,6 +139,20 @@ def test_applying_is_recorded_with_who_changed_what(admin, installed):
             "invitation_only",
         ),
         ([tier_body("A", 1, 10, membership_term_unit="years")], "membership_term_unit"),
+        (
+            [
+                tier_body(
+                    "A",
+                    1,
+                    10,
+                    invitation_only=True,
+                    membership_term=1,
+                    membership_variant_id="9" * 20,
+                )
+            ],
+            "membership_variant_id",
+        ),
+        ([tier_body("A", 1, 10, entry_reward_id=2**63)], "entry_reward_id"),
     ],
 )
 def test_a_bad_tier_answers_400_with_the_field_and_writes_nothing(admin, installed, tiers, field):
