@@ -7,6 +7,7 @@ engine does not read yet stays out of the contract until it does."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -17,7 +18,13 @@ from loyalty.api.base import EDIT_ERRORS, ERRORS, IF_MATCH, AdminApi, if_match
 from loyalty.models import Member
 from loyalty.services.ledger import MAX_POINTS
 from loyalty.vip import selectors as vip_selectors
-from loyalty.vip.config import TierDistribution, tier_config_preview
+from loyalty.vip.config import (
+    TierDistribution,
+    TierInput,
+    tier_config_preview,
+    tier_input_problems,
+    variant_id_parse,
+)
 from loyalty.vip.models import Tier, VipProgram
 from loyalty.vip.staff import (
     member_vip_tier_assign,
@@ -27,6 +34,7 @@ from loyalty.vip.staff import (
 )
 
 MAX_TIERS = 20
+MAX_ID = 2**63 - 1  # a bigint: a larger id is unknown, not a database error
 
 
 class TierInputSerializer(serializers.Serializer):
@@ -53,9 +61,48 @@ class TierInputSerializer(serializers.Serializer):
         max_length=40, allow_blank=True, required=False, default=""
     )
     invitation_only = serializers.BooleanField(required=False, default=False)
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
+        default=Decimal(0), help_text="Percent off every order for the tier's members, without "
+        "a code (Shopify applies it to customers with the tier's tag); 0 = none.",
+    )  # fmt: skip
+    entry_reward_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
+        help_text="An active catalog reward whose code is given on entering the tier.",
+    )  # fmt: skip
+    perk_reward_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
+        help_text="A recurring perk: an active free-shipping or percent-off reward.",
+    )  # fmt: skip
+    perk_every = serializers.ChoiceField(
+        choices=Tier.PerkEvery.choices, allow_blank=True, required=False, default="",
+        help_text="How often the perk's code is issued; set with perk_reward_id, or neither.",
+    )  # fmt: skip
+    membership_variant_id = serializers.CharField(
+        max_length=80, allow_null=True, allow_blank=True, required=False, default=None,
+        help_text="The paid club (invitation-only tiers): the product variant that grants the "
+        "tier, a numeric id or gid://shopify/ProductVariant/<id>.",
+    )  # fmt: skip
+    membership_term = serializers.IntegerField(
+        min_value=0, max_value=3650, required=False, default=0
+    )
+    membership_term_unit = serializers.ChoiceField(
+        choices=Tier.TermUnit.choices, required=False, default=Tier.TermUnit.MONTHS
+    )
 
     class Meta:
         ref_name = "TierInput"
+
+    def validate_membership_variant_id(self, value: str | None) -> int | None:
+        try:
+            variant = variant_id_parse(value)
+            if variant is not None and variant > MAX_ID:
+                raise ValueError(value)
+            return variant
+        except ValueError:
+            raise serializers.ValidationError(
+                "A product variant id, or gid://shopify/ProductVariant/<id>."
+            ) from None
 
     def validate_customer_tag(self, value: str) -> str:
         if "," in value:  # Shopify splits tags on commas
@@ -67,6 +114,10 @@ class TierInputSerializer(serializers.Serializer):
         if attrs["basis"] == Tier.Basis.ORDERS and threshold != int(threshold):
             raise serializers.ValidationError(
                 {"threshold": "A number of orders is a whole number."}
+            )
+        if attrs["discount_percent"] > 0 and not attrs["customer_tag"].strip():
+            raise serializers.ValidationError(
+                {"discount_percent": "An automatic discount needs the tier's customer tag."}
             )
         return attrs
 
@@ -90,6 +141,13 @@ class TierConfigInputSerializer(serializers.Serializer):
         )  # another shop's id is as unknown as a made-up one
         if len(set(ids)) != len(ids) or set(ids) - known:
             raise serializers.ValidationError("Unknown or repeated tier id.")
+        # The service's own rules on each tier's rewards and membership, keyed by the tier:
+        # another shop's reward id is as unknown as a made-up one.
+        problems = tier_input_problems(shop=shop, tiers=[TierInput(**t) for t in tiers])
+        if problems:
+            raise serializers.ValidationError(
+                {i: {k: [v] for k, v in p.items()} for i, p in problems.items()}
+            )
         return tiers
 
 
@@ -105,6 +163,13 @@ class TierSerializer(serializers.Serializer):
     perks = serializers.CharField()
     customer_tag = serializers.CharField()
     invitation_only = serializers.BooleanField()
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    entry_reward_id = serializers.IntegerField(allow_null=True)
+    perk_reward_id = serializers.IntegerField(allow_null=True)
+    perk_every = serializers.CharField(help_text='"month", "quarter", or "" (no perk).')
+    membership_variant_id = serializers.IntegerField(allow_null=True)
+    membership_term = serializers.IntegerField()
+    membership_term_unit = serializers.ChoiceField(choices=Tier.TermUnit.choices)
 
     class Meta:
         ref_name = "Tier"

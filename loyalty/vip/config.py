@@ -171,6 +171,21 @@ def _validate_memberships(*, config: TierConfig, problems: dict[str, Any]) -> No
         problems["membership_variant_id"] = "one tier per membership variant"
 
 
+def tier_input_problems(*, shop: Shop, tiers: list[TierInput]) -> dict[int, dict[str, str]]:
+    """Each tier's own reward and membership problems (the rules ``_validate`` applies), by the
+    tier's position, so a form can show each beside its tier. Rules across tiers (one tier per
+    membership variant) stay with ``_validate``."""
+    found: dict[int, dict[str, str]] = {}
+    for index, tier in enumerate(tiers):
+        problems: dict[str, Any] = {}
+        one = TierConfig(tiers=[tier])
+        _validate_rewards(shop=shop, config=one, problems=problems)
+        _validate_memberships(config=one, problems=problems)
+        if problems:
+            found[index] = problems
+    return found
+
+
 def _tier_values(item: TierInput) -> dict[str, Any]:
     """The model's field values of a validated tier input (the variant as its numeric id)."""
     values = asdict(item)

@@ -33,7 +33,12 @@ def _config_snapshot(*, program: VipProgram) -> dict[str, Any]:
         "tiers": [
             {"id": t.pk, "name": t.name, "rank": t.rank, "basis": t.basis, "period": t.period,
              "threshold": str(t.threshold), "multiplier": str(t.multiplier),
-             "entry_points": t.entry_points, "invitation_only": t.invitation_only}
+             "entry_points": t.entry_points, "invitation_only": t.invitation_only,
+             "discount_percent": str(t.discount_percent), "entry_reward_id": t.entry_reward_id,
+             "perk_reward_id": t.perk_reward_id, "perk_every": t.perk_every,
+             "membership_variant_id": t.membership_variant_id,
+             "membership_term": t.membership_term,
+             "membership_term_unit": t.membership_term_unit}
             for t in tiers
         ],
     }  # fmt: skip

@@ -1,5 +1,7 @@
 """The launcher's "vip" section: the club's tiers for everyone, and for a member their tier,
-its perks, the day it is kept until and the way to the next one.
+its perks, the day it is kept until and the way to the next one. A tier's benefits include its
+automatic discount (percent off every order) and its recurring perk (the kind of code, and each
+month or quarter), as data: the widget words them in the shopper's language.
 
 Queries, whatever the member's history: the active tiers of an enabled club (one; none at all
 means no section), then for a signed-in shopper the member (one) and their tier with their
@@ -29,13 +31,16 @@ from shopify_app.storefront import StorefrontContext
 
 _TIERS_SQL = """
 SELECT t.id, t.name, t.rank, t.basis, t.period, t.threshold, t.multiplier, t.perks,
-  t.invitation_only
+  t.invitation_only, t.discount_percent, t.perk_every, r.kind, r.percent
 FROM loyalty_tier t JOIN loyalty_vipprogram p ON p.shop_id = t.shop_id AND p.enabled
+  -- In the same statement: the perk's reward, only while active (the beat issues no other).
+  LEFT JOIN loyalty_reward r ON r.id = t.perk_reward_id AND r.shop_id = t.shop_id AND r.active
 WHERE t.shop_id = %s AND t.active
 ORDER BY t.rank, t.id
 """
 _TIER_COLUMNS = (
-    "id", "name", "rank", "basis", "period", "threshold", "multiplier", "perks", "invitation_only"
+    "id", "name", "rank", "basis", "period", "threshold", "multiplier", "perks", "invitation_only",
+    "discount_percent", "perk_every", "perk_kind", "perk_percent",
 )  # fmt: skip
 
 
@@ -52,6 +57,21 @@ def _plain(value: Decimal) -> str:
 
 def _perks(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _benefits(tier: dict[str, Any] | None) -> dict[str, Any]:
+    """A tier's automatic discount ("12.5", or null: none) and recurring perk (or null)."""
+    if tier is None:
+        return {"discount_percent": None, "perk": None}
+    percent = tier["discount_percent"] or Decimal(0)
+    perk = None
+    if tier["perk_every"] and tier["perk_kind"]:
+        perk = {
+            "kind": tier["perk_kind"],
+            "percent": _plain(tier["perk_percent"]) if tier["perk_percent"] is not None else None,
+            "every": tier["perk_every"],
+        }
+    return {"discount_percent": _plain(percent) if percent > 0 else None, "perk": perk}
 
 
 def _last_day(kept_until: datetime | None, timezone_name: str) -> str | None:
@@ -85,6 +105,7 @@ def vip_section(*, context: StorefrontContext) -> dict[str, Any] | None:
                 "threshold": _amount(t["basis"], t["threshold"]),
                 "multiplier": _plain(t["multiplier"]),
                 "perks": _perks(t["perks"]),
+                **_benefits(t),
                 "current": t["id"] == current_id,
             }
             for t in tiers
@@ -118,6 +139,9 @@ def _member_state(
             "multiplier": _plain(row["multiplier"]),
             "perks": _perks(row["perks"]),
             "invitation_only": row["invitation_only"],
+            # From the tiers read already; a tier deactivated since (kept by its member) has
+            # neither: its discount and perk stop with it.
+            **_benefits(next((t for t in tiers if t["id"] == row["tier_id"]), None)),
         }
     rank = row["rank"] if row.get("tier_id") is not None else 0
     following = [t for t in tiers if t["rank"] > rank and not t["invitation_only"]]

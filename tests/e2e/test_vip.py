@@ -184,3 +184,50 @@ def test_staff_assign_an_invitation_only_tier_and_the_members_launcher_shows_it(
     expect(panel.get_by_text("Private sales")).to_be_visible()
     shoot(page, "vip-launcher-04-invited")
     assert_no_axe_violations(page)
+
+
+def test_the_merchant_gives_a_tier_a_discount_and_an_entry_reward_and_the_launcher_shows_it(
+    stack, shop, page, member_factory, sign_in, no_club
+):
+    from loyalty.models import Reward
+    from loyalty.vip.models import Tier
+
+    pia = member_factory(first_name="Pia", points=300)
+    five_off = Reward.objects.get(shop=shop, name="€5 off")  # seeded, active
+    app = open_admin(page, stack, "VIP club")
+    app.get_by_role("button", name="Add a tier").click()
+    _fill_tier(app, 0, name="Silver", threshold="200", multiplier="1.25", perks="Early access")
+    app.get_by_label("Customer tag").fill("vip-silver")
+    app.get_by_label("Automatic discount (%)").fill("10")
+    expect(
+        app.get_by_text("without a code to every customer with the tier's customer tag")
+    ).to_be_visible()
+    entry = app.get_by_label("Entry reward")
+    expect(entry.locator("option")).to_contain_text(["None", "€5 off", "€20 off"])
+    entry.select_option(label="€5 off")
+    entry.scroll_into_view_if_needed()  # the new fields, below the fold
+    shoot(page, "vip-admin-08-discount-and-entry-reward")
+    assert_admin_accessible(page)
+
+    app.get_by_role("button", name="Preview changes").click()
+    expect(app.get_by_role("table").filter(has_text="Members after saving")).to_be_visible()
+    app.get_by_role("button", name="Confirm and save").click()
+    toast(page, "VIP club saved")
+    silver = Tier.objects.get(shop=shop, active=True, name="Silver")
+    assert (silver.discount_percent, silver.entry_reward_id) == (Decimal("10.00"), five_off.pk)
+    # The saved choices read back into the editor.
+    expect(app.get_by_label("Automatic discount (%)")).to_have_value("10")
+    expect(app.get_by_label("Entry reward")).to_have_value(str(five_off.pk))
+    app.get_by_label("Entry reward").scroll_into_view_if_needed()
+    shoot(page, "vip-admin-09-saved-with-discount")
+    assert_admin_accessible(page)
+
+    sign_in(page, pia)
+    panel = open_launcher(page)
+    expect(panel.get_by_test_id("vip-status")).to_contain_text("Your tier: Silver")
+    go_to(panel, "VIP club")
+    card = panel.get_by_role("list", name="Tiers").get_by_role("listitem").filter(has_text="Silver")
+    expect(card.first).to_contain_text("10% off every order")
+    expect(card.first).to_contain_text("Early access")
+    shoot(page, "vip-launcher-05-discount")
+    assert_no_axe_violations(page)

@@ -1011,6 +1011,12 @@ export interface components {
             history: components["schemas"]["TierChange"][];
         };
         /**
+         * @description * `days` - Days
+         *     * `months` - Months
+         * @enum {string}
+         */
+        MembershipTermUnitEnum: "days" | "months";
+        /**
          * @description * `` - —
          *     * `instagram` - Instagram
          *     * `facebook` - Facebook
@@ -1127,6 +1133,12 @@ export interface components {
          * @enum {string}
          */
         PeriodEnum: "lifetime" | "calendar_year" | "rolling_12_months";
+        /**
+         * @description * `month` - Month
+         *     * `quarter` - Quarter
+         * @enum {string}
+         */
+        PerkEveryEnum: "month" | "quarter";
         Plan: {
             handle: string;
             name: string;
@@ -1453,6 +1465,15 @@ export interface components {
             perks: string;
             customer_tag: string;
             invitation_only: boolean;
+            /** Format: decimal */
+            discount_percent: string;
+            entry_reward_id: number | null;
+            perk_reward_id: number | null;
+            /** @description "month", "quarter", or "" (no perk). */
+            perk_every: string;
+            membership_variant_id: number | null;
+            membership_term: number;
+            membership_term_unit: components["schemas"]["MembershipTermUnitEnum"];
         };
         TierChange: {
             id: number;
@@ -1520,6 +1541,36 @@ export interface components {
             customer_tag: string;
             /** @default false */
             invitation_only: boolean;
+            /**
+             * Format: decimal
+             * @description Percent off every order for the tier's members, without a code (Shopify applies it to customers with the tier's tag); 0 = none.
+             * @default 0.00
+             */
+            discount_percent: string;
+            /**
+             * Format: int64
+             * @description An active catalog reward whose code is given on entering the tier.
+             */
+            entry_reward_id?: number | null;
+            /**
+             * Format: int64
+             * @description A recurring perk: an active free-shipping or percent-off reward.
+             */
+            perk_reward_id?: number | null;
+            /**
+             * @description How often the perk's code is issued; set with perk_reward_id, or neither.
+             *
+             *     * `month` - Month
+             *     * `quarter` - Quarter
+             * @default
+             */
+            perk_every: components["schemas"]["PerkEveryEnum"] | components["schemas"]["BlankEnum"];
+            /** @description The paid club (invitation-only tiers): the product variant that grants the tier, a numeric id or gid://shopify/ProductVariant/<id>. */
+            membership_variant_id?: string | null;
+            /** @default 0 */
+            membership_term: number;
+            /** @default months */
+            membership_term_unit: components["schemas"]["MembershipTermUnitEnum"];
         };
         /** @description Members per tier of the proposal (in its order), in none, and moved up or down. */
         TierPreview: {

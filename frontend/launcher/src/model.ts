@@ -45,6 +45,19 @@ export function vipRequirement(tier: VipTier, i18n: I18n, currency: string): str
   return i18n.t(PERIOD_KEYS[tier.period] || 'vip_period_lifetime', { what });
 }
 
+/** A tier's automatic discount and recurring perk in words ("10% off every order", "A
+ * free-shipping code every month"), before the merchant's own perks. */
+export function vipBenefits(tier: Pick<VipTier, 'discount_percent' | 'perk'>, i18n: I18n): string[] {
+  const lines: string[] = [];
+  if (tier.discount_percent) lines.push(i18n.t('vip_discount', { percent: i18n.percent(tier.discount_percent) }));
+  const perk = tier.perk;
+  if (perk) {
+    const key = `vip_perk_${perk.kind}_${perk.every}` as MessageKey;
+    lines.push(i18n.t(key, { percent: perk.percent ? i18n.percent(perk.percent) : '' }));
+  }
+  return lines;
+}
+
 const PERIOD_KEYS: Record<string, MessageKey> = {
   lifetime: 'vip_period_lifetime',
   calendar_year: 'vip_period_calendar_year',

@@ -98,13 +98,32 @@ export interface VipTier {
   threshold: string;
   multiplier: string;
   perks: string[];
+  /** Percent off every order, without a code ("12.5"), or null: none. */
+  discount_percent: string | null;
+  /** A code issued to every member each month or quarter, or null: none. */
+  perk: VipPerk | null;
   current: boolean;
+}
+
+export interface VipPerk {
+  kind: 'free_shipping' | 'percent_off';
+  /** The percent-off code's percent ("15"); null for free shipping. */
+  percent: string | null;
+  every: 'month' | 'quarter';
 }
 
 export interface VipSection {
   tiers: VipTier[];
   member: {
-    tier: { id: number; name: string; multiplier: string; perks: string[]; invitation_only: boolean } | null;
+    tier: {
+      id: number;
+      name: string;
+      multiplier: string;
+      perks: string[];
+      invitation_only: boolean;
+      discount_percent: string | null;
+      perk: VipPerk | null;
+    } | null;
     /** The last day the tier is kept (YYYY-MM-DD, the shop's timezone), or null: no end. */
     kept_until: string | null;
     progress: { tier: string; basis: TierBasis; period: string; remaining: string; threshold: string } | null;

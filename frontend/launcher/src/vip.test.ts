@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createI18n } from './i18n';
-import { vipProgress, vipRequirement, vipSection } from './model';
+import { vipBenefits, vipProgress, vipRequirement, vipSection } from './model';
 import type { LauncherState, VipSection, VipTier } from './types';
 
 const NBSP = /[\u00a0\u202f]/g;
 
 const gold: VipTier = {
   id: 2, name: 'Gold', rank: 2, basis: 'spent', period: 'calendar_year', threshold: '100.00',
-  multiplier: '1.5', perks: ['A birthday gift'], current: false,
+  multiplier: '1.5', perks: ['A birthday gift'], discount_percent: null, perk: null, current: false,
 };
 
 function vip(progress: NonNullable<VipSection['member']>['progress']): VipSection {
@@ -46,6 +46,22 @@ describe('vip', () => {
     expect(vipRequirement({ ...gold, basis: 'points', threshold: '900', period: 'rolling_12_months' }, en, 'USD')).toBe(
       'Earn 900 points within 12 months',
     );
+  });
+
+  it('words a tier discount and its recurring perk in each language, text only', () => {
+    const tier = { discount_percent: '10', perk: { kind: 'free_shipping', percent: null, every: 'month' } } as const;
+    expect(vipBenefits(tier, createI18n('en'))).toEqual(['10% off every order', 'A free-shipping code every month']);
+    const quarterly = { discount_percent: '12.5', perk: { kind: 'percent_off', percent: '15', every: 'quarter' } } as const;
+    expect(vipBenefits(quarterly, createI18n('en'))).toEqual(['12.5% off every order', 'A 15% off code every quarter']);
+    expect(vipBenefits(tier, createI18n('fr')).map((l) => l.replace(NBSP, ' '))).toEqual([
+      '10 % de réduction sur chaque commande',
+      'Un code de livraison gratuite chaque mois',
+    ]);
+    expect(vipBenefits(quarterly, createI18n('de')).map((l) => l.replace(NBSP, ' '))).toEqual([
+      '12,5 % Rabatt auf jede Bestellung',
+      'Jedes Quartal ein Code über 15 % Rabatt',
+    ]);
+    expect(vipBenefits(gold, createI18n('en'))).toEqual([]);
   });
 
   it('finds the section, or none when the shop runs no club', () => {

@@ -4,11 +4,13 @@ the profile's tier and history, and staff's idempotent invitation-only assignmen
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from loyalty.models import ChangeLog
 from loyalty.vip.models import MemberTier, Tier, TierChange, TierConfigVersion
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, RewardFactory
 from tests.loyalty.conftest import credit
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
@@ -110,6 +112,47 @@ def test_applying_is_recorded_with_who_changed_what(admin, installed):
         ([tier_body("A", 1, 10, basis="visits")], "basis"),
         ([tier_body("A", 1, 10, customer_tag="vip,gold")], "customer_tag"),
         ([tier_body("A", 1, "2.5", basis="orders")], "threshold"),
+        ([tier_body("A", 1, 10, customer_tag="vip", discount_percent="100.5")], "discount_percent"),
+        ([tier_body("A", 1, 10, discount_percent="10")], "discount_percent"),  # no tag
+        ([tier_body("A", 1, 10, entry_reward_id=987654321)], "entry_reward_id"),
+        ([tier_body("A", 1, 10, perk_every="week")], "perk_every"),
+        ([tier_body("A", 1, 10, perk_every="month")], "perk_every"),  # no reward
+        (
+            [
+                tier_body(
+                    "A",
+                    1,
+                    10,
+                    membership_variant_id="gid://shopify/Product/1",
+                    invitation_only=True,
+                    membership_term=12,
+                )
+            ],
+            "membership_variant_id",
+        ),
+        (
+            [tier_body("A", 1, 10, membership_variant_id="77", invitation_only=True)],
+            "membership_term",
+        ),
+        (
+            [tier_body("A", 1, 10, membership_variant_id="77", membership_term=12)],
+            "invitation_only",
+        ),
+        ([tier_body("A", 1, 10, membership_term_unit="years")], "membership_term_unit"),
+        (
+            [
+                tier_body(
+                    "A",
+                    1,
+                    10,
+                    invitation_only=True,
+                    membership_term=1,
+                    membership_variant_id="9" * 20,
+                )
+            ],
+            "membership_variant_id",
+        ),
+        ([tier_body("A", 1, 10, entry_reward_id=2**63)], "entry_reward_id"),
     ],
 )
 def test_a_bad_tier_answers_400_with_the_field_and_writes_nothing(admin, installed, tiers, field):
@@ -193,3 +236,77 @@ def test_staff_cannot_assign_an_evaluated_tier_nor_another_shops(admin, installe
     assert evaluated.json()["code"] == "tier_not_invitation_only"
     assert foreign.status_code == 404
     assert not MemberTier.objects.filter(member=member, tier__isnull=False).exists()
+
+
+def test_the_new_tier_fields_round_trip_and_preview_with_them(admin, installed):
+    members_with(installed, 50, 500)
+    welcome = RewardFactory(shop=installed, name="Welcome $5")
+    shipping = RewardFactory(shop=installed, kind="free_shipping", name="Free shipping",
+                             amount=None)  # fmt: skip
+    gold = tier_body("Gold", 1, 100, customer_tag="vip-gold", discount_percent="12.50",
+                     entry_reward_id=welcome.pk, perk_reward_id=shipping.pk,
+                     perk_every="quarter")  # fmt: skip
+    club = tier_body("Club", 2, 0, invitation_only=True, customer_tag="club",
+                     membership_variant_id="gid://shopify/ProductVariant/4455",
+                     membership_term=30, membership_term_unit="days")  # fmt: skip
+    body = config_body(gold, club)
+
+    preview = admin.post("/api/admin/vip/preview", body)
+    applied = apply(admin, body)
+
+    assert preview.status_code == 200, preview.content
+    assert applied.status_code == 200, applied.content
+    assert applied.json()["result"] == preview.json() == {
+        "counts": [1, 0], "none": 1, "up": 1, "down": 0}  # fmt: skip
+    read = admin.get("/api/admin/vip").json()["tiers"]
+    assert {k: read[0][k] for k in gold if k != "id"} == {
+        **{k: v for k, v in gold.items() if k != "id"}, "threshold": "100.00"}  # fmt: skip
+    assert read[0]["membership_variant_id"] is None
+    assert (read[1]["membership_variant_id"], read[1]["membership_term"],
+            read[1]["membership_term_unit"]) == (4455, 30, "days")  # fmt: skip
+    saved = Tier.objects.get(pk=read[0]["id"])
+    assert (saved.discount_percent, saved.entry_reward_id, saved.perk_reward_id,
+            saved.perk_every) == (Decimal("12.50"), welcome.pk, shipping.pk, "quarter")  # fmt: skip
+    # What GET answers, sent back as is (the variant as a number), keeps every field.
+    again = apply(admin, config_body(*read), version="1")
+    assert again.status_code == 200, again.content
+    assert again.json()["tiers"] == read
+
+
+def test_another_shops_or_an_unfit_reward_is_refused_and_nothing_written(
+    admin, installed, other_shop
+):
+    theirs = RewardFactory(shop=other_shop, kind="free_shipping", amount=None)
+    inactive = RewardFactory(shop=installed, active=False)
+    percent = RewardFactory(shop=installed, kind="percent_off", amount=Decimal("10"))
+    fixed = RewardFactory(shop=installed)
+    bodies = [
+        ([tier_body("A", 1, 10, entry_reward_id=theirs.pk)], "entry_reward_id"),
+        ([tier_body("A", 1, 10, perk_reward_id=theirs.pk, perk_every="month")],
+         "perk_reward_id"),
+        ([tier_body("A", 1, 10, entry_reward_id=inactive.pk)], "entry_reward_id"),
+        ([tier_body("A", 1, 10, perk_reward_id=fixed.pk, perk_every="month")],
+         "perk_reward_id"),  # a perk is free shipping or percent off
+    ]  # fmt: skip
+    for tiers, field in bodies:
+        # The second tier is the bad one: the error names its index.
+        body = config_body(tier_body("Base", 2, 0), *[{**t, "rank": 1} for t in tiers])
+        for response in (admin.post("/api/admin/vip/preview", body), apply(admin, body)):
+            assert response.status_code == 400, (field, response.content)
+            assert field in response.json()["extra"]["fields"]["tiers"]["1"]
+    ok = apply(admin, config_body(
+        tier_body("A", 1, 10, perk_reward_id=percent.pk, perk_every="month")))  # fmt: skip
+    assert ok.status_code == 200, ok.content
+    assert list(Tier.objects.filter(shop=installed).values_list("name", flat=True)) == ["A"]
+    assert not Tier.objects.filter(shop=other_shop).exists()
+
+
+def test_two_tiers_sold_by_one_variant_are_refused(admin, installed):
+    club = {"invitation_only": True, "membership_variant_id": "8", "membership_term": 1}
+    body = config_body(tier_body("A", 1, 0, **club), tier_body("B", 2, 0, **club))
+
+    response = apply(admin, body)
+
+    assert response.status_code == 400
+    assert "membership_variant_id" in response.json()["extra"]
+    assert not Tier.objects.filter(shop=installed).exists()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from loyalty.vip.storefront import vip_section
 from shopify_app.storefront import StorefrontContext, storefront_customer_get
+from tests.factories import RewardFactory
 from tests.loyalty.storefront.conftest import Proxy
 from tests.loyalty.vip.conftest import configure, member_of, tier
 
@@ -31,6 +32,20 @@ def club(shop, **kw):
         tier("Inner circle", 3, "0", invitation_only=True),
         **kw,
     )
+
+
+def club_with_benefits(shop):
+    """Silver gives 10% off every order and a free-shipping code each month; Gold a 15% off
+    code each quarter, whose reward the merchant then switched off."""
+    shipping = RewardFactory(shop=shop, kind="free_shipping", amount=None, name="Shipping")
+    percent = RewardFactory(shop=shop, kind="percent_off", amount=None, percent=Decimal("15"))
+    configure(
+        shop,
+        tier("Silver", 1, "50", customer_tag="vip-silver", discount_percent=Decimal("10.00"),
+             perk_reward_id=shipping.pk, perk_every="month"),
+        tier("Gold", 2, "100", perk_reward_id=percent.pk, perk_every="quarter"),
+    )  # fmt: skip
+    return shipping, percent
 
 
 def vip_of(client, shop, customer_id):
@@ -112,11 +127,32 @@ def _queries(shop, customer_id) -> int:
     return len(queries)
 
 
+def test_a_tiers_automatic_discount_and_recurring_perk_are_among_its_benefits(client, store):
+    customer = store.customer()
+    spent(store, customer, "60.00")
+    _, percent = club_with_benefits(store.shop)
+
+    data = vip_of(client, store.shop, customer.id)["data"]
+
+    silver, gold = data["tiers"]
+    assert (silver["discount_percent"], silver["perk"]) == (
+        "10", {"kind": "free_shipping", "percent": None, "every": "month"})  # fmt: skip
+    assert (gold["discount_percent"], gold["perk"]) == (
+        None, {"kind": "percent_off", "percent": "15", "every": "quarter"})  # fmt: skip
+    mine = data["member"]["tier"]
+    assert (mine["name"], mine["discount_percent"], mine["perk"]["kind"]) == (
+        "Silver", "10", "free_shipping")  # fmt: skip
+    # A perk whose reward was switched off is issued no more, so it is not offered either.
+    percent.active = False
+    percent.save()
+    assert vip_of(client, store.shop, None)["data"]["tiers"][1]["perk"] is None
+
+
 def test_the_section_costs_the_same_for_one_order_or_many(store):
     few, many = store.customer(), store.customer()
     spent(store, few, "20.00")
     spent(store, many, *["5.00"] * 30)
-    club(store.shop)
+    club_with_benefits(store.shop)  # the discount and the perk come with the tiers' statement
     assert member_of(store, many).lifetime_earned > member_of(store, few).lifetime_earned
 
     # Tiers; then the member, and their tier with every basis (one statement).

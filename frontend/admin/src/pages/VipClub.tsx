@@ -3,6 +3,7 @@
 // version read (409: someone else saved), and the members per tier now.
 import { Banner, BlockStack, Button, Card, DataTable, EmptyState, FormLayout, Layout, Page, Select, Text, TextField } from '@shopify/polaris';
 import { useState } from 'react';
+import { adminApi, type Reward } from '../adminApi';
 import { ApiError, getShop, type Shop } from '../api';
 import { toast } from '../components/appBridge';
 import { errorMessage } from '../components/errors';
@@ -16,16 +17,18 @@ interface Loaded {
   config: TierConfig;
   distribution: TierDistribution;
   shop: Shop;
+  rewards: Reward[]; // active, for the entry reward and perk selects
 }
 
 export function VipClub() {
   const [load, reload] = useLoad(async (signal): Promise<Loaded> => {
-    const [config, distribution, shop] = await Promise.all([
+    const [config, distribution, shop, rewards] = await Promise.all([
       vipApi.config(signal),
       vipApi.distribution(signal),
       getShop(signal),
+      adminApi.rewards('/api/admin/rewards?active=true&limit=200', signal),
     ]);
-    return { config, distribution, shop };
+    return { config, distribution, shop, rewards: rewards.results };
   }, []);
   if (load.state === 'loading') return <PageSkeleton title="VIP club" />;
   if (load.state === 'error') return <LoadError message={load.message} />;
@@ -67,7 +70,7 @@ function errorsOf(error: unknown): { tiers: Record<string, TierErrors>; other: s
   return { tiers, other };
 }
 
-function VipEditor({ config, distribution, shop, onSaved }: Loaded & { onSaved(): void }) {
+function VipEditor({ config, distribution, shop, rewards, onSaved }: Loaded & { onSaved(): void }) {
   const saved = toDraft(config);
   const [draft, setDraftState] = useState<Draft>(saved);
   const [preview, setPreview] = useState<{ input: TierConfigInput; result: TierPreview } | null>(null);
@@ -176,6 +179,7 @@ function VipEditor({ config, distribution, shop, onSaved }: Loaded & { onSaved()
                   position={index}
                   count={draft.tiers.length}
                   currency={shop.currency}
+                  rewards={rewards}
                   errors={errors[String(index)] ?? {}}
                   onChange={(next) => setTiers(draft.tiers.map((t, i) => (i === index ? next : t)))}
                   onMove={(delta) => move(index, delta)}

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { vipProgress, vipRequirement } from '../model';
+import { vipBenefits, vipProgress, vipRequirement } from '../model';
 import type { VipSection } from '../types';
 import { useEnv } from './context';
 import { ViewTitle } from './widgets';
@@ -10,23 +10,26 @@ export function VipTiers({ vip }: { vip: VipSection }) {
   const { i18n, currency } = useEnv();
   return (
     <ul class="lly-cards" aria-label={i18n.t('vip_tiers_title')}>
-      {vip.tiers.map((tier) => (
-        <li key={tier.id} class="lly-card" aria-current={tier.current ? 'true' : undefined}>
-          <div class="lly-row">
-            <strong>{tier.name}</strong>
-            {tier.current ? <span class="lly-badge lly-ok">{i18n.t('vip_current')}</span> : null}
-          </div>
-          <p class="lly-muted">{vipRequirement(tier, i18n, currency)}</p>
-          <p>{i18n.t('vip_multiplier', { multiplier: i18n.number(Number(tier.multiplier)) })}</p>
-          {tier.perks.length ? (
-            <ul class="lly-list" aria-label={`${i18n.t('vip_perks')}: ${tier.name}`}>
-              {tier.perks.map((perk, n) => (
-                <li key={n}>{perk}</li>
-              ))}
-            </ul>
-          ) : null}
-        </li>
-      ))}
+      {vip.tiers.map((tier) => {
+        const perks = [...vipBenefits(tier, i18n), ...tier.perks];
+        return (
+          <li key={tier.id} class="lly-card" aria-current={tier.current ? 'true' : undefined}>
+            <div class="lly-row">
+              <strong>{tier.name}</strong>
+              {tier.current ? <span class="lly-badge lly-ok">{i18n.t('vip_current')}</span> : null}
+            </div>
+            <p class="lly-muted">{vipRequirement(tier, i18n, currency)}</p>
+            <p>{i18n.t('vip_multiplier', { multiplier: i18n.number(Number(tier.multiplier)) })}</p>
+            {perks.length ? (
+              <ul class="lly-list" aria-label={`${i18n.t('vip_perks')}: ${tier.name}`}>
+                {perks.map((perk, n) => (
+                  <li key={n}>{perk}</li>
+                ))}
+              </ul>
+            ) : null}
+          </li>
+        );
+      })}
     </ul>
   );
 }
@@ -51,7 +54,8 @@ export function VipStatus({ vip }: { vip: VipSection }) {
 /** The "VIP" view of a member: their tier, its perks, the way up, and every tier. */
 export function Vip({ vip }: { vip: VipSection }) {
   const { i18n } = useEnv();
-  const perks = vip.member?.tier?.perks || [];
+  const tier = vip.member?.tier;
+  const perks = tier ? [...vipBenefits(tier, i18n), ...tier.perks] : [];
   return (
     <div>
       <ViewTitle>{i18n.t('vip_title')}</ViewTitle>
