@@ -121,6 +121,12 @@ def referrals_section(*, context: StorefrontContext) -> dict[str, Any] | None:
     code = referral_code_for_member(member=member).code
     link = f"https://{shop.domain}/?{urlencode({'ref': code})}"
     stats = referrer_stats(member=member)
+    for row in stats["referrals"]:
+        # A granted reward turns usable by itself when the hold ends: a cached state must not
+        # outlive that moment (``StorefrontContext.changes_at``).
+        reward = row.get("reward") or {}
+        if reward.get("available_at") and reward.get("status") == "pending":
+            context.changes_at(reward["available_at"])
     data["member"] = {
         "code": code,
         "link": link,

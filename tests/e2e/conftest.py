@@ -122,6 +122,23 @@ def browser(stack):
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def _launcher_cache_emptied() -> None:
+    """Each test starts with the launcher's GET state cache empty.
+
+    Tests set rows up and put them back with the ORM, past the services that tell the cache
+    (``shopify_app.storefront_cache``), so a state cached by one test would otherwise show the
+    next one another test's program for up to a minute.
+    """
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    keys = list(client.scan_iter(f"{settings.STOREFRONT_STATE_CACHE_PREFIX}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture
 def db_access(django_db_blocker):
     """ORM access in a test, on the committed data the servers see (no test transaction)."""

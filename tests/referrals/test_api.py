@@ -185,18 +185,16 @@ def test_the_referrer_reward_is_a_catalog_reward_of_this_shop_only(client, auth,
     mine = RewardFactory(shop=shop, name="$20 off", points_cost=2000)
     theirs = RewardFactory(shop=other_shop)
 
-    refused = client.patch(
-        "/api/admin/referrals/program", {"referrer_reward": theirs.pk},
-        content_type="application/json", headers=auth,
-    )  # fmt: skip
-    chosen = client.patch(
-        "/api/admin/referrals/program", {"referrer_reward": mine.pk},
-        content_type="application/json", headers=auth,
-    )  # fmt: skip
-    points_again = client.patch(
-        "/api/admin/referrals/program", {"referrer_reward": None},
-        content_type="application/json", headers=auth,
-    )  # fmt: skip
+    def edit(reward_id):  # each edit sends the version it read, as the admin page does
+        _program_now, etag = _program(client, auth)
+        return client.patch(
+            "/api/admin/referrals/program", {"referrer_reward": reward_id},
+            content_type="application/json", headers={**auth, "If-Match": etag},
+        )  # fmt: skip
+
+    refused = edit(theirs.pk)
+    chosen = edit(mine.pk)
+    points_again = edit(None)
 
     assert (refused.status_code, refused.json()["code"]) == (400, "invalid_referral_settings")
     assert (chosen.status_code, chosen.json()["referrer_reward"]) == (200, mine.pk)

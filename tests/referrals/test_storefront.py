@@ -198,18 +198,21 @@ def test_the_sections_queries_do_not_grow_with_the_referrals(store, proxy, ada, 
 
 
 def test_a_catalog_reward_is_explained_and_its_code_shown_once_usable(
-    store, proxy, ada, ada_member, ada_code
+    store, proxy, ada, ada_member, ada_code, django_capture_on_commit_callbacks
 ):
     from datetime import timedelta
 
+    from referrals.services.changes import referrer_changed
     from tests.referrals.conftest import catalog_reward_completed
 
     referral = catalog_reward_completed(store, ada_code)
     pending = section(proxy.get("state", customer=ada.id))["data"]
-    Referral.objects.filter(pk=referral.pk).update(
-        reward_code_status="issued",
-        reward_available_at=referral.reward_available_at - timedelta(days=15),
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the bump runs after commit
+        Referral.objects.filter(pk=referral.pk).update(
+            reward_code_status="issued",
+            reward_available_at=referral.reward_available_at - timedelta(days=15),
+        )
+        referrer_changed(referral)  # as the code's sync does when Shopify has made the code
     usable = section(proxy.get("state", customer=ada.id))["data"]
 
     assert pending["program"]["reward"]["kind"] == "reward"

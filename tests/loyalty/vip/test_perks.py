@@ -77,7 +77,9 @@ def test_every_gold_member_gets_one_free_shipping_code_a_month(
     again = tier_perks_issue(shop=shop, now=DECEMBER.replace(day=28))  # a later run, same month
 
     assert (given, again) == (2, 0)
-    assert len(callbacks) == 1  # one issue task for the chunk, after commit
+    # One issue task for the chunk, after commit (besides the launcher cache's own bump).
+    queued = [c for c in callbacks if "storefront_state_changed" not in c.__qualname__]
+    assert len(queued) == 1
     codes = Redemption.objects.filter(shop=shop).order_by("member_id")
     gold = tiers["Gold"].pk
     assert [(r.member_id, r.grant_key, r.points, r.status) for r in codes] == [
