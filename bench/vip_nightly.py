@@ -40,8 +40,8 @@ SEED = [
     FROM generate_series(1, %(n)s) g""",
     """INSERT INTO loyalty_member (balance, pending, lifetime_earned, state, excluded_reason,
       joined_at, last_activity_at, imported_tier, imported_referral_code, created_at, updated_at,
-      customer_id, shop_id)
-    SELECT 0, 0, 0, 'active', '', now(), now(), '', '', now(), now(), c.id, %(shop)s
+      customer_id, shop_id, tier_multiplier, signup_awaited)
+    SELECT 0, 0, 0, 'active', '', now(), now(), '', '', now(), now(), c.id, %(shop)s, 1, FALSE
     FROM shopify_app_customer c WHERE c.shop_id = %(shop)s""",
     """INSERT INTO loyalty_pointstransaction (shop_id, member_id, amount, kind, status,
       idempotency_key, source_type, source_id, reason, note, created_by, posted_at, earned_at,
