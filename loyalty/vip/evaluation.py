@@ -156,18 +156,26 @@ _WINDOWS = {
     "rolling_12_months": "f.at > %(rolling_start)s AND f.at <= %(now)s",
 }
 
-# Which members a statement decides. "ids": the members given (an event's, or those a nightly
-# pass found changing, under their locks). "range": the shop's members with lo < id <= hi (the
-# nightly pass and the preview, batch by batch). Every table read is filtered on the same
-# condition, so each is read by member id (an index range, or lookups), never the whole shop.
-SCOPES = {
-    "ids": "{alias} = ANY(%(member_ids)s::bigint[])",
-    "range": "{alias} > %(lo)s AND {alias} <= %(hi)s",
-}
+# Which members a statement decides. "ids": the members given (an event's, or a few that a
+# nightly pass found changing, under their locks). "range": the shop's members with
+# lo < id <= hi (the nightly pass and the preview, batch by batch). "range_ids": those of the
+# members given in the range (many that a nightly pass found changing, under their locks). Every
+# table is read by the same member condition (an index range, or lookups), never the whole
+# shop's; the members themselves also by the ids in "range_ids".
+_IDS = "{column} = ANY(%(member_ids)s::bigint[])"
+_RANGE = "{column} > %(lo)s AND {column} <= %(hi)s"
+SCOPES = {"ids": (_IDS, _IDS), "range": (_RANGE, _RANGE), "range_ids": (_RANGE, _RANGE)}
 
 
 def _in(scope: str, column: str) -> str:
-    return SCOPES[scope].format(alias=column)
+    return SCOPES[scope][0].format(column=column)
+
+
+def _members_in(scope: str, column: str) -> str:
+    condition = _in(scope, column)
+    if scope == "range_ids":
+        condition += " AND " + _IDS.format(column=column)
+    return condition
 
 
 def _facts(scope: str, used: Used) -> tuple[str, str]:
@@ -244,7 +252,7 @@ WITH tiers AS (
 ),
 members AS (
   SELECT m.id, m.tier_multiplier FROM loyalty_member m
-  WHERE m.shop_id = %(shop)s AND m.state = 'active' AND {_in(scope, "m.id")}
+  WHERE m.shop_id = %(shop)s AND m.state = 'active' AND {_members_in(scope, "m.id")}
 ),{facts}
 b AS (
   SELECT m.id AS member_id, m.tier_multiplier AS cur_mult{_combined(used)}
@@ -349,7 +357,7 @@ upserted AS (
 multipliers AS (
   UPDATE loyalty_member m SET tier_multiplier = coalesce(t.multiplier, 1)
   FROM decided d LEFT JOIN tiers t ON t.id = d.new_id
-  WHERE m.id = d.member_id AND d.cur_mult <> coalesce(t.multiplier, 1)
+  WHERE m.id = d.member_id AND {{members}} AND d.cur_mult <> coalesce(t.multiplier, 1)
     AND m.tier_multiplier <> coalesce(t.multiplier, 1)
 ),
 history AS (
@@ -369,17 +377,19 @@ _STATEMENTS = {
     "preview": ("range", _PREVIEW),
     "candidates": ("range", _CANDIDATES),
     "apply": ("ids", _APPLY),
+    "apply_range": ("range_ids", _APPLY),
 }
 
 
 @cache
 def _statement(kind: str, ladder: Ladder) -> str:
     scope, rest = _STATEMENTS[kind]
-    return _decisions_sql(scope, ladder) + rest
+    return _decisions_sql(scope, ladder) + rest.replace("{members}", _members_in(scope, "m.id"))
 
 
 def statement(kind: str, tiers: list[TierSpec]) -> str:
-    """The ``preview``, ``candidates`` or ``apply`` statement for these tiers: the same decision
+    """The ``preview``, ``candidates``, ``apply`` or ``apply_range`` (the ids given within the
+    range ``lo``-``hi``) statement for these tiers: the same decision
     (``_decisions_sql``) in each, summing only the (basis, period) pairs the tiers read."""
     return _statement(kind, tier_ladder(tiers))
 

@@ -116,6 +116,9 @@ BATCH_SETTINGS = (
     # The range's aggregates and joins fit in memory instead of spilling to disk.
     "SET LOCAL work_mem = '64MB'",
 )
+# Above this many candidates in a range, the apply statement reads the range (as the pass did)
+# rather than looking each member up.
+FEW_CANDIDATES = 1000
 
 
 def member_tiers_evaluate(
@@ -157,7 +160,7 @@ def member_tiers_evaluate(
         reason=reason,
     )
     if member_ids is not None:
-        return _tiers_apply(shop=shop, specs=specs, params=params, at=at)
+        return _tiers_apply(shop=shop, kind="apply", specs=specs, params=params, at=at)
     changes: list[tuple[int, int | None, int | None]] = []
     for lo, hi in member_ranges(shop_id=shop.pk):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -166,8 +169,10 @@ def member_tiers_evaluate(
             cursor.execute(statement("candidates", specs), {**params, "lo": lo, "hi": hi})
             candidates = [row[0] for row in cursor.fetchall()]
             if candidates:
-                batch = {**params, "member_ids": candidates}
-                changes += _tiers_apply(shop=shop, specs=specs, params=batch, at=at)
+                batch = {**params, "lo": lo, "hi": hi, "member_ids": candidates}
+                # Many: read by the range, as the pass did; a few: looked up by id.
+                kind = "apply_range" if len(candidates) > FEW_CANDIDATES else "apply"
+                changes += _tiers_apply(shop=shop, kind=kind, specs=specs, params=batch, at=at)
     return changes
 
 
@@ -182,13 +187,13 @@ def member_ranges(*, shop_id: int) -> list[tuple[int, int]]:
 
 
 def _tiers_apply(
-    *, shop: Shop, specs: list[TierSpec], params: dict[str, Any], at: datetime
+    *, shop: Shop, kind: str, specs: list[TierSpec], params: dict[str, Any], at: datetime
 ) -> list[tuple[int, int | None, int | None]]:
     """Lock the members of ``params`` and decide them (the apply statement): writes, rewards,
     tags."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(LOCK_SQL, params)
-        cursor.execute(statement("apply", specs), params)
+        cursor.execute(statement(kind, specs), params)
         rows = cursor.fetchall()
         if not rows:
             return []
