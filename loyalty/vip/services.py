@@ -146,7 +146,7 @@ def member_tiers_evaluate(
     if program is None or not program.enabled:
         return []
     if connection.vendor != "postgresql":
-        # The evaluation statement is PostgreSQL's (DISTINCT ON, FILTER, unnest, FOR UPDATE OF);
+        # The evaluation statements are PostgreSQL's (FILTER, unnest, arrays, FOR UPDATE);
         # a SQLite development database runs the points program without the club.
         logger.warning("VIP evaluation skipped: needs PostgreSQL, not %s", connection.vendor)
         return []
