@@ -188,8 +188,12 @@ def _facts(scope: str, used: Used) -> tuple[str, str]:
             f"sum({order_columns[b]}) FILTER (WHERE {_WINDOWS[p]}) AS {_column(b, p)}"
             for b, p in used
         )
-        # An order's earn entry is its member's (both are written together), so the entries
-        # are read by the same member range as the orders' facts.
+        # An order's earn entry is its member's (both are written together), so for a range
+        # the entries are read by the same member range as the orders' facts; for a few ids
+        # each is looked up by its key.
+        entries = ""
+        if scope != "ids":
+            entries = f"AND e.shop_id = %(shop)s AND {_in(scope, 'e.member_id')}"
         ctes += f"""
 o AS (
   SELECT f.member_id,
@@ -200,8 +204,7 @@ o AS (
       CASE WHEN op.cancelled THEN 0 ELSE op.eligible_amount - op.refunded_amount END AS spent,
       CASE WHEN op.cancelled OR op.refunded_amount >= op.eligible_amount THEN 0 ELSE 1 END AS n
     FROM loyalty_orderpoints op JOIN loyalty_pointstransaction e ON e.id = op.earn_entry_id
-    WHERE op.shop_id = %(shop)s AND {_in(scope, "op.member_id")}
-      AND e.shop_id = %(shop)s AND {_in(scope, "e.member_id")}
+    WHERE op.shop_id = %(shop)s AND {_in(scope, "op.member_id")} {entries}
   ) f
   GROUP BY f.member_id
 ),"""
