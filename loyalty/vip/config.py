@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from loyalty.exceptions import TierConfigInvalid
 from loyalty.models import Member
-from loyalty.vip.evaluation import TierSpec, decision_params, statement, windows_at
+from loyalty.vip.evaluation import TierSpec, decision_params, windows_at
 from loyalty.vip.models import Tier, TierChange, TierConfigVersion, VipProgram
 from loyalty.vip.services import (
     BATCH_SETTINGS,
@@ -34,6 +34,7 @@ from loyalty.vip.services import (
     member_tiers_evaluate,
     vip_program_get,
 )
+from loyalty.vip.statements import statement
 from shopify_app.models import Shop
 
 

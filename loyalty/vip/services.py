@@ -22,16 +22,9 @@ from loyalty.exceptions import TierUnavailable
 from loyalty.models import Member, PointsTransaction
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
-from loyalty.vip.evaluation import (
-    BATCH_BOUNDS_SQL,
-    LAST_ID,
-    LOCK_SQL,
-    TierSpec,
-    decision_params,
-    statement,
-    windows_at,
-)
+from loyalty.vip.evaluation import LAST_ID, TierSpec, decision_params, windows_at
 from loyalty.vip.models import MemberTier, Tier, TierChange, VipProgram
+from loyalty.vip.statements import BATCH_BOUNDS_SQL, LOCK_SQL, statement
 from shopify_app.models import Shop
 
 logger = logging.getLogger(__name__)
