@@ -183,7 +183,7 @@ def _child() -> dict[str, object]:
     from devshop.webhooks import payloads as p
     from loyalty.models import Member, PointsTransaction
     from shopify_app.models import Shop, WebhookDelivery
-    from shopify_app.services.webhooks import webhook_delivery_receive
+    from shopify_app.services.webhook_intake import webhook_delivery_receive
 
     Shop.objects.create(domain=SHOP, name="Bench", installed_at=timezone.now())
     data = p.ShopData(id=1, domain=SHOP, name="Bench", email="o@example.com")

@@ -31,7 +31,6 @@ BENCH_THREADS (threads per process), BENCH_WORKER_CLASS (gunicorn's, default gth
 from __future__ import annotations
 
 import base64
-import glob
 import hashlib
 import hmac
 import http.client
@@ -54,6 +53,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench._http import cpu_seconds
 from bench._loyalty import ROOT, database_urls, env, fresh_database, pgbench
 
 EXAMPLE = ROOT / "devshop/data/webhook-schemas/2026-07/metadatas/orders/paid.json"
@@ -385,22 +385,6 @@ def _pgbench(database_url: str, name: str, script: str) -> tuple[float, float]:
     return tps, (_machine_busy_seconds() - busy_before) / done * 1000
 
 
-def _cpu_seconds(matches) -> float:
-    """User + system CPU of the live processes whose (pgrp, cmdline) satisfy ``matches``."""
-    ticks = 0
-    for path in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(path) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            with open(path.removesuffix("stat") + "cmdline", "rb") as f:
-                cmdline = f.read().decode(errors="replace")
-        except OSError:  # the process ended meanwhile
-            continue
-        if matches(int(fields[2]), cmdline):
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _loadavg() -> str:
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -447,10 +431,10 @@ def _side(database_url: str, name: str, side: str) -> dict[str, float]:
     server = _start_server(database_url, side)
 
     def app_cpu() -> float:  # the server's process group
-        return _cpu_seconds(lambda pgrp, cmd: pgrp == server.pid)
+        return cpu_seconds(lambda pgrp, cmd: pgrp == server.pid)
 
     def db_cpu() -> float:  # the backends serving the bench database (a local server)
-        return _cpu_seconds(lambda pgrp, cmd: cmd.startswith("postgres: ") and name in cmd)
+        return cpu_seconds(lambda pgrp, cmd: cmd.startswith("postgres: ") and name in cmd)
 
     try:
         before = _stored(database_url)

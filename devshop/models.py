@@ -39,6 +39,8 @@ ID_BASES = {
     "WebhookSubscription": 1_100_000_000_000,
     "BulkOperation": 4_200_000_000_000,
     "AppSubscription": 29_000_000_000,
+    "Segment": 540_000_000_000,
+    "DiscountAutomaticNode": 1_500_000_000_000,
 }
 
 
@@ -368,6 +370,9 @@ class DevOrder(models.Model):
     total_price = models.DecimalField(max_digits=14, decimal_places=2)
     # [{"code", "amount", "type"}] as in the REST payload.
     discount_codes = models.JSONField(default=list, blank=True)
+    # Automatic discounts applied, before the code: [{"id", "title", "value_type", "value",
+    # "amount", "allocations": [per line item, in line order]}] (amounts as strings).
+    automatic_discounts = models.JSONField(default=list, blank=True)
     note_attributes = models.JSONField(default=list, blank=True)  # [{"name", "value"}]
     test = models.BooleanField(default=False)
     source_name = models.CharField(max_length=64, default="web")
@@ -624,5 +629,7 @@ class DevAppSubscription(models.Model):
         return gid("AppSubscription", self.id)
 
 
-# Webhook delivery state lives with the webhook code; imported here so Django registers it.
+# Webhook delivery state, segments and automatic discounts live with their own code; imported
+# here so Django registers them.
+from devshop.segments.models import DevAutomaticDiscount, DevSegment  # noqa: E402, F401
 from devshop.webhooks.models import DevWebhookDelivery  # noqa: E402, F401

@@ -8,5 +8,7 @@ export default defineConfig({
     include: ['admin/src/**/*.test.{ts,tsx}', 'launcher/src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     unstubGlobals: true,
+    // A loaded 2-core machine imports the launcher's lazy panel slowly; 5 s (the default) flakes.
+    testTimeout: 30_000,
   },
 });

@@ -14,11 +14,13 @@ class LoyaltyConfig(AppConfig):
         from loyalty.storefront.selectors import launcher_settings, points_section
         from loyalty.vip import handlers as vip_handlers
         from loyalty.vip.services import tier_multiplier
+        from loyalty.vip.storefront import vip_section
         from shopify_app.privacy import register_privacy
         from shopify_app.storefront import register_launcher, register_section
         from shopify_app.webhooks.registry import register_batch_handler, register_handler
 
         register_section("points", points_section, title="Points", order=10)
+        register_section("vip", vip_section, title="VIP", order=20)
         register_launcher(launcher_settings)
 
         # The VIP club's handlers after the points' own: a tier is decided on the points written.

@@ -119,3 +119,10 @@ class TierUnavailable(AppError):
 
     status = 404
     code = "tier_unavailable"
+
+
+class TierNotInvitationOnly(AppError):
+    """Only an invitation-only tier can be assigned by staff; the others follow the member's
+    own points, spending or orders."""
+
+    code = "tier_not_invitation_only"

@@ -165,6 +165,10 @@ class Member(models.Model):
         indexes = [
             # Inactivity expiry scans a shop's members by last activity.
             models.Index(fields=["shop", "last_activity_at"], name="member_shop_activity"),
+            # The admin's customers list sorted by balance (``selectors.member_list``; the id
+            # breaks ties as the cursor pagination orders). The search's trigram indexes on the
+            # customers are in migration 0019 (raw SQL: PostgreSQL only).
+            models.Index(fields=["shop", "balance", "id"], name="member_shop_balance"),
             # The hourly birthday job: a shop's members born on a month and day
             # (``birthdays.birthday_members``; the expressions match its ``birthday__month`` and
             # ``birthday__day`` lookups, so the planner can use the index).
@@ -495,8 +499,13 @@ class Redemption(models.Model):
     offer = models.JSONField(default=dict, blank=True)
     code = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default="pending")
+    # Null for a code the program gives without points (a VIP tier's entry reward or perk).
     debit_entry = models.OneToOneField(
-        PointsTransaction, on_delete=models.CASCADE, related_name="redemption"
+        PointsTransaction,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="redemption",
     )
     refund_entry = models.OneToOneField(
         PointsTransaction, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -509,11 +518,15 @@ class Redemption(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     used_order_shopify_id = models.BigIntegerField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # A given code's idempotency key (``vip:<tier>:member:<id>:perk:2026-12``); null for a
+    # redemption paid with points, which the debit entry's key already makes unique.
+    grant_key = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["shop", "code"], name="redemption_shop_code"),
+            models.UniqueConstraint(fields=["shop", "grant_key"], name="redemption_shop_grant"),
         ]
         indexes = [
             # The sweeper: pending redemptions, oldest first.
@@ -651,6 +664,7 @@ from loyalty.vip.models import (  # noqa: E402
     Tier,
     TierChange,
     TierConfigVersion,
+    TierPurchase,
     VipProgram,
 )
 
@@ -673,5 +687,6 @@ __all__ = [
     "Tier",
     "TierChange",
     "TierConfigVersion",
+    "TierPurchase",
     "VipProgram",
 ]

@@ -20,7 +20,6 @@ uploaded file still kept (a queued batch, or a dry run awaiting its confirm).
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,10 +37,13 @@ from loyalty.models import (
     PointsTransaction,
     Redemption,
     TierChange,
+    TierPurchase,
 )
+from loyalty.selectors import member_get_by_customer
 from loyalty.services.ledger import member_lock
 from loyalty.services.members import EXCLUDED_BY_TAG
-from shopify_app.models import Customer, Shop
+from shopify_app.models import Shop
+from shopify_app.selectors import customer_emails, iso
 
 COVERS = {
     "loyalty.Member": "exported; redaction erases the birthday, an imported referral code and "
@@ -61,6 +63,8 @@ COVERS = {
     "only, nothing personal to erase",
     "loyalty.TierChange": "exported (the member's tier history); tier ids, reasons and dates "
     "only, nothing personal to erase",
+    "loyalty.TierPurchase": "exported (the paid-club memberships the customer bought); order "
+    "and variant ids, terms and dates only, nothing personal to erase",
 }
 EXEMPT = {
     "loyalty.Tier": "the merchant's VIP tiers (names, thresholds, perks), nothing about a customer",
@@ -73,36 +77,8 @@ EXEMPT = {
 }
 
 
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-def _member(*, shop: Shop, customer_shopify_id: int | None) -> Member | None:
-    if customer_shopify_id is None:
-        return None
-    return (
-        Member.objects.select_related("customer")
-        .filter(shop=shop, customer__shopify_id=customer_shopify_id)
-        .first()
-    )
-
-
-def _emails(*, shop: Shop, customer_shopify_id: int | None, email: str | None) -> set[str]:
-    """The request's email and the one we mirrored (an import matched on the mirror's)."""
-    emails = {email.strip().lower()} if email and email.strip() else set()
-    if customer_shopify_id is not None:
-        mirrored = (
-            Customer.objects.filter(shop=shop, shopify_id=customer_shopify_id)
-            .values_list("email", flat=True)
-            .first()
-        )
-        if mirrored:
-            emails.add(mirrored.strip().lower())
-    return emails
 
 
 def _batches_naming(*, shop: Shop, emails: set[str]) -> list[ImportBatch]:
@@ -134,10 +110,10 @@ def customer_loyalty_export(
     """The customer's member account, ledger, lots, order points, redemptions (with their
     discount codes), notifications and import report rows. Empty sections for a customer the
     program does not know. Read-only."""
-    member = _member(shop=shop, customer_shopify_id=customer_shopify_id)
-    emails = _emails(shop=shop, customer_shopify_id=customer_shopify_id, email=email)
+    member = member_get_by_customer(shop=shop, customer_shopify_id=customer_shopify_id)
+    emails = customer_emails(shop=shop, customer_shopify_id=customer_shopify_id, email=email)
     import_rows = [
-        {"import_id": str(batch.pk), "imported_at": _iso(batch.created_at), **row}
+        {"import_id": str(batch.pk), "imported_at": iso(batch.created_at), **row}
         for batch in _batches_naming(shop=shop, emails=emails)
         for row in batch.report
         if _names(row, emails)
@@ -151,6 +127,7 @@ def customer_loyalty_export(
             "redemptions": [],
             "notifications": [],
             "tier_history": [],
+            "tier_purchases": [],
             "import_rows": import_rows,
         }
     return {
@@ -181,12 +158,25 @@ def customer_loyalty_export(
             {
                 "kind": n.kind,
                 "payload": n.payload,
-                "created_at": _iso(n.created_at),
-                "sent_at": _iso(n.sent_at),
+                "created_at": iso(n.created_at),
+                "sent_at": iso(n.sent_at),
             }
             for n in Notification.objects.filter(shop=shop, member=member).order_by("pk")
         ],
         "tier_history": _tier_history_export(member),
+        "tier_purchases": [
+            {
+                "tier": p.tier.name,
+                "order_shopify_id": p.order_shopify_id,
+                "variant_id": p.variant_id,
+                "paid_at": iso(p.paid_at),
+                "ends_at": iso(p.ends_at),
+                "revoked_at": iso(p.revoked_at),
+            }
+            for p in TierPurchase.objects.filter(shop=shop, member=member)
+            .select_related("tier")
+            .order_by("paid_at", "pk")
+        ],
         "import_rows": import_rows,
     }
 
@@ -197,8 +187,8 @@ def _tier_export(member: Member) -> dict[str, Any] | None:
         return None
     return {
         "name": state.tier.name,
-        "term_start": _iso(state.term_start),
-        "kept_until": _iso(state.kept_until),
+        "term_start": iso(state.term_start),
+        "kept_until": iso(state.kept_until),
     }
 
 
@@ -208,7 +198,7 @@ def _tier_history_export(member: Member) -> list[dict[str, Any]]:
             "from": c.from_tier.name if c.from_tier else None,
             "to": c.to_tier.name if c.to_tier else None,
             "reason": c.reason,
-            "at": _iso(c.created_at),
+            "at": iso(c.created_at),
         }
         for c in TierChange.objects.filter(member=member)
         .select_related("from_tier", "to_tier")
@@ -224,9 +214,9 @@ def _member_export(member: Member) -> dict[str, Any]:
         "balance": member.balance,
         "pending": member.pending,
         "lifetime_earned": member.lifetime_earned,
-        "birthday": _iso(member.birthday),
-        "joined_at": _iso(member.joined_at),
-        "last_activity_at": _iso(member.last_activity_at),
+        "birthday": iso(member.birthday),
+        "joined_at": iso(member.joined_at),
+        "last_activity_at": iso(member.last_activity_at),
         "imported_tier": member.imported_tier,
         "imported_referral_code": member.imported_referral_code,
         "tier": _tier_export(member),
@@ -244,9 +234,9 @@ def _entry_export(entry: PointsTransaction) -> dict[str, Any]:
         "reverses": entry.reverses_id,
         "reason": entry.reason,
         "note": entry.note,
-        "created_at": _iso(entry.created_at),
-        "posted_at": _iso(entry.posted_at),
-        "expires_at": _iso(entry.expires_at),
+        "created_at": iso(entry.created_at),
+        "posted_at": iso(entry.posted_at),
+        "expires_at": iso(entry.expires_at),
     }
 
 
@@ -256,8 +246,8 @@ def _lot_export(lot: PointsLot) -> dict[str, Any]:
         "entry": lot.entry_id,
         "amount": lot.amount,
         "remaining": lot.remaining,
-        "earned_at": _iso(lot.earned_at),
-        "expires_at": _iso(lot.expires_at),
+        "earned_at": iso(lot.earned_at),
+        "expires_at": iso(lot.expires_at),
         "used_by": [{"entry": a.entry_id, "amount": a.amount} for a in allocations],
     }
 
@@ -277,7 +267,7 @@ def _order_points_export(op: OrderPoints) -> dict[str, Any]:
                 "requested": r.requested,
                 "reversed": r.reversed,
                 "shortfall": r.shortfall,
-                "created_at": _iso(r.created_at),
+                "created_at": iso(r.created_at),
             }
             for r in op.reversals.all()
         ],
@@ -294,12 +284,12 @@ def _redemption_export(redemption: Redemption) -> dict[str, Any]:
         "amount": _money(redemption.amount),
         "percent": _money(redemption.percent),
         "offer": redemption.offer,
-        "ends_at": _iso(redemption.ends_at),
-        "created_at": _iso(redemption.created_at),
-        "issued_at": _iso(redemption.issued_at),
-        "used_at": _iso(redemption.used_at),
+        "ends_at": iso(redemption.ends_at),
+        "created_at": iso(redemption.created_at),
+        "issued_at": iso(redemption.issued_at),
+        "used_at": iso(redemption.used_at),
         "used_order_shopify_id": redemption.used_order_shopify_id,
-        "refunded_at": _iso(redemption.refunded_at),
+        "refunded_at": iso(redemption.refunded_at),
     }
 
 
@@ -318,8 +308,8 @@ def customer_loyalty_redact(
     Balances, lots and ledger amounts are untouched. Idempotent: a second run finds nothing
     left to erase; an unknown customer is nothing to do.
     """
-    emails = _emails(shop=shop, customer_shopify_id=customer_shopify_id, email=email)
-    found = _member(shop=shop, customer_shopify_id=customer_shopify_id)
+    emails = customer_emails(shop=shop, customer_shopify_id=customer_shopify_id, email=email)
+    found = member_get_by_customer(shop=shop, customer_shopify_id=customer_shopify_id)
     if found is not None:
         member = member_lock(member_id=found.pk)
         member.birthday = None

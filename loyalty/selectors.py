@@ -45,8 +45,11 @@ def member_get(*, shop: Shop, member_id: int) -> Member | None:
     return Member.objects.select_related("customer").filter(shop=shop, pk=member_id).first()
 
 
-def member_get_by_customer(*, shop: Shop, customer_shopify_id: int) -> Member | None:
-    """The member of a Shopify customer id (the launcher's ``logged_in_customer_id``)."""
+def member_get_by_customer(*, shop: Shop, customer_shopify_id: int | None) -> Member | None:
+    """The member of a Shopify customer id (the launcher's ``logged_in_customer_id``, a
+    compliance request's customer); None for no id (a guest, a request by email only)."""
+    if customer_shopify_id is None:
+        return None
     return (
         Member.objects.select_related("customer")
         .filter(shop=shop, customer__shopify_id=customer_shopify_id)

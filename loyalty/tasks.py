@@ -28,6 +28,21 @@ def redemption_issue(self, redemption_id: str) -> None:
         raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=exc) from exc
 
 
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def redemptions_issue(self, redemption_ids: list[str]) -> None:
+    """Create the codes of many redemptions (codes the program gives: a VIP tier's perks and
+    entry rewards), in order. On Shopify throttling the whole chunk is retried after the wait
+    Shopify asks for; the codes already made return at once (``redemption_issue`` is
+    idempotent), and the service's attempt count still bounds each redemption's retries."""
+    try:
+        for redemption_id in redemption_ids:
+            redemption.redemption_issue(redemption_id=redemption_id)
+    except ShopifyThrottled as exc:
+        raise self.retry(countdown=max(1, int(exc.retry_after)), exc=exc) from exc
+    except ShopifyRetriableError as exc:
+        raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=exc) from exc
+
+
 @shared_task(ignore_result=True)
 def redemption_sweep() -> int:
     """Re-enqueue redemptions whose issue task was lost. Beat, every few minutes."""
@@ -73,3 +88,17 @@ def points_import_run(batch_id: str) -> None:
     """Run a queued CSV import, recording progress on its ``ImportBatch``. A redelivery after a
     lost worker re-runs it from the start, which the import's keys make harmless."""
     imports.import_batch_run(batch_id=batch_id)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
+def launcher_branding_publish(self, shop_id: int) -> None:
+    """Write the launcher's branding to the shop's app-data metafield (the storefront button
+    reads it). Retries with backoff on retriable Shopify errors; the write is idempotent."""
+    from loyalty.services import branding
+
+    try:
+        branding.launcher_branding_publish(shop_id=shop_id)
+    except ShopifyThrottled as exc:
+        raise self.retry(countdown=max(1, int(exc.retry_after)), exc=exc) from exc
+    except ShopifyRetriableError as exc:
+        raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=exc) from exc

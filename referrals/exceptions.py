@@ -32,6 +32,14 @@ class FriendNotNew(AppError):
     code = "friend_not_new"
 
 
+class FriendOfferExpired(AppError):
+    """Your friend offer has expired: this email already had its code, and it is no longer
+    valid."""
+
+    status = 409
+    code = "offer_expired"
+
+
 class SelfReferral(AppError):
     """You cannot use your own referral link."""
 

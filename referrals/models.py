@@ -3,7 +3,9 @@
 A ``Referral`` is bound server-side to the friend's (normalised) email and to the single-use
 discount code it issued, so it completes on whatever device the friend pays from. Points are
 never written here: the referrer's reward is a ledger entry made through
-``loyalty.services.grants`` and only referenced.
+``loyalty.services.grants`` and only referenced — or, when the program names a catalog reward,
+that reward's code granted free through the same module, frozen on the referral
+(``reward_grant``) and created in Shopify after commit, starting when the hold ends.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from decimal import Decimal
 
 from django.db import models
 
-from loyalty.models import Member, PointsTransaction
+from loyalty.models import Member, PointsTransaction, Reward
 from shopify_app.models import Shop
 
 
@@ -27,6 +29,10 @@ class ReferralProgram(models.Model):
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="referral_program")
     active = models.BooleanField(default=True)
     referrer_points = models.PositiveIntegerField(default=1000)
+    # A reward of loyalty's catalog the referrer gets instead of points (its code, free).
+    referrer_reward = models.ForeignKey(
+        Reward, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     offer_kind = models.CharField(max_length=16, choices=OfferKind.choices, default="percent")
     # Percent (10 = 10%) or an amount in the shop's currency; unused for free shipping.
     offer_value = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("10"))
@@ -107,6 +113,14 @@ class Referral(models.Model):
         ISSUED = "issued"
         FAILED = "failed"
 
+    class RewardCodeStatus(models.TextChoices):
+        NONE = ""  # a points reward, or none yet
+        PENDING = "pending"  # granted, the code not yet made in Shopify
+        ISSUED = "issued"  # made; usable from reward_available_at
+        FAILED = "failed"  # Shopify refused to make (or to void) it: reward_code_error says why
+        VOIDED = "voided"  # the order was undone within the hold: deactivated in Shopify
+        USED = "used"  # used in an order (kept: see loyalty.services.grants.reward_grant_void)
+
     class Attribution(models.TextChoices):
         NONE = ""
         CODE = "code"
@@ -135,6 +149,17 @@ class Referral(models.Model):
     reward_entry = models.ForeignKey(
         PointsTransaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A catalog reward instead of points: the frozen grant (loyalty.services.grants.RewardGrant),
+    # its code and what became of it in Shopify.
+    reward_grant = models.JSONField(default=dict, blank=True)
+    reward_code = models.CharField(max_length=64, blank=True)
+    reward_code_status = models.CharField(
+        max_length=8, choices=RewardCodeStatus.choices, default="", blank=True
+    )
+    reward_node_id = models.CharField(max_length=128, blank=True)
+    reward_code_error = models.TextField(blank=True)
+    reward_available_at = models.DateTimeField(null=True, blank=True)  # the hold's end
+    reward_code_changed_at = models.DateTimeField(null=True, blank=True)  # voided / used
     # The fraud rule that held or rejected it, and what it saw ({"rule": …, "evidence": …}).
     fraud_rule = models.CharField(max_length=32, blank=True)
     fraud_evidence = models.JSONField(default=dict, blank=True)
@@ -153,6 +178,11 @@ class Referral(models.Model):
             models.UniqueConstraint(fields=["shop", "friend_email"], name="referral_shop_friend"),
             models.UniqueConstraint(fields=["shop", "discount_code"], name="referral_shop_code"),
             models.UniqueConstraint(
+                fields=["shop", "reward_code"],
+                condition=~models.Q(reward_code=""),
+                name="referral_shop_reward_code",
+            ),
+            models.UniqueConstraint(
                 fields=["shop", "order_shopify_id"],
                 condition=models.Q(order_shopify_id__isnull=False),
                 name="referral_shop_order",
@@ -167,6 +197,13 @@ class Referral(models.Model):
                 fields=["created_at"],
                 condition=models.Q(code_status="pending"),
                 name="referral_code_pending",
+            ),
+            # The reward sweeper's scan: codes to make, and made codes of undone referrals.
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(reward_code_status="pending")
+                | models.Q(reward_code_status="issued", status__in=["reversed", "rejected"]),
+                name="referral_reward_code_todo",
             ),
         ]
 

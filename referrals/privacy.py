@@ -19,16 +19,18 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from loyalty.models import Member
+from loyalty.selectors import member_get_by_customer
 from referrals.models import Referral, ReferralCode, ReferrerSignal
-from referrals.normalise import email_normalise
 from referrals.selectors import mask_email
-from shopify_app.models import Customer, Shop
+from referrals.services.changes import referrer_changed
+from shopify_app.models import Shop
+from shopify_app.selectors import customer_emails, iso
 
 COVERS = {
     "referrals.Referral": "exported for the friend (email, IPs, evidence) and, masked, for "
-    "the referrer; redaction replaces the friend email, clears the IPs and the evidence "
-    "values and the staff note, keeping status and amounts",
+    "the referrer (with a granted reward's code, not personal); redaction replaces the "
+    "friend email, clears the IPs and the evidence values and the staff note, keeping status "
+    "and amounts",
     "referrals.ReferralCode": "exported for the referrer; a random code, nothing to erase",
     "referrals.ReferrerSignal": "exported for the referrer; redaction deletes them",
 }
@@ -37,39 +39,16 @@ EXEMPT = {
 }
 
 
-def _emails(*, shop: Shop, customer_shopify_id: int | None, email: str | None) -> set[str]:
-    emails = {email_normalise(email)} if email else set()
-    if customer_shopify_id is not None:
-        mirrored = (
-            Customer.objects.filter(shop=shop, shopify_id=customer_shopify_id)
-            .values_list("email", flat=True)
-            .first()
-        )
-        if mirrored:
-            emails.add(email_normalise(mirrored))
-    return emails
-
-
 def _as_friend(
     *, shop: Shop, customer_shopify_id: int | None, email: str | None, order_ids: list[int]
 ):
-    match = Q(friend_email__in=_emails(shop=shop, customer_shopify_id=customer_shopify_id,
+    match = Q(friend_email__in=customer_emails(shop=shop, customer_shopify_id=customer_shopify_id,
                                       email=email))  # fmt: skip
     if customer_shopify_id is not None:
         match |= Q(friend_customer_shopify_id=customer_shopify_id)
     if order_ids:
         match |= Q(order_shopify_id__in=order_ids)
     return Referral.objects.filter(match, shop=shop)
-
-
-def _member(*, shop: Shop, customer_shopify_id: int | None) -> Member | None:
-    if customer_shopify_id is None:
-        return None
-    return Member.objects.filter(shop=shop, customer__shopify_id=customer_shopify_id).first()
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def customer_referrals_export(
@@ -86,21 +65,21 @@ def customer_referrals_export(
             "order_id": r.order_shopify_id,
             "fraud_rule": r.fraud_rule,
             "fraud_evidence": r.fraud_evidence,
-            "claimed_at": _iso(r.claimed_at),
+            "claimed_at": iso(r.claimed_at),
         }
         for r in _as_friend(
             shop=shop, customer_shopify_id=customer_shopify_id, email=email,
             order_ids=order_shopify_ids,
         ).order_by("pk")
     ]  # fmt: skip
-    member = _member(shop=shop, customer_shopify_id=customer_shopify_id)
+    member = member_get_by_customer(shop=shop, customer_shopify_id=customer_shopify_id)
     referrer: dict[str, Any] | None = None
     if member is not None:
         code = ReferralCode.objects.filter(member=member).first()
         referrer = {
             "code": code.code if code else None,
             "signals": [
-                {"kind": s.kind, "value": s.value, "seen_at": _iso(s.seen_at)}
+                {"kind": s.kind, "value": s.value, "seen_at": iso(s.seen_at)}
                 for s in ReferrerSignal.objects.filter(member=member).order_by("pk")
             ],
             "referrals": [
@@ -108,8 +87,10 @@ def customer_referrals_export(
                     "friend": mask_email(r.friend_email) if not r.redacted_at else "",
                     "status": r.status,
                     "reward_points": r.reward_points,
+                    "reward_code": r.reward_code,
+                    "reward_code_status": r.reward_code_status,
                     "fraud_rule": r.fraud_rule,
-                    "claimed_at": _iso(r.claimed_at),
+                    "claimed_at": iso(r.claimed_at),
                 }
                 for r in Referral.objects.filter(referrer=member).order_by("pk")
             ],
@@ -139,7 +120,8 @@ def customer_referrals_redact(
         referral.decision_note = ""
         referral.redacted_at = at
         referral.save()
-    member = _member(shop=shop, customer_shopify_id=customer_shopify_id)
+        referrer_changed(referral)  # the referrer's list shows the friend's (masked) email
+    member = member_get_by_customer(shop=shop, customer_shopify_id=customer_shopify_id)
     if member is None:
         return
     ReferrerSignal.objects.filter(member=member).delete()

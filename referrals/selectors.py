@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from loyalty.models import Member
 from referrals.models import Referral, ReferralCode
 
 Status = Referral.Status
+CodeStatus = Referral.RewardCodeStatus
 
 
 def _funnel(referrals: QuerySet[Referral]) -> dict[str, Any]:
@@ -35,14 +38,43 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}{'*' * max(2, len(local) - 1)}@{domain}"
 
 
-def reward_status(referral: Referral) -> str:
-    """ "pending", "posted", "void" for a granted reward, else ""."""
-    return referral.reward_entry.status if referral.reward_entry else ""
+def reward_status(referral: Referral, *, now: datetime | None = None) -> str:
+    """What the referrer's reward is now, else "".
+
+    Points: "pending" (through the hold), "posted", "void". A catalog reward's code:
+    "pending" (granted, usable from the hold's end), "available", "used", "void" (the order
+    was undone within the hold: voided in Shopify, or about to be), "failed"."""
+    if not referral.reward_code:
+        return referral.reward_entry.status if referral.reward_entry else ""
+    code = referral.reward_code_status
+    if code in (CodeStatus.PENDING, CodeStatus.ISSUED):
+        if referral.status in (Status.REVERSED, Status.REJECTED):
+            return "void"
+        available = referral.reward_available_at
+        ready = code == CodeStatus.ISSUED and available and available <= (now or timezone.now())
+        return "available" if ready else "pending"
+    return "void" if code == CodeStatus.VOIDED else code
+
+
+def reward_json(referral: Referral, *, now: datetime | None = None) -> dict[str, Any]:
+    """The referrer's reward as the launcher and the admin show it. The code itself only
+    once it works (or was used): before the hold's end Shopify refuses it anyway."""
+    status = reward_status(referral, now=now)
+    grant = referral.reward_grant or {}
+    return {
+        "kind": "reward" if referral.reward_code else "points",
+        "status": status,
+        "points": referral.reward_points,
+        "name": (grant.get("offer") or {}).get("name", ""),
+        "code": referral.reward_code if status in ("available", "used") else None,
+        "available_at": referral.reward_available_at,
+    }
 
 
 def referrer_stats(*, member: Member) -> dict[str, Any]:
     """A referrer's funnel (invited = link openings), points pending and earned, and their
     referrals with masked friend emails."""
+    now = timezone.now()
     code = ReferralCode.objects.filter(member=member).first()
     referrals = Referral.objects.filter(referrer=member).select_related("reward_entry")
     rows = list(referrals.order_by("-claimed_at")[:50])
@@ -64,8 +96,9 @@ def referrer_stats(*, member: Member) -> dict[str, Any]:
                 "id": r.pk,
                 "friend": mask_email(r.friend_email) if not r.redacted_at else "",
                 "status": r.status,
-                "reward_status": reward_status(r),
+                "reward_status": reward_status(r, now=now),
                 "reward_points": r.reward_points,
+                "reward": reward_json(r, now=now),
                 "claimed_at": r.claimed_at,
                 "completed_at": r.completed_at,
             }

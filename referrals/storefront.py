@@ -11,6 +11,9 @@ Endpoints:
 
 - ``POST /proxy/api/referrals/claim`` ``{"code", "email"}`` (guests too): the friend's
   single-use code; a repeat answers the same code. 409 ``friend_not_new`` / ``self_referral``.
+- ``POST /proxy/api/referrals/visit`` ``{"code"}``: the launcher opened on a ``?ref=CODE``
+  link; counts the visit (the funnel's "invited") as the proxy link does. 404 for an unknown
+  code.
 - ``GET /proxy/r/<code>``: counts the visit and redirects to the store with ``?ref=CODE``,
   where the launcher opens the offer.
 """
@@ -25,6 +28,7 @@ from django.http import HttpResponseRedirect
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from loyalty.selectors import reward_get
 from loyalty.storefront.selectors import storefront_member_get
 from referrals.exceptions import SelfReferral, UnknownReferralCode
 from referrals.models import Referral, ReferralProgram
@@ -35,7 +39,7 @@ from referrals.services.program import (
     referral_link_visit,
     referral_program_get,
 )
-from shopify_app.storefront import StorefrontContext, section_build, storefront_customer_get
+from shopify_app.storefront import StorefrontContext, section_build, storefront_context
 from shopify_app.throttling import shopper_ip
 from shopify_app.views.api import AppProxyAPIView
 
@@ -72,6 +76,24 @@ def share_urls(*, link: str, message: str) -> dict[str, str]:
     }
 
 
+def _reward(*, program: ReferralProgram, shop, offer: str, hold: str) -> dict[str, Any]:
+    """The referrer's side: points, or the catalog reward the program names (one read then)."""
+    reward = (
+        reward_get(shop=shop, reward_id=program.referrer_reward_id)
+        if program.referrer_reward_id is not None
+        else None
+    )
+    what = reward.name if reward is not None else f"{program.referrer_points} points"
+    return {
+        "kind": "reward" if reward is not None else "points",
+        "points": None if reward is not None else program.referrer_points,
+        "name": reward.name if reward is not None else None,
+        "hold_days": program.hold_days,
+        "text": f"Give your friends {offer[0].lower()}{offer[1:]}. You get "
+        f"{what} when a friend's first order is paid{hold}.",
+    }
+
+
 def referrals_section(*, context: StorefrontContext) -> dict[str, Any] | None:
     """The section's data, or None when the merchant switched referrals off."""
     shop = context.shop
@@ -89,12 +111,7 @@ def referrals_section(*, context: StorefrontContext) -> dict[str, Any] | None:
                 "minimum_order": _money(program.minimum_order),
                 "text": offer,
             },
-            "reward": {
-                "points": program.referrer_points,
-                "hold_days": program.hold_days,
-                "text": f"Give your friends {offer[0].lower()}{offer[1:]}. You get "
-                f"{program.referrer_points} points when a friend's first order is paid{hold}.",
-            },
+            "reward": _reward(program=program, shop=shop, offer=offer, hold=hold),
         },
         "member": None,
     }
@@ -121,12 +138,7 @@ def referrals_section(*, context: StorefrontContext) -> dict[str, Any] | None:
 
 
 def _context(request) -> StorefrontContext:
-    customer_id = request.logged_in_customer_id
-    return StorefrontContext(
-        shop=request.shop,
-        customer_id=customer_id,
-        customer=storefront_customer_get(shop=request.shop, customer_id=customer_id),
-    )
+    return storefront_context(shop=request.shop, customer_id=request.logged_in_customer_id)
 
 
 class ReferralClaimApi(AppProxyAPIView):
@@ -159,6 +171,19 @@ class ReferralClaimApi(AppProxyAPIView):
                 },
             }
         )
+
+
+class ReferralVisitApi(AppProxyAPIView):
+    """POST ``{"code"}``: a shopper opened the store on a referral link (``?ref=CODE``)."""
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=32)
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral_link_visit(shop_id=request.shop.pk, code=data.validated_data["code"])
+        return Response(status=204)
 
 
 class ReferralLinkApi(AppProxyAPIView):

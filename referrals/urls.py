@@ -11,6 +11,11 @@ urlpatterns = [
         storefront.ReferralClaimApi.as_view(),
         name="storefront_referral_claim",
     ),
+    path(
+        "proxy/api/referrals/visit",
+        storefront.ReferralVisitApi.as_view(),
+        name="storefront_referral_visit",
+    ),
     path("proxy/r/<str:code>", storefront.ReferralLinkApi.as_view(), name="storefront_ref_link"),
     path("api/admin/referrals", views.ReferralListApi.as_view(), name="api_admin_referrals"),
     path(

@@ -7,22 +7,31 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from loyalty.api.base import EDIT_ERRORS, ERRORS, IF_MATCH, VersionField, if_match, with_version
 from referrals import selectors
 from referrals.models import Referral, ReferralProgram
 from referrals.services import decisions
-from referrals.services.program import referral_program_get, referral_program_update
+from referrals.services.program import referral_program_edit, referral_program_get
 from shopify_app.views.api import ShopAPIView
 
 
 class ProgramSerializer(serializers.ModelSerializer):
+    # A reward of loyalty's catalog instead of points (its id; null for points). Checked
+    # against the shop's catalog by the service, never looked up across shops here.
+    referrer_reward = serializers.IntegerField(
+        source="referrer_reward_id", allow_null=True, required=False, min_value=1
+    )
+
     class Meta:
         model = ReferralProgram
         fields = [
             "active",
             "referrer_points",
+            "referrer_reward",
             "offer_kind",
             "offer_value",
             "minimum_order",
@@ -34,6 +43,7 @@ class ProgramSerializer(serializers.ModelSerializer):
             "velocity_per_ip",
             "velocity_days",
         ]
+        ref_name = "ReferralProgramInput"
         extra_kwargs = {
             "referrer_points": {"min_value": 1, "max_value": 1_000_000},
             "code_expiry_days": {"min_value": 1, "max_value": 365},
@@ -43,19 +53,88 @@ class ProgramSerializer(serializers.ModelSerializer):
         }
 
 
+class ProgramOutputSerializer(ProgramSerializer):
+    version = VersionField()
+
+    class Meta(ProgramSerializer.Meta):
+        fields = [*ProgramSerializer.Meta.fields, "version", "updated_at"]
+        ref_name = "ReferralProgram"
+
+
 class ReferralProgramApi(ShopAPIView):
-    """GET the program; PATCH some of its settings."""
+    """GET the program (its version as the ``ETag``); PATCH some of its settings with
+    ``If-Match``, so two staff editing at once cannot overwrite each other."""
 
+    @extend_schema(operation_id="referral_program_get", responses={200: ProgramOutputSerializer})
     def get(self, request):
-        return Response(ProgramSerializer(referral_program_get(shop_id=request.shop.pk)).data)
+        program = referral_program_get(shop_id=request.shop.pk)
+        return with_version(Response(ProgramOutputSerializer(program).data), program)
 
+    @extend_schema(
+        operation_id="referral_program_update",
+        request=ProgramSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ProgramOutputSerializer, **EDIT_ERRORS},
+    )
     def patch(self, request):
         serializer = ProgramSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        program = referral_program_update(
-            shop_id=request.shop.pk, changes=dict(serializer.validated_data)
+        program = referral_program_edit(
+            shop_id=request.shop.pk,
+            staff_user_id=request.staff_user_id,
+            version=if_match(request),
+            changes=dict(serializer.validated_data),
         )
-        return Response(ProgramSerializer(program).data)
+        return with_version(Response(ProgramOutputSerializer(program).data), program)
+
+
+class ReferrerSerializer(serializers.Serializer):
+    member_id = serializers.IntegerField()
+    customer_id = serializers.CharField()
+    email = serializers.CharField(allow_null=True)
+
+
+class ReferralRowSerializer(serializers.Serializer):
+    """A referral in the admin's list (``referral_row``); ``fraud_evidence`` is
+    ``{"findings": [{"rule", "decision", "evidence": {…}}]}``."""
+
+    id = serializers.IntegerField()
+    referrer = ReferrerSerializer()
+    friend_email = serializers.CharField()
+    status = serializers.ChoiceField(choices=Referral.Status.choices)
+    discount_code = serializers.CharField()
+    code_status = serializers.CharField()
+    attributed_by = serializers.CharField()
+    order_id = serializers.CharField(allow_null=True)
+    order_total = serializers.CharField(allow_null=True)
+    reward_points = serializers.IntegerField()
+    reward_status = serializers.CharField()
+    fraud_rule = serializers.CharField()
+    fraud_evidence = serializers.JSONField()
+    decided_by = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+    claimed_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "Referral"
+
+
+class ReferralPageSerializer(serializers.Serializer):
+    referrals = ReferralRowSerializer(many=True)
+    next_before = serializers.IntegerField(allow_null=True)
+
+
+class ReferralStatsSerializer(serializers.Serializer):
+    invited = serializers.IntegerField()
+    claimed = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    held = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    reversed = serializers.IntegerField()
+    revenue = serializers.CharField(help_text="In the shop's currency (a decimal string).")
+    currency = serializers.CharField()
 
 
 def referral_row(referral: Referral) -> dict[str, Any]:
@@ -77,6 +156,14 @@ def referral_row(referral: Referral) -> dict[str, Any]:
         "order_total": str(referral.order_total) if referral.order_total is not None else None,
         "reward_points": referral.reward_points,
         "reward_status": selectors.reward_status(referral),
+        # The catalog reward given instead of points, when the program names one: its code
+        # as made in Shopify, and why it failed when it did.
+        "reward": {
+            **selectors.reward_json(referral),
+            "code": referral.reward_code or None,
+            "code_status": referral.reward_code_status,
+            "code_error": referral.reward_code_error,
+        },
         "fraud_rule": referral.fraud_rule,
         "fraud_evidence": referral.fraud_evidence,
         "decided_by": referral.decided_by,
@@ -93,6 +180,14 @@ class ReferralListApi(ShopAPIView):
 
     PAGE = 100
 
+    @extend_schema(
+        operation_id="referrals_list",
+        parameters=[
+            OpenApiParameter("status", str, enum=Referral.Status.values),
+            OpenApiParameter("before", int),
+        ],
+        responses={200: ReferralPageSerializer, **ERRORS},
+    )
     def get(self, request):
         status = request.query_params.get("status") or None
         if status and status not in Referral.Status.values:
@@ -114,11 +209,14 @@ class ReferralListApi(ShopAPIView):
 
 class ReferralStatsApi(ShopAPIView):
     """GET the program's funnel: invited, claimed, completed, held, rejected, reversed,
-    revenue."""
+    revenue (of completed referred orders, in the shop's currency)."""
 
+    @extend_schema(operation_id="referral_stats", responses={200: ReferralStatsSerializer})
     def get(self, request):
         stats = selectors.program_stats(shop_id=request.shop.pk)
-        return Response({**stats, "revenue": str(stats["revenue"])})
+        return Response(
+            {**stats, "revenue": str(stats["revenue"]), "currency": request.shop.currency}
+        )
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -128,6 +226,9 @@ class DecisionSerializer(serializers.Serializer):
 class _DecisionApi(ShopAPIView):
     decide: Any = None
 
+    @extend_schema(
+        request=DecisionSerializer, responses={200: ReferralRowSerializer, **EDIT_ERRORS}
+    )
     def post(self, request, referral_id: int):
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

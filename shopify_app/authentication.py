@@ -48,7 +48,7 @@ _SHOP_SQL = "SELECT * FROM shopify_app_shop WHERE domain = %s"
 class StorefrontVisitor:
     """``request.user`` behind the app proxy; ``customer_id`` is None for anonymous shoppers."""
 
-    shop: Shop
+    shop_domain: str  # verified by the signature
     customer_id: int | None
     is_authenticated: bool = True
 
@@ -88,7 +88,16 @@ class SessionTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="shopify-session-token"'
 
 
+def installed_shop_get(domain: str) -> Shop:
+    """The installed shop of this (verified) domain; raises ``ShopNotInstalled``."""
+    return _installed_shop(domain)
+
+
 class AppProxyAuthentication(BaseAuthentication):
+    # False: verify the signature only and leave ``request.shop`` to the view (GET state reads
+    # the shop only when its cache misses: ``shopify_app.storefront_cache``).
+    load_shop = True
+
     def authenticate(self, request: Request):
         pairs = parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
         result = signatures.app_proxy_verify(pairs)
@@ -98,11 +107,19 @@ class AppProxyAuthentication(BaseAuthentication):
                 "The app proxy signature is invalid.", extra={"reason": str(result.reason)}
             )
         assert result.shop is not None  # a valid verification names the shop
-        shop = _installed_shop(result.shop)
+        shop = _installed_shop(result.shop) if self.load_shop else None
         raw_customer = dict(pairs).get("logged_in_customer_id", "")
         customer_id = int(raw_customer) if raw_customer.isdigit() else None
-        _annotate(request, shop=shop, logged_in_customer_id=customer_id)
-        return StorefrontVisitor(shop=shop, customer_id=customer_id), None
+        _annotate(
+            request, shop=shop, proxy_shop_domain=result.shop, logged_in_customer_id=customer_id
+        )
+        return StorefrontVisitor(shop_domain=result.shop, customer_id=customer_id), None
 
     def authenticate_header(self, request: Request) -> str:
         return 'ShopifyAppProxy realm="shopify-app-proxy"'
+
+
+class AppProxySignatureAuthentication(AppProxyAuthentication):
+    """The proxy signature only: ``request.shop`` is None until the view loads it."""
+
+    load_shop = False

@@ -124,6 +124,8 @@ class Order(models.Model):
             models.Index(fields=["shop", "customer_shopify_id"], name="order_shop_customer"),
             # Reconciliation walks recent orders by Shopify's updated_at.
             models.Index(fields=["shop", "shopify_updated_at"], name="order_shop_updated"),
+            # Whether a referred friend has ordered before, by email (referrals).
+            models.Index(F("shop"), Lower("email"), name="order_shop_email_lower"),
         ]
 
     def __str__(self) -> str:

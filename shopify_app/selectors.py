@@ -68,9 +68,9 @@ def customer_export(customer: Customer) -> dict[str, Any]:
         "tags": customer.tags,
         "amount_spent": None if customer.amount_spent is None else str(customer.amount_spent),
         "number_of_orders": customer.number_of_orders,
-        "created_at": _iso(customer.shopify_created_at),
-        "updated_at": _iso(customer.shopify_updated_at),
-        "deleted_at": _iso(customer.deleted_at),
+        "created_at": iso(customer.shopify_created_at),
+        "updated_at": iso(customer.shopify_updated_at),
+        "deleted_at": iso(customer.deleted_at),
     }
 
 
@@ -87,21 +87,38 @@ def order_export(order: Order) -> dict[str, Any]:
         "discount_codes": order.discount_codes,
         "note_attributes": order.note_attributes,
         "line_items": order.line_items,
-        "processed_at": _iso(order.processed_at),
-        "cancelled_at": _iso(order.cancelled_at),
+        "processed_at": iso(order.processed_at),
+        "cancelled_at": iso(order.cancelled_at),
         "refunds": [
             {
                 "shopify_id": refund.shopify_id,
                 "amount": str(refund.amount),
-                "processed_at": _iso(refund.processed_at),
+                "processed_at": iso(refund.processed_at),
             }
             for refund in order.refunds.all()
         ],
     }
 
 
-def _iso(value: Any) -> str | None:
+def iso(value: Any) -> str | None:
+    """A datetime or date as ISO 8601 for an export, None kept."""
     return None if value is None else value.isoformat()
+
+
+def customer_emails(*, shop: Shop, customer_shopify_id: int | None, email: str | None) -> set[str]:
+    """The emails a compliance request names a customer by: the request's own and the one we
+    mirrored for its customer id, trimmed and lowercased (each app's exporter and redactor
+    matches its rows on these)."""
+    emails = {email.strip().lower()} if email and email.strip() else set()
+    if customer_shopify_id is not None:
+        mirrored = (
+            Customer.objects.filter(shop=shop, shopify_id=customer_shopify_id)
+            .values_list("email", flat=True)
+            .first()
+        )
+        if mirrored and mirrored.strip():
+            emails.add(mirrored.strip().lower())
+    return emails
 
 
 def sync_initial_runs(*, shop: Shop) -> list[SyncRun]:

@@ -15,13 +15,22 @@ as they register webhook handlers (``shopify_app.webhooks.registry``):
 
 Each builder makes a fixed number of queries whatever the member's history (the view's test
 pins the total), and returns only plain JSON values: the widget renders every string as text.
+
+GET state is cached (``shopify_app.storefront_cache``): whatever writes what a section shows
+calls ``storefront_state_changed`` after commit (``loyalty``'s ``member_lock`` does it for
+every write under a member lock), and a builder whose data changes with the clock alone says
+when (``context.changes_at``). A new section must do both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from shopify_app.models import Customer, Shop
 
@@ -36,7 +45,16 @@ class StorefrontContext:
     # Reads the builders of one request share (e.g. an app's settings row), keyed by the app.
     memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    def changes_at(self, when: datetime | None) -> None:
+        """A builder's data changes by itself at ``when`` (a lot expires, an entry posts): a
+        cached state (``shopify_app.storefront_cache``) is not served past the earliest."""
+        if when is not None and (
+            self.memo.get(_CHANGES_AT) is None or when < self.memo[_CHANGES_AT]
+        ):
+            self.memo[_CHANGES_AT] = when
 
+
+_CHANGES_AT = "storefront.changes_at"
 _CUSTOMER_SQL = (
     "SELECT * FROM shopify_app_customer WHERE shop_id = %s AND shopify_id = %s ORDER BY id LIMIT 1"
 )
@@ -93,10 +111,35 @@ def storefront_customer_get(*, shop: Shop, customer_id: int | None) -> Customer 
     return next(iter(Customer.objects.raw(_CUSTOMER_SQL, [shop.pk, customer_id])), None)
 
 
-def storefront_state(*, shop: Shop, customer_id: int | None) -> dict[str, Any]:
+def storefront_context(*, shop: Shop, customer_id: int | None) -> StorefrontContext:
+    """The context of one proxy request (its verified shop and ``logged_in_customer_id``),
+    for ``storefront_state`` and for the writes that answer their section."""
+    return StorefrontContext(
+        shop=shop,
+        customer_id=customer_id,
+        customer=storefront_customer_get(shop=shop, customer_id=customer_id),
+    )
+
+
+def storefront_state_render(*, shop: Shop, customer_id: int | None) -> tuple[bytes, float | None]:
+    """The state as the JSON GET state answers (DRF's renderer: datetimes as ISO 8601 "Z"),
+    and how many seconds it stays true by the clock (None: until something writes)."""
+    context = storefront_context(shop=shop, customer_id=customer_id)
+    body = JSONRenderer().render(
+        storefront_state(shop=shop, customer_id=customer_id, context=context)
+    )
+    changes_at = context.memo.get(_CHANGES_AT)
+    seconds = None if changes_at is None else (changes_at - timezone.now()).total_seconds()
+    return body, seconds
+
+
+def storefront_state(
+    *, shop: Shop, customer_id: int | None, context: StorefrontContext | None = None
+) -> dict[str, Any]:
     """The whole launcher state for this shopper (``loyalty/storefront/API.md``)."""
-    customer = storefront_customer_get(shop=shop, customer_id=customer_id)
-    context = StorefrontContext(shop=shop, customer_id=customer_id, customer=customer)
+    if context is None:
+        context = storefront_context(shop=shop, customer_id=customer_id)
+    customer = context.customer
     launcher = dict(DEFAULT_LAUNCHER)
     if _launcher:
         launcher.update(_launcher[0](context=context))

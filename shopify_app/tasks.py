@@ -10,7 +10,7 @@ from celery import shared_task
 
 from shopify_app.exceptions import ShopifyRetriableError
 from shopify_app.models import Shop
-from shopify_app.services import shops, subscriptions
+from shopify_app.services import shops, subscriptions, webhook_intake
 from shopify_app.services import webhooks as webhook_services
 
 
@@ -44,7 +44,7 @@ def webhook_deliveries_drain() -> None:
     (claims skip each other's locked rows). After ``DRAIN_MAX_BATCHES`` the rest is handed to a
     new message.
     """
-    webhook_services.webhook_drain_started()
+    webhook_intake.webhook_drain_started()
     batch = webhook_services.PROCESS_BATCH
     for number in range(webhook_services.DRAIN_MAX_BATCHES):
         outcomes = webhook_services.webhook_deliveries_process(delivery_id=None, batch=batch)

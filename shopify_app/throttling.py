@@ -34,7 +34,8 @@ class StorefrontCustomerThrottle(_StorefrontThrottle):
         customer_id = getattr(request, "logged_in_customer_id", None)
         if customer_id is None:
             return None
-        ident = f"{request.shop.pk}:{customer_id}"
+        # The signed domain (unique per shop), not the shop row: GET state reads no row on a hit.
+        ident = f"{request.proxy_shop_domain}:{customer_id}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

@@ -6,6 +6,7 @@ leak into ``shop``'s answers (each endpoint has a 404 test for it).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +20,7 @@ from devshop import clock as devshop_clock
 from devshop import http as devshop_http
 from devshop.testing import BASE_URL, DevshopHandle, InProcessAdapter
 from shopify_app import http as app_http
-from shopify_app.services import webhooks as webhook_inbox
+from shopify_app.services import webhook_intake
 from tests.factories import ShopFactory
 
 
@@ -74,7 +75,7 @@ def celery_worker(transactional_db) -> Iterator[None]:
     with celery_app.connection_for_write() as conn:
         for name in queues:
             conn.default_channel.queue_purge(name)
-        conn.default_channel.client.delete(webhook_inbox.DRAIN_PENDING_KEY)
+        conn.default_channel.client.delete(webhook_intake.DRAIN_PENDING_KEY)
     with start_worker(
         celery_app,
         pool="solo",
@@ -97,6 +98,22 @@ def inprocess_http(db) -> Iterator[InProcessAdapter]:
     yield adapter
     for session in sessions:
         session.adapters.pop(f"{BASE_URL}/", None)
+
+
+@pytest.fixture(autouse=True)
+def _storefront_cache_keys(settings) -> Iterator[None]:
+    """GET state's cache lives in Redis, outside the test transaction that is rolled back: each
+    test gets its own key prefix (the same shop domains and customer ids recur from test to
+    test), and its keys are deleted afterwards."""
+    prefix = f"test-sf-{uuid.uuid4().hex[:12]}"
+    settings.STOREFRONT_STATE_CACHE_PREFIX = prefix
+    yield
+    from shopify_app import storefront_cache
+
+    client = storefront_cache._redis()
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

@@ -270,8 +270,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "loyalty.vip.tasks.member_tiers_evaluate_all",
         "schedule": 86400.0,
     },
+    # VIP recurring perks: this month's (or quarter's) code for members who lack it, daily, so
+    # a member reaching a tier mid-period gets it the next day.
+    "loyalty-vip-perks": {
+        "task": "loyalty.vip.tasks.tier_perks_issue_all",
+        "schedule": 86400.0,
+    },
     # referrals: friend codes whose creation task was lost are re-enqueued.
     "referrals-offer-sweep": {"task": "referrals.tasks.referral_offer_sweep", "schedule": 120.0},
+    # referrals: catalog-reward codes left to make or to void are re-enqueued.
+    "referrals-reward-sweep": {"task": "referrals.tasks.referral_reward_sweep", "schedule": 300.0},
 }
 
 # --- Cache and storefront rate limits -------------------------------------------------------
@@ -296,6 +304,12 @@ STOREFRONT_THROTTLE_RATES: dict[str, str | None] = {
 # Proxies that append to X-Forwarded-For in front of the app: Shopify's app proxy (1), plus
 # a load balancer of ours (2). The shopper's address is the entry this many places from the end.
 STOREFRONT_PROXY_HOPS = env_int("STOREFRONT_PROXY_HOPS", 1)
+# GET state's rendered JSON is kept in Redis (shopify_app.storefront_cache) at most this many
+# seconds: every write bumps a version after commit, so this only bounds text that changes with
+# time alone ("expiring soon"). 0 turns the cache off; without REDIS_URL it is off.
+STOREFRONT_STATE_CACHE_SECONDS = env_int("STOREFRONT_STATE_CACHE_SECONDS", 60) if REDIS_URL else 0
+# Prefixes the cache's keys (the tests give each test its own).
+STOREFRONT_STATE_CACHE_PREFIX = env_str("STOREFRONT_STATE_CACHE_PREFIX", "sf")
 
 # --- Security --------------------------------------------------------------------------------
 # The embedded admin runs in an iframe; its HTML responses get a frame-ancestors CSP from

@@ -517,6 +517,8 @@ def _owner_exists(ctx: Context, owner: str) -> bool:
         return DevOrder.objects.filter(shop=ctx.shop, id=number).exists()
     if kind == "Shop":
         return number == ctx.shop.id
+    if kind == "AppInstallation":  # app-data metafields: only the calling app's installation
+        return number == ctx.installation.pk
     return False
 
 
@@ -761,6 +763,8 @@ def q_node(ctx: Context, id: str) -> dict[str, Any] | None:
         "Order": q_order,
         "BulkOperation": q_bulk_operation,
         "DiscountCodeNode": q_code_discount_node,
+        "DiscountAutomaticNode": lambda ctx, id: _automatic.q_discount_node(ctx, id=id),
+        "Segment": lambda ctx, id: _automatic.q_segment(ctx, id=id),
         "WebhookSubscription": q_webhook_subscription,
     }.get(kind)
     if finder is None:
@@ -860,3 +864,10 @@ MUTATION: dict[str, Callable[..., Any]] = {
     "appSubscriptionCreate": m_app_subscription_create,
     "appSubscriptionCancel": m_app_subscription_cancel,
 }
+
+# Segments and automatic discounts live in their own module; merged here so the executor sees
+# one table per operation type.
+from devshop.graphql import automatic as _automatic  # noqa: E402
+
+QUERY.update(_automatic.QUERY)
+MUTATION.update(_automatic.MUTATION)

@@ -18,7 +18,7 @@ from django.db import transaction
 from devshop import clock
 from devshop.exceptions import DevshopError
 from devshop.models import DevCart, DevCartLine, DevCustomer, DevOrder, DevShop, DevVariant
-from devshop.services import discount_rules, orders
+from devshop.services import automatic_discounts, discount_rules, orders
 
 # Shopify's storefront refuses more than this of one line, with a message; so does devshop.
 MAX_QUANTITY = 999
@@ -132,53 +132,58 @@ def cart_discount_set(*, cart: DevCart, code: str) -> DevCart:
 
 @dataclass(frozen=True)
 class CheckoutPreview:
-    """What the checkout page shows before paying: the code applied, or why it is not."""
+    """What the checkout page shows before paying: the discounts applied, or why a code is
+    not."""
 
     lines: list[CartLine]
-    discounts: list[Decimal]  # per line
+    discounts: list[Decimal]  # per line, automatic and code together
     subtotal: Decimal
-    discount: Decimal
+    discount: Decimal  # the code's part
     total: Decimal
     code: str  # the code applied, as the shopper typed it ("" for none)
     refusal: str  # Shopify's message when the code cannot be used ("" otherwise)
+    automatic_title: str = ""  # the automatic discount applied ("" for none)
+    automatic_discount: Decimal = Decimal("0")
 
 
 def checkout_preview(
     *, cart: DevCart | None, customer: DevCustomer | None, code: str
 ) -> CheckoutPreview:
-    """The checkout's totals with ``code`` applied if the rules allow it; writes nothing.
+    """The checkout's totals with this customer's automatic discount and ``code`` applied if
+    the rules allow; writes nothing.
 
     No shipping or tax is charged (devshop computes neither), so a free-shipping code takes
     nothing off here.
     """
     lines = cart_lines(cart=cart)
     subtotal = sum((line.line_price for line in lines), Decimal("0"))
-    shares = [Decimal("0")] * len(lines)
-    applied, refusal = "", ""
-    if code.strip() and cart is not None and lines:
+    applied = automatic_discounts.CheckoutDiscounts()
+    used, refusal = "", ""
+    if cart is not None and lines:
         try:
             with transaction.atomic():  # discount_for_checkout locks the code's row
-                discount = discount_rules.discount_for_checkout(
-                    shop=cart.shop,
-                    code=code,
-                    customer_id=customer.id if customer else None,
-                    lines=lines,
+                applied = automatic_discounts.checkout_discounts(
+                    shop=cart.shop, customer=customer, lines=lines, code=code.strip() or None
                 )
-            shares, _ = discount_rules.discount_allocate(
-                discount, lines=lines, shipping=Decimal("0")
-            )
-            applied = code.strip()
+            used = code.strip() if applied.code is not None else ""
         except discount_rules.DiscountRefused as exc:
             refusal = exc.shopper_message
+            applied = automatic_discounts.checkout_discounts(
+                shop=cart.shop, customer=customer, lines=lines, code=None
+            )
+    shares = applied.line_totals(len(lines))
     discount_total = sum(shares, Decimal("0"))
+    automatic_total = sum(applied.automatic_shares, Decimal("0"))
     return CheckoutPreview(
         lines=lines,
         discounts=shares,
         subtotal=subtotal,
-        discount=discount_total,
+        discount=discount_total - automatic_total,
         total=subtotal - discount_total,
-        code=applied,
+        code=used,
         refusal=refusal,
+        automatic_title=applied.automatic.title if applied.automatic else "",
+        automatic_discount=automatic_total,
     )
 
 

@@ -28,7 +28,7 @@ from devshop.models import (
     DevSequence,
     DevShop,
 )
-from devshop.services import discount_rules
+from devshop.services import automatic_discounts, discount_rules
 from devshop.services.events import emit
 
 CENT = Decimal("0.01")
@@ -65,7 +65,8 @@ def order_create(
     note_attributes: Sequence[tuple[str, str]] = (),
     processed_at: datetime | None = None,
 ) -> DevOrder:
-    """Place an order as a checkout would; the code must be usable by this customer now.
+    """Place an order as a checkout would; the code must be usable by this customer now, and
+    the best automatic discount for this customer applies (``automatic_discounts``).
 
     Writes DevOrder, DevLineItems, a DevDiscountRedemption, the customer's counters and the
     shop's next order number. Raises DevshopError for empty orders or an unusable code.
@@ -74,26 +75,31 @@ def order_create(
         raise DevshopError("an order needs line items with a positive quantity and a price")
     shop = DevShop.objects.select_for_update().get(pk=shop.pk)
     gross = sum((line.price * line.quantity for line in lines), ZERO)
-    discount = None
-    shares = [ZERO] * len(lines)
-    merchandise_discount = shipping_discount = ZERO
+    applied = automatic_discounts.checkout_discounts(
+        shop=shop, customer=customer, lines=lines, code=discount_code, shipping=shipping
+    )
+    discount, shipping_discount = applied.code, applied.shipping
+    shares = applied.line_totals(len(lines))
+    merchandise_discount = sum(shares, ZERO)
     codes: list[dict] = []
-    if discount_code:
-        discount = discount_rules.discount_for_checkout(
-            shop=shop,
-            code=discount_code,
-            customer_id=customer.id if customer else None,
-            lines=lines,
-        )
-        shares, shipping_discount = discount_rules.discount_allocate(
-            discount, lines=lines, shipping=shipping
-        )
-        merchandise_discount = sum(shares, ZERO)
+    if discount is not None:
         if discount.kind == discount.Kind.FREE_SHIPPING:
             amount, kind = shipping_discount, "shipping"
         else:
-            amount, kind = merchandise_discount, discount.value_type
+            amount, kind = sum(applied.code_shares, ZERO), discount.value_type
         codes.append({"code": discount.code, "amount": str(amount), "type": kind})
+    automatic: list[dict] = []
+    if applied.automatic is not None:
+        automatic.append(
+            {
+                "id": applied.automatic.id,
+                "title": applied.automatic.title,
+                "value_type": applied.automatic.value_type,
+                "value": str(applied.automatic.value),
+                "amount": str(sum(applied.automatic_shares, ZERO)),
+                "allocations": [str(a) for a in applied.automatic_shares],
+            }
+        )
     now = clock.now()
     number = shop.next_order_number
     shop.next_order_number = number + 1
@@ -115,6 +121,7 @@ def order_create(
         total_tax=tax,
         total_price=subtotal + shipping - shipping_discount + tax,
         discount_codes=codes,
+        automatic_discounts=automatic,
         note_attributes=[{"name": k, "value": v} for k, v in note_attributes],
         test=test,
         processed_at=processed_at or now,
@@ -137,6 +144,8 @@ def order_create(
         )
     if discount is not None:
         discount_rules.discount_redeem(discount=discount, order=order)
+    if applied.automatic is not None:
+        automatic_discounts.automatic_redeem(discount=applied.automatic)
     if customer is not None:
         DevCustomer.objects.filter(pk=customer.pk).update(
             number_of_orders=F("number_of_orders") + 1,

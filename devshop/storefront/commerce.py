@@ -256,6 +256,8 @@ def _checkout_page(
         "subtotal": money(preview.subtotal, shop.currency),
         "discount": money(preview.discount, shop.currency),
         "discount_code": preview.code,
+        "automatic_title": preview.automatic_title,
+        "automatic_discount": money(preview.automatic_discount, shop.currency),
         "total": money(preview.total, shop.currency),
     }
     extra = {
@@ -329,6 +331,10 @@ def thank_you(
         "discount_codes": [
             {"code": d["code"], "amount": money(Decimal(d["amount"]), shop.currency)}
             for d in order.discount_codes
+        ],
+        "automatic_discounts": [
+            {"title": d["title"], "amount": money(Decimal(d["amount"]), shop.currency)}
+            for d in order.automatic_discounts
         ],
         "total": money(order.total_price, shop.currency),
     }

@@ -10,6 +10,9 @@ render with autoescaping on, so shop, product and customer text is always text; 
 devshop itself produced (embeds, head tags, a page's content) goes in as ``Markup``. App embeds
 and app proxy Liquid render as Shopify renders them, without autoescaping.
 
+The Liquid objects include ``app`` (``app.metafields``: the app's app-data metafields, those
+written on its ``AppInstallation``), as Shopify gives them to theme app extensions.
+
 Secondary locales are served under their prefix (``/fr/``), with ``routes.root_url`` and
 ``request.locale`` as Shopify sets them. Not emulated: the theme editor (embeds are always on
 here, though Shopify leaves them off after install), ``enabled_on``/``disabled_on``,

@@ -5,6 +5,7 @@ Products, the cart, ``/discount/CODE`` and the checkout are in ``commerce``.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
 from typing import Any
@@ -89,9 +90,29 @@ def storefront_context(
             "checkout_url": f"{prefix}checkout",
         },
         "request": {"locale": {"iso_code": locale or PRIMARY_LOCALE}},
+        "app": _app_drop(shop),
         "cart": {"item_count": sum(line.quantity for line in carts.cart_lines(cart=cart))},
         "csrf_token": get_token(request),
     }
+
+
+def _app_drop(shop) -> dict[str, Any]:
+    """Liquid's ``app`` object (theme app extensions, app proxy Liquid): the app's app-data
+    metafields — those ``metafieldsSet`` wrote on its ``AppInstallation`` — as
+    ``app.metafields.<namespace>.<key>``, each with ``value`` (a ``json`` one parsed, as Shopify
+    gives it) and ``type``."""
+    from devshop.models import DevAppInstallation, DevMetafield
+
+    installation = DevAppInstallation.objects.filter(shop=shop).first()
+    metafields: dict[str, dict[str, Any]] = {}
+    if installation is not None and installation.is_installed:
+        owner = f"gid://shopify/AppInstallation/{installation.pk}"
+        for row in DevMetafield.objects.filter(shop=shop, owner_gid=owner):
+            value: Any = row.value
+            if row.type == "json":
+                value = json.loads(row.value)
+            metafields.setdefault(row.namespace, {})[row.key] = {"value": value, "type": row.type}
+    return {"metafields": metafields}
 
 
 def demo_customers(request: HttpRequest, shop) -> dict[str, Any]:

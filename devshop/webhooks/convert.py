@@ -134,6 +134,31 @@ def _discount_code_data(order: DevOrder, used: dict) -> p.DiscountCodeData:
     )
 
 
+def _automatic_data(used: dict) -> p.AutomaticDiscountData:
+    value = Decimal(used["value"])
+    # Shopify writes a percentage as "10.0" and an amount as money ("5.00").
+    if used["value_type"] == "percentage":
+        value = (value * 100).quantize(Decimal("0.1"))
+    else:
+        value = value.quantize(Decimal("0.01"))
+    return p.AutomaticDiscountData(
+        title=used["title"],
+        amount=Decimal(used["amount"]),
+        value_type=used["value_type"],
+        value=value,
+    )
+
+
+def _allocations(order: DevOrder, index: int, total: Decimal) -> list[tuple[int, Decimal]]:
+    """(application index, amount) of each discount on line ``index``: the automatic ones
+    first (as they are listed), the code takes the rest of the line's discount."""
+    automatic = [Decimal(a["allocations"][index]) for a in order.automatic_discounts]
+    found = list(enumerate(automatic))
+    if order.discount_codes:
+        found.append((len(automatic), total - sum(automatic, Decimal("0"))))
+    return found
+
+
 def order_data(order: DevOrder) -> p.OrderData:
     return p.OrderData(
         id=order.id,
@@ -150,9 +175,10 @@ def order_data(order: DevOrder) -> p.OrderData:
                 product_id=item.product_id,
                 variant_id=item.variant_id,
                 total_discount=item.total_discount,
+                discount_allocations=_allocations(order, index, item.total_discount),
                 gift_card=item.gift_card,
             )
-            for item in order.line_items.order_by("id")
+            for index, item in enumerate(order.line_items.order_by("id"))
         ],
         created_at=order.created_at,
         updated_at=order.updated_at,
@@ -161,6 +187,7 @@ def order_data(order: DevOrder) -> p.OrderData:
         cancelled_at=order.cancelled_at,
         cancel_reason=order.cancel_reason,
         discount_codes=[_discount_code_data(order, d) for d in order.discount_codes],
+        automatic_discounts=[_automatic_data(d) for d in order.automatic_discounts],
         refunds=[_refund_data(r) for r in order.refunds.order_by("id")],
         shipping_price=order.total_shipping,
         total_tax=order.total_tax,

@@ -31,12 +31,13 @@ app_subscriptions/update                   ``app_subscription_update_payload(sho
 
 All arguments are keyword-only. The inputs are the dataclasses below (``ShopData``,
 ``CustomerData``, ``AddressData``, ``OrderData``, ``LineItemData``, ``DiscountCodeData``,
+``AutomaticDiscountData``,
 ``RefundData``, ``RefundLineItemData``, ``BulkOperationData``, ``AppSubscriptionData``).
 Money is ``Decimal`` in the shop's currency; ``OrderData.presentment_currency`` and
 ``presentment_rate`` produce the ``presentment_money`` side. Datetimes must be timezone-aware;
 they are rendered in the shop's timezone, as Shopify does (``2026-07-01T12:00:00-04:00``).
 
-Order totals are derived, not passed: unit price times quantity, minus discount codes, plus
+Order totals are derived, not passed: unit price times quantity, minus discounts, plus
 shipping and tax; ``current_*`` subtract the refunds attached to the order.
 """
 
@@ -123,6 +124,9 @@ class LineItemData:
     vendor: str | None = None
     grams: int = 0
     total_discount: Decimal = ZERO
+    # (discount application index, amount) per discount on this line; empty: the whole
+    # ``total_discount`` belongs to application 0 (an order with one code).
+    discount_allocations: Sequence[tuple[int, Decimal]] = ()
     gift_card: bool = False
     requires_shipping: bool = True
     taxable: bool = True
@@ -135,6 +139,16 @@ class DiscountCodeData:
     type: str = "fixed_amount"  # fixed_amount, percentage, shipping
     value: Decimal | None = None  # the code's value: 10.0 for 10 %; defaults to ``amount``
     target_selection: str = "all"  # all, or entitled (the code's products/variants only)
+
+
+@dataclass(frozen=True)
+class AutomaticDiscountData:
+    """An automatic discount applied to the order (before its codes, as devshop applies it)."""
+
+    title: str
+    amount: Decimal  # what it took off this order, in shop money
+    value_type: str = "percentage"  # percentage, fixed_amount
+    value: Decimal = ZERO  # 10.0 for 10 %, else the amount off
 
 
 @dataclass(frozen=True)
@@ -179,6 +193,7 @@ class OrderData:
     cancel_reason: str | None = None  # customer, fraud, inventory, declined, other
     closed_at: datetime | None = None
     discount_codes: Sequence[DiscountCodeData] = ()
+    automatic_discounts: Sequence[AutomaticDiscountData] = ()
     refunds: Sequence[RefundData] = ()
     shipping_price: Decimal = ZERO
     total_tax: Decimal = ZERO
@@ -374,18 +389,16 @@ def _line_item(
             "vendor": item.vendor,
             "tax_lines": [],
             "duties": [],
-            # devshop orders carry at most one code (application index 0), as a checkout does.
-            "discount_allocations": (
-                [
-                    {
-                        "amount": _money(item.total_discount),
-                        "amount_set": pricing.set(item.total_discount),
-                        "discount_application_index": 0,
-                    }
-                ]
-                if item.total_discount
-                else []
-            ),
+            # Each discount's share of this line, by its index in discount_applications.
+            "discount_allocations": [
+                {
+                    "amount": _money(amount),
+                    "amount_set": pricing.set(amount),
+                    "discount_application_index": index,
+                }
+                for index, amount in (item.discount_allocations or [(0, item.total_discount)])
+                if amount
+            ],
         }
     )
     line.pop("sales_line_item_group_id", None)
@@ -410,7 +423,9 @@ def order_payload(*, shop: ShopData, order: OrderData, topic: str = "orders/paid
             refunded_qty[rli.line_item_id] = refunded_qty.get(rli.line_item_id, 0) + rli.quantity
 
     line_items_total = sum((i.price * i.quantity for i in order.line_items), ZERO)
-    discounts = sum((d.amount for d in order.discount_codes), ZERO)
+    discounts = sum((d.amount for d in order.discount_codes), ZERO) + sum(
+        (d.amount for d in order.automatic_discounts), ZERO
+    )
     subtotal = line_items_total - discounts
     total = subtotal + order.shipping_price + order.total_tax
     refunded_amount = sum((r.amount for r in order.refunds), ZERO)
@@ -458,6 +473,19 @@ def order_payload(*, shop: ShopData, order: OrderData, topic: str = "orders/paid
                 _customer_fields(shop, order.customer) if order.customer is not None else None
             ),
             "discount_applications": [
+                {
+                    "target_type": "line_item",
+                    "type": "automatic",
+                    "value": str(d.value),
+                    "value_type": d.value_type,
+                    "allocation_method": "across",
+                    "target_selection": "all",
+                    "title": d.title,
+                    "description": d.title,
+                }
+                for d in order.automatic_discounts
+            ]
+            + [
                 {
                     "target_type": "shipping_line" if d.type == "shipping" else "line_item",
                     "type": "discount_code",

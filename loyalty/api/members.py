@@ -18,6 +18,7 @@ from loyalty.api.base import (
     page_of,
     paginate,
 )
+from loyalty.api.vip import MemberVipSerializer, member_vip
 from loyalty.models import LotAllocation, Member, PointsLot, PointsTransaction, Redemption
 from loyalty.services.ledger import MAX_POINTS
 from loyalty.services.program import points_value
@@ -169,6 +170,7 @@ class MemberDetailApi(MemberApiMixin):
         lots = LotSerializer(many=True)
         history = EntrySerializer(many=True)
         codes = CodeSerializer(many=True)
+        vip = MemberVipSerializer()
 
         class Meta:
             ref_name = "MemberProfile"
@@ -186,6 +188,7 @@ class MemberDetailApi(MemberApiMixin):
             "lots": selectors.member_lots(shop=shop, member=member),
             "history": selectors.member_history(shop=shop, member=member),
             "codes": selectors.redemption_list(shop=shop, member=member),
+            "vip": member_vip(shop=shop, member=member),
         }
         return Response(self.OutputSerializer(profile).data)
 

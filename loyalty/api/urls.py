@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from loyalty.api import catalog, imports, members, onboarding, program
+from loyalty.api import catalog, imports, members, onboarding, program, vip
 
 urlpatterns = [
     path("program", program.ProgramSettingsApi.as_view(), name="api_admin_program"),
@@ -40,6 +40,9 @@ urlpatterns = [
         imports.ImportConfirmApi.as_view(),
         name="api_admin_import_confirm",
     ),
+    path("vip", vip.TierConfigApi.as_view(), name="api_admin_vip"),
+    path("vip/preview", vip.TierConfigPreviewApi.as_view(), name="api_admin_vip_preview"),
+    path("vip/distribution", vip.TierDistributionApi.as_view(), name="api_admin_vip_distribution"),
     path("members", members.MemberListApi.as_view(), name="api_admin_members"),
     path("members/<int:member_id>", members.MemberDetailApi.as_view(), name="api_admin_member"),
     path(
@@ -56,5 +59,10 @@ urlpatterns = [
         "members/<int:member_id>/include",
         members.MemberIncludeApi.as_view(),
         name="api_admin_member_include",
+    ),
+    path(
+        "members/<int:member_id>/vip-tiers/<int:tier_id>",
+        vip.MemberVipTierApi.as_view(),
+        name="api_admin_member_vip_tier",
     ),
 ]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from loyalty.exceptions import BirthdayAlreadySet, InvalidBirthday, MemberExcluded
 from loyalty.models import EarningRule, Member, PointsTransaction
-from loyalty.services.earning import _floor, earning_multiplier
+from loyalty.services.earning import earning_multiplier, floor_points
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
 
@@ -101,7 +101,7 @@ def _birthday_award(*, member_id: int, rule: EarningRule, year: int, at: datetim
         locked = member_lock(member_id=member_id)
         if locked.state != Member.State.ACTIVE:
             return False
-        points = _floor(rule.points * earning_multiplier(member=locked, kind="action"))
+        points = floor_points(rule.points * earning_multiplier(member=locked, kind="action"))
         if points <= 0:
             return False
         settings = program_settings_get(shop_id=rule.shop_id)

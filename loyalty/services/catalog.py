@@ -16,6 +16,7 @@ from django.db import transaction
 
 from loyalty.models import EarningRule, Reward
 from loyalty.services.changelog import changelog_record, snapshot, version_check
+from loyalty.services.invalidation import shop_changed
 
 RULE_FIELDS = frozenset(
     {
@@ -86,6 +87,7 @@ def _save_checked(obj: EarningRule | Reward) -> None:
     if isinstance(obj, Reward):
         _reward_check(obj)
     obj.save()
+    shop_changed(shop_id=obj.shop_id)
 
 
 @transaction.atomic
@@ -165,6 +167,7 @@ def earning_rule_deactivate(*, rule: EarningRule, staff_user_id: str) -> Earning
     if locked.active:
         locked.active = False
         locked.save(update_fields=["active", "updated_at"])
+        shop_changed(shop_id=locked.shop_id)
         changelog_record(
             shop_id=locked.shop_id,
             staff_user_id=staff_user_id,
@@ -183,6 +186,7 @@ def reward_deactivate(*, reward: Reward, staff_user_id: str) -> Reward:
     if locked.active:
         locked.active = False
         locked.save(update_fields=["active", "updated_at"])
+        shop_changed(shop_id=locked.shop_id)
         changelog_record(
             shop_id=locked.shop_id,
             staff_user_id=staff_user_id,

@@ -44,6 +44,7 @@ from loyalty.exceptions import ImportNotConfirmable, InsufficientPoints
 from loyalty.models import ImportBatch, Member, PointsTransaction, ProgramSettings
 from loyalty.services.bulk import rows_update
 from loyalty.services.import_csv import ImportRow, import_rows_parse
+from loyalty.services.invalidation import members_changed
 from loyalty.services.ledger import credits_write, entry_write
 from loyalty.services.members import _tagged, members_enrol
 from loyalty.services.program import lot_expires_at, program_settings_get
@@ -271,6 +272,7 @@ def _chunk_import(
             .filter(pk__in=[m.pk for m in enrolled.values()])
             .order_by("pk")
         }
+        members_changed(shop_id=shop.pk, members=locked.values())  # member_lock's, for a batch
         members = {customer_id: locked[m.pk] for customer_id, m in enrolled.items()}
     imported = _imported_totals([m.pk for m in members.values()])  # under the locks
     results: list[dict[str, Any]] = []

@@ -26,6 +26,7 @@ from django.utils import timezone
 from loyalty.exceptions import InsufficientPoints, InvalidPointsAmount
 from loyalty.models import LotAllocation, Member, PointsLot, PointsTransaction
 from loyalty.services.bulk import rows_insert_new
+from loyalty.services.invalidation import members_changed
 from loyalty.services.program import lot_expires_at, program_settings_get
 
 Kind = PointsTransaction.Kind
@@ -44,8 +45,14 @@ MAX_POINTS = 100_000_000
 
 
 def member_lock(*, member_id: int) -> Member:
-    """Reload the member row locked for this transaction (always the first lock taken)."""
-    return Member.objects.select_for_update().get(pk=member_id)
+    """Reload the member row locked for this transaction (always the first lock taken).
+
+    Every write to a member's points, codes or row happens under this lock, so this is where
+    the launcher's cached state of that member is invalidated (after commit; a lock taken for
+    a no-op costs one re-render)."""
+    member = Member.objects.select_for_update().get(pk=member_id)
+    members_changed(shop_id=member.shop_id, members=[member])
+    return member
 
 
 def entry_get(*, shop_id: int, idempotency_key: str) -> PointsTransaction | None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from loyalty.models import EarningRule, Member, ProgramSettings
 from loyalty.services.bulk import rows_insert_new
+from loyalty.services.invalidation import members_changed, shop_changed
 from loyalty.services.ledger import member_lock
 from loyalty.services.program import program_settings_get
 from shopify_app.models import Customer, Shop
@@ -64,6 +65,8 @@ def member_enrol(*, customer: Customer, now: datetime | None = None) -> Member:
             "signup_awaited": not _has_account(customer),
         },
     )
+    if created:
+        members_changed(shop_id=member.shop_id, members=[member])
     if created and member.state == Member.State.ACTIVE and _has_account(customer):
         signup_points_award(member=member, now=at)
     return member
@@ -86,6 +89,7 @@ def member_signup_complete(*, customer: Customer, now: datetime | None = None) -
     )
     if member is None or member.state != Member.State.ACTIVE:
         return None
+    members_changed(shop_id=member.shop_id, members=[member])
     member.signup_awaited = False
     member.save(update_fields=["signup_awaited", "updated_at"])
     signup_points_award(member=member, now=now)
@@ -181,6 +185,7 @@ def _members_create(
             )
         )
     created = rows_insert_new(rows=rows, unique=["shop", "customer"])
+    members_changed(shop_id=shop_id, members=created)
     if len(created) < len(rows):  # enrolled meanwhile by another transaction: read those
         others = [r.customer_id for r in rows if r.pk is None]
         members.update(
@@ -289,4 +294,7 @@ def members_enrol_existing(*, shop: Shop, now: datetime | None = None) -> int:
             f"{select} ON CONFLICT ({quote('shop_id')}, {quote('customer_id')}) DO NOTHING",
             params,
         )
-        return max(cursor.rowcount, 0)
+        created = max(cursor.rowcount, 0)
+    if created:
+        shop_changed(shop_id=shop.pk)  # set-based: every new member's state at once
+    return created

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from loyalty.models import ProgramSettings
 from loyalty.services.changelog import changelog_record, snapshot, version_check
+from loyalty.services.invalidation import shop_changed
 
 
 def shop_zone(name: str) -> ZoneInfo:
@@ -40,6 +41,8 @@ def program_settings_update(*, shop_id: int, **fields: Any) -> ProgramSettings:
         setattr(settings, name, value)
     settings.full_clean()
     settings.save()
+    shop_changed(shop_id=shop_id)
+    _branding_changed(shop_id=shop_id, fields=fields)
     return settings
 
 
@@ -92,6 +95,8 @@ def program_settings_edit(
         setattr(settings, name, value)
     settings.full_clean()
     settings.save()
+    shop_changed(shop_id=shop_id)
+    _branding_changed(shop_id=shop_id, fields=fields)
     changelog_record(
         shop_id=shop_id,
         staff_user_id=staff_user_id,
@@ -101,6 +106,16 @@ def program_settings_edit(
         after=snapshot(settings),
     )
     return settings
+
+
+def _branding_changed(*, shop_id: int, fields: dict[str, Any]) -> None:
+    """The storefront button's look is a Shopify metafield too (``branding``): rewrite it after
+    commit when a field it carries was in the edit."""
+    from loyalty.services.branding import BRANDING_FIELDS
+    from loyalty.tasks import launcher_branding_publish as launcher_branding_publish_task
+
+    if BRANDING_FIELDS & set(fields):
+        transaction.on_commit(lambda: launcher_branding_publish_task.delay(shop_id=shop_id))
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -36,6 +36,7 @@ from loyalty.exceptions import (
     RewardUnavailable,
 )
 from loyalty.models import LotAllocation, Member, PointsTransaction, Redemption, Reward
+from loyalty.services.invalidation import member_ids_changed
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import program_settings_get
 from shopify_app import admin_api
@@ -184,12 +185,34 @@ def _money(value: Decimal) -> str:
 def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, str, dict]:
     """(document, field, variables) that create the redemption's code."""
     # Only the frozen offer: the reward may have been edited since the points were spent.
-    offer: RedemptionOffer = redemption.offer
+    return offer_discount_input(
+        offer=redemption.offer,
+        code=redemption.code,
+        amount=redemption.amount,
+        percent=redemption.percent,
+        starts_at=redemption.created_at,
+        ends_at=redemption.ends_at,
+        customer_gid=customer_gid,
+    )
+
+
+def offer_discount_input(
+    *,
+    offer: RedemptionOffer,
+    code: str,
+    amount: Decimal | None,
+    percent: Decimal | None,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    customer_gid: str,
+) -> tuple[str, str, dict]:
+    """(document, field, variables) that create ``code`` for a frozen offer, usable once by
+    that customer only, from ``starts_at`` (a redemption's, or a granted reward's hold end)."""
     common: dict[str, Any] = {
-        "title": f"{offer['name']} ({redemption.code})",
-        "code": redemption.code,
-        "startsAt": redemption.created_at.isoformat(),
-        "endsAt": redemption.ends_at.isoformat() if redemption.ends_at else None,
+        "title": f"{offer['name']} ({code})",
+        "code": code,
+        "startsAt": starts_at.isoformat(),
+        "endsAt": ends_at.isoformat() if ends_at else None,
         "usageLimit": 1,
         "appliesOncePerCustomer": True,
         "context": {"customers": {"add": [customer_gid]}},
@@ -214,7 +237,7 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
     items: dict[str, Any] = {"all": True}
     if kind == Reward.Kind.PERCENT_OFF:
         # Shopify takes a fraction 0-1, not a percentage.
-        value: dict[str, Any] = {"percentage": float(Decimal(redemption.percent or 0) / 100)}
+        value: dict[str, Any] = {"percentage": float(Decimal(percent or 0) / 100)}
     elif kind == Reward.Kind.FREE_PRODUCT:
         # One unit of that variant at 100 % off, whatever it costs when the code is used; the
         # reward's ``amount`` plays no part (an empty one used to issue a code worth 0.00).
@@ -230,7 +253,7 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
     else:
         value = {
             "discountAmount": {
-                "amount": _money(redemption.amount or Decimal(0)),
+                "amount": _money(amount or Decimal(0)),
                 "appliesOnEachItem": False,
             }
         }
@@ -242,7 +265,7 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
     )
 
 
-def _find_existing_code(*, shop: Shop, code: str) -> str:
+def discount_node_by_code(*, shop: Shop, code: str) -> str:
     """The node id of a code Shopify says is TAKEN (ours: codes derive from our ids), or ""
     when the lookup is refused — the code exists either way, which is what issuing means."""
     try:
@@ -282,7 +305,7 @@ def redemption_issue(*, redemption_id: str) -> Redemption:
         except ShopifyUserErrors as exc:
             if not any(e.get("code") == "TAKEN" for e in exc.user_errors):
                 raise
-            node_id = _find_existing_code(shop=redemption.shop, code=redemption.code)
+            node_id = discount_node_by_code(shop=redemption.shop, code=redemption.code)
     except ShopifyRetriableError as exc:
         attempts = _attempt_record(redemption_id=redemption.pk, error=str(exc))
         if attempts < MAX_ATTEMPTS:
@@ -292,9 +315,10 @@ def redemption_issue(*, redemption_id: str) -> Redemption:
         # userErrors other than TAKEN, a 4xx, a revoked token: Shopify will not make this code.
         _attempt_record(redemption_id=redemption.pk, error=str(exc))
         return redemption_refund(redemption_id=redemption.pk, reason=str(exc))
-    Redemption.objects.filter(pk=redemption.pk, status=Status.PENDING).update(
+    if Redemption.objects.filter(pk=redemption.pk, status=Status.PENDING).update(
         status=Status.ISSUED, discount_node_id=node_id, issued_at=timezone.now(), last_error=""
-    )
+    ):
+        member_ids_changed(shop_id=redemption.shop_id, member_ids=[redemption.member_id])
     redemption.refresh_from_db()
     return redemption
 
@@ -312,15 +336,22 @@ def redemption_refund(*, redemption_id: uuid.UUID, reason: str) -> Redemption:
     """Give a pending redemption's points back and mark it ``refunded``.
 
     Writes a ``redeem_refund`` credit keyed ``redemption:<uuid>:refund`` that reverses the
-    redeem entry. Its lot keeps the earliest earn date and expiry of the lots the redemption
-    used, so a failed code never extends the points' life. Idempotent: only a pending
-    redemption is refunded, under the member lock.
+    redeem entry (none for a code given without points). Its lot keeps the earliest earn date
+    and expiry of the lots the redemption used, so a failed code never extends the points'
+    life. Idempotent: only a pending redemption is refunded, under the member lock.
     """
     with transaction.atomic():
         member_id = Redemption.objects.values_list("member_id", flat=True).get(pk=redemption_id)
         member = member_lock(member_id=member_id)
         redemption = Redemption.objects.get(pk=redemption_id)
         if redemption.status != Status.PENDING:
+            return redemption
+        if redemption.debit_entry_id is None:
+            # A code given without points (``reward_grants``): nothing to give back.
+            redemption.status = Status.REFUNDED
+            redemption.refunded_at = timezone.now()
+            redemption.last_error = reason[:2000]
+            redemption.save(update_fields=["status", "refunded_at", "last_error"])
             return redemption
         used = LotAllocation.objects.filter(entry_id=redemption.debit_entry_id).aggregate(
             earned=Min("lot__earned_at"), expires=Min("lot__expires_at")
@@ -358,9 +389,11 @@ def redemptions_mark_used(
     wanted = {c.strip().upper() for c in codes if c and c.strip()}
     if not wanted:
         return 0
-    return Redemption.objects.filter(
+    found = Redemption.objects.filter(
         shop=shop, code__in=wanted, status__in=[Status.PENDING, Status.ISSUED]
-    ).update(
+    )
+    member_ids_changed(shop_id=shop.pk, member_ids=found.values_list("member_id", flat=True))
+    return found.update(
         status=Status.USED, used_at=now or timezone.now(), used_order_shopify_id=order_shopify_id
     )
 
@@ -396,8 +429,10 @@ def redemptions_mark_used_many(
         params += [code, order_id]
     params += [shop.pk, Status.PENDING, Status.ISSUED]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        cursor.execute(f"{sql} RETURNING {table}.member_id", params)
+        changed = [row[0] for row in cursor.fetchall()]
+    member_ids_changed(shop_id=shop.pk, member_ids=changed)
+    return len(changed)
 
 
 def redemption_sweep(*, now: datetime | None = None) -> int:

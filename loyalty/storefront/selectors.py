@@ -142,6 +142,16 @@ def points_section(*, context: StorefrontContext) -> dict[str, Any]:
     shop = context.shop
     settings = storefront_settings_get(context=context)
     member = storefront_member_get(context=context)
+    data = None if member is None else member_json(settings=settings, member=member, shop=shop)
+    if data is not None:
+        # The clock alone changes these: a pending entry posts, a lot expires, a code ends.
+        for at in (
+            *(p["posts_at"] for p in data["pending_lots"][:1]),
+            *(e["expires_at"] for e in data["expiring"][:1]),
+            *(c["expires_at"] for c in data["codes"]),
+        ):
+            if at is not None and at > timezone.now():
+                context.changes_at(at)
     return {
         "program": {
             "enabled": settings.enabled,
@@ -155,9 +165,7 @@ def points_section(*, context: StorefrontContext) -> dict[str, Any]:
         },
         "ways_to_earn": ways_to_earn(settings=settings, member=member),
         "rewards": rewards(settings=settings, member=member),
-        "member": None
-        if member is None
-        else member_json(settings=settings, member=member, shop=shop),
+        "member": data,
     }
 
 

@@ -16,7 +16,7 @@ from config.exceptions import AppError
 from loyalty.storefront import services
 from loyalty.storefront.history import history_page
 from loyalty.storefront.selectors import storefront_member_get
-from shopify_app.storefront import StorefrontContext, section_build, storefront_customer_get
+from shopify_app.storefront import StorefrontContext, section_build, storefront_context
 from shopify_app.views.api import AppProxyAPIView, SignedInCustomer
 
 SECTION = "points"
@@ -36,12 +36,7 @@ class InvalidIdempotencyKey(AppError):
 
 
 def _context(request) -> StorefrontContext:
-    customer_id = request.logged_in_customer_id
-    return StorefrontContext(
-        shop=request.shop,
-        customer_id=customer_id,
-        customer=storefront_customer_get(shop=request.shop, customer_id=customer_id),
-    )
+    return storefront_context(shop=request.shop, customer_id=request.logged_in_customer_id)
 
 
 def _idempotency_key(request) -> str | None:

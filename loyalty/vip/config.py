@@ -10,7 +10,9 @@ under a stricter configuration (nobody loses a tier or points by an edit).
 ``tier_config_apply`` writes the tiers (an existing id is updated in place, so history and entry
 reward keys stay; a tier missing from the proposal is deactivated, never deleted), the policy,
 the next version and its snapshot, then runs the same statement for real. Its result is the
-preview's, computed on the same rows.
+preview's, computed on the same rows. After commit it syncs the tiers' automatic discounts
+in Shopify (``vip.discounts``): made or updated for tiers with a ``discount_percent``,
+deleted for tiers that lost it or were deactivated.
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ from django.db.models import Count
 from django.utils import timezone
 
 from loyalty.exceptions import TierConfigInvalid
-from loyalty.models import Member
+from loyalty.models import Member, Reward
+from loyalty.services.invalidation import shop_changed
 from loyalty.vip.evaluation import TierSpec, decision_params, windows_at
 from loyalty.vip.models import Tier, TierChange, TierConfigVersion, VipProgram
 from loyalty.vip.services import (
     BATCH_SETTINGS,
     member_ranges,
     member_tiers_evaluate,
+    tier_discounts_sync_on_commit,
     vip_program_get,
 )
 from loyalty.vip.statements import statement
@@ -50,7 +54,38 @@ class TierInput:
     perks: str = ""
     customer_tag: str = ""
     invitation_only: bool = False
+    # Percent off every order for the tier's members, without a code (0 = none); needs a tag.
+    discount_percent: Decimal = Decimal(0)
     id: int | None = None
+    # A catalog reward whose code is given on entering the tier (besides ``entry_points``).
+    entry_reward_id: int | None = None
+    # A recurring perk: a code of this catalog reward (free_shipping or percent_off) for every
+    # member, each "month" or "quarter" (both set, or neither).
+    perk_reward_id: int | None = None
+    perk_every: str = ""
+    # The paid club (invitation-only tiers): the product variant that grants the tier, as a
+    # numeric id or a ``gid://shopify/ProductVariant/<id>``, for ``membership_term`` "days" or
+    # "months" from the payment.
+    membership_variant_id: int | str | None = None
+    membership_term: int = 0
+    membership_term_unit: str = Tier.TermUnit.MONTHS
+
+
+_VARIANT_GID = "gid://shopify/ProductVariant/"
+_PERK_KINDS = frozenset({Reward.Kind.FREE_SHIPPING, Reward.Kind.PERCENT_OFF})
+
+
+def variant_id_parse(value: int | str | None) -> int | None:
+    """A product variant's numeric id from a number, a numeric string or its GID; raises
+    ``ValueError`` for anything else."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if text.startswith(_VARIANT_GID):
+        text = text[len(_VARIANT_GID) :]
+    if not text.isdigit() or int(text) <= 0:
+        raise ValueError(value)
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -82,13 +117,84 @@ def _validate(*, shop: Shop, config: TierConfig) -> None:
         problems["threshold"] = "thresholds and multipliers must not be negative"
     if any(t.entry_points < 0 or not t.name.strip() for t in config.tiers):
         problems["name"] = "every tier needs a name and non-negative entry points"
+    if any(not Decimal(0) <= Decimal(t.discount_percent) <= 100 for t in config.tiers):
+        problems["discount_percent"] = "a tier discount is a percentage from 0 to 100"
+    elif any(Decimal(t.discount_percent) > 0 and not t.customer_tag.strip() for t in config.tiers):
+        problems["discount_percent"] = "a tier discount needs the tier's customer tag"
     if config.downgrade not in VipProgram.Downgrade.values or config.grace_days < 0:
         problems["downgrade"] = "unknown downgrade policy or negative grace"
+    _validate_rewards(shop=shop, config=config, problems=problems)
+    _validate_memberships(config=config, problems=problems)
     ids = [t.id for t in config.tiers if t.id is not None]
     if len(set(ids)) != len(ids) or Tier.objects.filter(pk__in=ids).exclude(shop=shop).exists():
         problems["id"] = "unknown tier id"
     if problems:
         raise TierConfigInvalid(extra=problems)
+
+
+def _validate_rewards(*, shop: Shop, config: TierConfig, problems: dict[str, Any]) -> None:
+    wanted = {t.entry_reward_id for t in config.tiers} | {t.perk_reward_id for t in config.tiers}
+    wanted.discard(None)
+    kinds = dict(
+        Reward.objects.filter(shop=shop, active=True, pk__in=wanted).values_list("pk", "kind")
+    )
+    for t in config.tiers:
+        if t.entry_reward_id is not None and kinds.get(t.entry_reward_id) in (
+            None,
+            Reward.Kind.VARIABLE_AMOUNT,  # its value depends on points chosen at redemption
+        ):
+            problems["entry_reward_id"] = "the entry reward must be an active fixed reward"
+        if t.perk_every not in ("", *Tier.PerkEvery.values):
+            problems["perk_every"] = "a perk is issued each month or quarter"
+        elif bool(t.perk_every) != (t.perk_reward_id is not None):
+            problems["perk_every"] = "a recurring perk needs both its reward and how often"
+        elif t.perk_reward_id is not None and kinds.get(t.perk_reward_id) not in _PERK_KINDS:
+            problems["perk_reward_id"] = "a perk is an active free-shipping or percent-off reward"
+
+
+def _validate_memberships(*, config: TierConfig, problems: dict[str, Any]) -> None:
+    variants = []
+    for t in config.tiers:
+        try:
+            variant = variant_id_parse(t.membership_variant_id)
+        except ValueError:
+            problems["membership_variant_id"] = "a product variant id or GID"
+            continue
+        if t.membership_term_unit not in Tier.TermUnit.values or t.membership_term < 0:
+            problems["membership_term"] = "a term in days or months"
+        if variant is None:
+            continue
+        variants.append(variant)
+        if t.membership_term <= 0:
+            problems["membership_term"] = "a membership product needs a term"
+        if not t.invitation_only:
+            # A bought tier is held for its term, never taken or given by the evaluation.
+            problems["invitation_only"] = "a tier sold as a membership is invitation-only"
+    if len(set(variants)) != len(variants):
+        problems["membership_variant_id"] = "one tier per membership variant"
+
+
+def tier_input_problems(*, shop: Shop, tiers: list[TierInput]) -> dict[int, dict[str, str]]:
+    """Each tier's own reward and membership problems (the rules ``_validate`` applies), by the
+    tier's position, so a form can show each beside its tier. Rules across tiers (one tier per
+    membership variant) stay with ``_validate``."""
+    found: dict[int, dict[str, str]] = {}
+    for index, tier in enumerate(tiers):
+        problems: dict[str, Any] = {}
+        one = TierConfig(tiers=[tier])
+        _validate_rewards(shop=shop, config=one, problems=problems)
+        _validate_memberships(config=one, problems=problems)
+        if problems:
+            found[index] = problems
+    return found
+
+
+def _tier_values(item: TierInput) -> dict[str, Any]:
+    """The model's field values of a validated tier input (the variant as its numeric id)."""
+    values = asdict(item)
+    values.pop("id")
+    values["membership_variant_id"] = variant_id_parse(item.membership_variant_id)
+    return values
 
 
 def _specs(config: TierConfig) -> list[TierSpec]:
@@ -160,8 +266,7 @@ def tier_config_apply(
     Tier.objects.filter(shop=shop, active=True).update(active=False)
     saved: list[Tier] = []
     for item in config.tiers:
-        values = asdict(item)
-        values.pop("id")
+        values = _tier_values(item)
         values["active"] = True
         if item.id is None:
             saved.append(Tier.objects.create(shop=shop, **values))
@@ -173,6 +278,7 @@ def tier_config_apply(
     program.version += 1
     program.enabled = True
     program.save()
+    shop_changed(shop_id=shop.pk)
     changes = member_tiers_evaluate(shop=shop, now=at, reason=TierChange.Reason.CONFIG)
     ranks = {t.pk: t.rank for t in saved}
     result = TierDistribution(per_tier=[0] * len(saved))
@@ -202,10 +308,11 @@ def tier_config_apply(
             "grace_days": config.grace_days,
             "tiers": [
                 {
-                    **asdict(item),
+                    **_tier_values(item),
                     "id": tier.pk,
                     "threshold": str(item.threshold),
                     "multiplier": str(item.multiplier),
+                    "discount_percent": str(item.discount_percent),
                 }
                 for item, tier in zip(config.tiers, saved, strict=True)
             ],
@@ -213,4 +320,5 @@ def tier_config_apply(
         result=asdict(result),
         created_by=by,
     )
+    tier_discounts_sync_on_commit(shop_id=shop.pk)
     return version, result

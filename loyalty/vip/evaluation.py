@@ -24,7 +24,8 @@ The facts a basis reads:
 
 Decision per member, with ``q`` the tier qualified for and ``c`` the current one:
 
-- ``c`` invitation-only: kept (staff assigned it);
+- ``c`` invitation-only: kept (staff assigned it: no ``kept_until``), or until its
+  ``kept_until`` when it was bought (the paid club, ``vip.memberships``): then ``q`` at once;
 - no ``c``, or ``c`` not in the configuration: ``q`` at once;
 - ``q`` above ``c``: ``q`` at once (a new term: ``kept_until`` from ``q``'s period);
 - ``q`` is ``c``: kept; a calendar-year tier qualified for again in a new year is kept to
@@ -242,9 +243,22 @@ def _combined(used: Used) -> str:
     return "".join(f",\n    {value(b, p)} AS {_column(b, p)}" for b, p in used)
 
 
-def decisions_sql(scope: str, ladder: Ladder) -> str:
-    used = _used(ladder)
+def basis_ctes(scope: str, used: Used) -> str:
+    """``members`` (the shop's active members in ``scope``), the per-source sums and ``b``
+    (each member's value of the (basis, period) pairs ``used``): shared by the decision and by
+    one member's progress (the launcher's ``vip`` section), so both read the same facts."""
     facts, joins = _facts(scope, used)
+    return f"""members AS (
+  SELECT m.id, m.tier_multiplier FROM loyalty_member m
+  WHERE m.shop_id = %(shop)s AND m.state = 'active' AND {members_in(scope, "m.id")}
+),{facts}
+b AS (
+  SELECT m.id AS member_id, m.tier_multiplier AS cur_mult{_combined(used)}
+  FROM members m{joins}
+)"""
+
+
+def decisions_sql(scope: str, ladder: Ladder) -> str:
     return f"""
 WITH tiers AS (
   SELECT * FROM unnest(
@@ -252,14 +266,7 @@ WITH tiers AS (
     %(t_threshold)s::numeric[], %(t_inv)s::bool[], %(t_mult)s::numeric[]
   ) AS t(id, rank, basis, period, threshold, invitation_only, multiplier)
 ),
-members AS (
-  SELECT m.id, m.tier_multiplier FROM loyalty_member m
-  WHERE m.shop_id = %(shop)s AND m.state = 'active' AND {members_in(scope, "m.id")}
-),{facts}
-b AS (
-  SELECT m.id AS member_id, m.tier_multiplier AS cur_mult{_combined(used)}
-  FROM members m{joins}
-),
+{basis_ctes(scope, _used(ladder))},
 cur AS (
   SELECT b.member_id, b.cur_mult, mt.tier_id AS cur_id, ct.rank AS cur_rank,
     coalesce(ct.invitation_only, FALSE) AS cur_inv, ot.rank AS old_rank,
@@ -274,7 +281,8 @@ cur AS (
 ),
 acted AS (
   SELECT cur.*, CASE
-    WHEN cur.cur_inv THEN 'keep'
+    WHEN cur.cur_inv AND (cur.kept_until IS NULL OR %(now)s < cur.kept_until) THEN 'keep'
+    WHEN cur.cur_inv THEN 'move'
     WHEN cur.cur_rank IS NULL OR cur.q_rank > cur.cur_rank THEN 'move'
     WHEN cur.q_rank = cur.cur_rank THEN 'requalify'
     WHEN %(policy)s = 'never' THEN 'below'
@@ -344,3 +352,14 @@ def decision_params(
         "reason": reason,
         "version": program.version if version is None else version,
     }
+
+
+# One member's value of each basis over each period, with their current tier: the launcher's
+# progress to the next tier, from the same facts the decision reads (``member_ids``: the one).
+MEMBER_BASIS_SQL = f"""
+WITH {basis_ctes("ids", tuple((b, p) for b in BASES for p in PERIODS))}
+SELECT mt.tier_id, mt.kept_until, t.name, t.rank, t.multiplier, t.perks, t.invitation_only,
+  t.active, b.*
+FROM b LEFT JOIN loyalty_membertier mt ON mt.member_id = b.member_id
+LEFT JOIN loyalty_tier t ON t.id = mt.tier_id
+"""

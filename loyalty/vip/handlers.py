@@ -3,15 +3,20 @@
 Registered after ``loyalty``'s own handlers for the same topics (``LoyaltyConfig.ready``), so
 they run in the same transaction right after an order's points (or a refund's reversal) are
 written, and read those rows. Each re-decides only the members the event touched; the policy
-decides whether a refund takes a tier away now or at the end of its term.
+decides whether a refund takes a tier away now or at the end of its term. An order that bought
+a tier's membership product grants it, and its refund or cancellation revokes it
+(``vip.memberships``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists
+
 from loyalty.models import OrderPoints
-from loyalty.vip.models import VipProgram
+from loyalty.vip.memberships import memberships_sync
+from loyalty.vip.models import Tier, TierPurchase, VipProgram
 from loyalty.vip.services import member_tiers_evaluate
 from shopify_app.models import Refund, Shop, WebhookDelivery
 from shopify_app.webhooks.payloads import shopify_id
@@ -19,8 +24,23 @@ from shopify_app.webhooks.payloads import shopify_id
 
 def _evaluate_orders(*, shop: Shop, order_ids: list[int]) -> None:
     # One query for a shop without a club: this runs on every order webhook (and batch).
-    if not VipProgram.objects.filter(shop=shop, enabled=True).exists():
+    # The same one query tells whether the shop sells (or has sold) a membership.
+    program = (
+        VipProgram.objects.filter(shop=shop, enabled=True)
+        .annotate(
+            sells=Exists(
+                Tier.objects.filter(shop=shop, active=True, membership_variant_id__isnull=False)
+            ),
+            sold=Exists(TierPurchase.objects.filter(shop=shop)),
+        )
+        .values_list("sells", "sold")
+        .first()
+    )
+    if program is None:
         return
+    if any(program):
+        # Memberships first: a bought tier is held, so the evaluation below keeps it.
+        memberships_sync(shop=shop, order_shopify_ids=order_ids)
     member_ids = sorted(
         set(
             OrderPoints.objects.filter(shop=shop, order_shopify_id__in=order_ids).values_list(

@@ -7,12 +7,18 @@ Design:
   the tier configuration in force.
 - ``Tier``: a level of the club. A member qualifies when the tier's basis (points earned,
   amount spent, number of orders) over its period (lifetime, the calendar year in the shop's
-  timezone, the rolling 12 months) reaches the threshold. Tiers are never deleted once members
-  held them (history points at them): a configuration that drops one deactivates it.
+  timezone, the rolling 12 months) reaches the threshold. A tier may give its members a
+  percentage off every order, without a code: Shopify applies it from a customer segment on
+  the tier's tag (``vip.discounts`` keeps both in Shopify and their GIDs on the tier). Tiers
+  are never deleted once members held them (history points at them): a configuration that
+  drops one deactivates it.
 - ``MemberTier``: a member's current tier, when its term started, until when it is kept
   (``kept_until``; null means no term end) and since when the member no longer qualifies
   (``below_since``, the start of a grace period).
 - ``TierChange``: the append-only history of a member's tier (from, to, reason, when).
+- ``TierPurchase``: one order line that bought a tier's membership product (the paid club): the
+  term it covers, and when a refund or cancellation revoked it. A pure function of the mirrored
+  order and its refunds (``vip.memberships``), so reordered webhooks converge.
 - ``TierConfigVersion``: every applied configuration, as a snapshot, with what applying it
   moved; the preview of a proposed one runs the same evaluation statement (``vip.evaluation``).
 """
@@ -56,6 +62,14 @@ class Tier(models.Model):
         CALENDAR_YEAR = "calendar_year"  # in the shop's timezone
         ROLLING_12_MONTHS = "rolling_12_months"
 
+    class PerkEvery(models.TextChoices):
+        MONTH = "month"
+        QUARTER = "quarter"
+
+    class TermUnit(models.TextChoices):
+        DAYS = "days"
+        MONTHS = "months"
+
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="vip_tiers")
     name = models.CharField(max_length=64)
     rank = models.PositiveIntegerField()  # 1 = the lowest tier
@@ -67,6 +81,30 @@ class Tier(models.Model):
     perks = models.TextField(blank=True)
     customer_tag = models.CharField(max_length=64, blank=True)
     invitation_only = models.BooleanField(default=False)  # assigned by staff, never evaluated
+    # A catalog reward whose code is given on entering the tier (once per tier and term, as the
+    # entry points), without spending points.
+    entry_reward = models.ForeignKey(
+        "loyalty.Reward", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Recurring perk: a code of this catalog reward (free shipping or percent off) for every
+    # member of the tier, once per calendar month or quarter in the shop's timezone.
+    perk_reward = models.ForeignKey(
+        "loyalty.Reward", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    perk_every = models.CharField(max_length=8, choices=PerkEvery.choices, blank=True)
+    # The paid club: buying this product variant (numeric Shopify id) grants the tier for
+    # ``membership_term`` days or months from the payment.
+    membership_variant_id = models.BigIntegerField(null=True, blank=True)
+    membership_term = models.PositiveIntegerField(default=0)
+    membership_term_unit = models.CharField(
+        max_length=8, choices=TermUnit.choices, default="months"
+    )
+    # An automatic discount for the tier's members, without a code (0 = none): a Shopify
+    # segment on the tier's tag and an automatic basic discount for that segment, whose GIDs
+    # are kept here once made (``vip.discounts``).
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    segment_gid = models.CharField(max_length=128, blank=True)
+    discount_gid = models.CharField(max_length=128, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -80,6 +118,16 @@ class Tier(models.Model):
             models.CheckConstraint(condition=Q(threshold__gte=0), name="vip_tier_threshold_gte_0"),
             models.CheckConstraint(
                 condition=Q(multiplier__gte=0), name="vip_tier_multiplier_gte_0"
+            ),
+            # An order line grants at most one tier (webhooks look tiers up by variant).
+            models.UniqueConstraint(
+                fields=["shop", "membership_variant_id"],
+                condition=Q(active=True, membership_variant_id__isnull=False),
+                name="vip_tier_shop_membership_variant",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="vip_tier_discount_percent_0_100",
             ),
         ]
 
@@ -115,6 +163,8 @@ class TierChange(models.Model):
         DOWNGRADED = "downgraded"  # per the program's downgrade policy
         CONFIG = "config"  # a new configuration moved the member
         STAFF = "staff"  # assigned or removed by staff
+        PURCHASED = "purchased"  # bought as a membership product (the paid club)
+        REFUNDED = "refunded"  # that purchase refunded or cancelled within its term
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey(
@@ -152,3 +202,40 @@ class TierConfigVersion(models.Model):
 
     def __str__(self) -> str:
         return f"vip config v{self.version} of {self.shop_id}"
+
+
+class TierPurchase(models.Model):
+    """An order line that bought a tier's membership: active from ``paid_at`` to ``ends_at``
+    unless ``revoked_at`` (the line refunded, or the order cancelled)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        "loyalty.Member", on_delete=models.CASCADE, related_name="tier_purchases"
+    )
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    order_shopify_id = models.BigIntegerField()
+    line_item_id = models.BigIntegerField()
+    variant_id = models.BigIntegerField()
+    paid_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "order_shopify_id", "line_item_id"], name="vip_purchase_line"
+            ),
+        ]
+        indexes = [
+            # A member's purchases still running (``member_membership_apply``).
+            models.Index(
+                fields=["member", "ends_at"],
+                condition=Q(revoked_at__isnull=True),
+                name="vip_purchase_member_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id}: tier {self.tier_id} until {self.ends_at:%Y-%m-%d}"

@@ -3,7 +3,8 @@
 Every tier change goes through ``member_tiers_evaluate`` (events, the nightly job, applying a
 configuration) or ``member_tier_assign`` (staff, invitation-only tiers). Both write the
 member's ``MemberTier`` and a ``TierChange`` row, grant the entry reward of a tier moved up to
-(once per tier and term: the ledger's idempotency key says so), and enqueue the customer's
+(points and a catalog reward's code, once per tier and term: the ledger's idempotency key and
+the redemption's grant key say so), and enqueue the customer's
 Shopify tags after commit.
 """
 
@@ -20,8 +21,10 @@ from django.utils import timezone
 
 from loyalty.exceptions import TierUnavailable
 from loyalty.models import Member, PointsTransaction
+from loyalty.services.invalidation import member_ids_changed, shop_changed
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
+from loyalty.services.reward_grants import reward_grant
 from loyalty.vip.evaluation import LAST_ID, TierSpec, decision_params, windows_at
 from loyalty.vip.models import MemberTier, Tier, TierChange, VipProgram
 from loyalty.vip.statements import BATCH_BOUNDS_SQL, LOCK_SQL, statement
@@ -63,25 +66,32 @@ def entry_reward_key(*, tier: Tier, member_id: int, term_start: datetime | None)
     return f"vip:{tier.pk}:member:{member_id}:term:{term}"
 
 
-def _entry_reward(
+def entry_reward_grant(
     *, tier: Tier, member_id: int, term_start: datetime | None, at: datetime
-) -> PointsTransaction | None:
-    if tier.entry_points <= 0:
-        return None
+) -> None:
+    """The tier's entry reward: its points, and its catalog reward's code (given without
+    points, after commit), both under the same per tier and term key, so once each."""
+    if tier.entry_points <= 0 and tier.entry_reward_id is None:
+        return
     member = member_lock(member_id=member_id)
-    settings = program_settings_get(shop_id=tier.shop_id)
-    entry, _ = entry_write(
-        member=member,
-        amount=tier.entry_points,
-        kind=PointsTransaction.Kind.TIER_BONUS,
-        idempotency_key=entry_reward_key(tier=tier, member_id=member_id, term_start=term_start),
-        source_type="tier",
-        source_id=str(tier.pk),
-        note=f"Welcome to {tier.name}"[:500],
-        expires_at=lot_expires_at(settings=settings, earned_at=at),
-        now=at,
-    )
-    return entry
+    key = entry_reward_key(tier=tier, member_id=member_id, term_start=term_start)
+    if tier.entry_points > 0:
+        settings = program_settings_get(shop_id=tier.shop_id)
+        entry_write(
+            member=member,
+            amount=tier.entry_points,
+            kind=PointsTransaction.Kind.TIER_BONUS,
+            idempotency_key=key,
+            source_type="tier",
+            source_id=str(tier.pk),
+            note=f"Welcome to {tier.name}"[:500],
+            expires_at=lot_expires_at(settings=settings, earned_at=at),
+            now=at,
+        )
+    reward = tier.entry_reward
+    # A reward retired since the tier was configured gives nothing (as it could not be bought).
+    if reward is not None and reward.active and member.state == Member.State.ACTIVE:
+        reward_grant(member=member, reward=reward, grant_key=f"{key}:reward", now=at)
 
 
 # Members per tag task: a nightly run or a new configuration may move many members at once,
@@ -89,7 +99,7 @@ def _entry_reward(
 TAGS_CHUNK = 200
 
 
-def _tags_sync_on_commit(member_ids: list[int]) -> None:
+def tags_sync_on_commit(member_ids: list[int]) -> None:
     from loyalty.vip.tasks import vip_customer_tags_sync as vip_customer_tags_sync_task
 
     for start in range(0, len(member_ids), TAGS_CHUNK):
@@ -97,6 +107,14 @@ def _tags_sync_on_commit(member_ids: list[int]) -> None:
         transaction.on_commit(
             lambda chunk=chunk: vip_customer_tags_sync_task.delay(member_ids=chunk)
         )
+
+
+def tier_discounts_sync_on_commit(*, shop_id: int) -> None:
+    """After commit, bring the tiers' automatic discounts in Shopify up to date (a tier's
+    percentage, tag or state changed, or the club was switched on or off)."""
+    from loyalty.vip.tasks import vip_tier_discounts_sync as vip_tier_discounts_sync_task
+
+    transaction.on_commit(lambda: vip_tier_discounts_sync_task.delay(shop_id=shop_id))
 
 
 # The nightly pass decides the shop's members this many at a time (one id range each), with
@@ -190,12 +208,18 @@ def _tiers_apply(
         rows = cursor.fetchall()
         if not rows:
             return []
+        member_ids_changed(shop_id=shop.pk, member_ids=[row[0] for row in rows])
         ups = [r for r in sorted(rows) if r[2] is not None and r[4] > r[3]]
         if ups:
-            tiers = {t.pk: t for t in Tier.objects.select_related("shop").filter(shop=shop)}
+            tiers = {
+                t.pk: t
+                for t in Tier.objects.select_related("shop", "entry_reward").filter(shop=shop)
+            }
             for member_id, _from_id, to_id, _old_rank, _new_rank, term_start in ups:
-                _entry_reward(tier=tiers[to_id], member_id=member_id, term_start=term_start, at=at)
-        _tags_sync_on_commit([r[0] for r in rows])
+                entry_reward_grant(
+                    tier=tiers[to_id], member_id=member_id, term_start=term_start, at=at
+                )
+        tags_sync_on_commit([r[0] for r in rows])
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -237,8 +261,8 @@ def member_tier_assign(
         locked.tier_multiplier = tier.multiplier if tier is not None else Decimal(1)
         locked.save(update_fields=["tier_multiplier", "updated_at"])
         if tier is not None:
-            _entry_reward(tier=tier, member_id=locked.pk, term_start=at, at=at)
-        _tags_sync_on_commit([locked.pk])
+            entry_reward_grant(tier=tier, member_id=locked.pk, term_start=at, at=at)
+        tags_sync_on_commit([locked.pk])
     if tier is None:
         member_tiers_evaluate(shop=member.shop, member_ids=[member.pk], now=at)
         state.refresh_from_db()
@@ -248,11 +272,16 @@ def member_tier_assign(
 @transaction.atomic
 def vip_program_enable(*, shop: Shop, enabled: bool, now: datetime | None = None) -> VipProgram:
     """Switch the club on or off. Off: every member earns at 1x again (one UPDATE; the
-    multiplier is cached on the member row) and evaluation stops, but tiers and history stay.
-    On: an evaluation of every member restores the multipliers and catches up."""
+    multiplier is cached on the member row), evaluation stops and the tiers' automatic
+    discounts are deleted in Shopify after commit, but tiers and history stay. On: an
+    evaluation of every member restores the multipliers and catches up, and the discounts
+    are made again."""
     program = VipProgram.objects.select_for_update().get(pk=vip_program_get(shop_id=shop.pk).pk)
     program.enabled = enabled
     program.save(update_fields=["enabled", "updated_at"])
+    shop_changed(shop_id=shop.pk)
+    # Off: the tier discounts go too (members would otherwise keep a perk of a closed club).
+    tier_discounts_sync_on_commit(shop_id=shop.pk)
     if enabled:
         member_tiers_evaluate(shop=shop, now=now)
     else:

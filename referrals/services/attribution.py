@@ -8,9 +8,11 @@ not depend on it). It:
 1. binds the order to a claimed referral, once: the referral whose code the order used, else
    the one claimed by the order's email within the attribution window before the order;
 2. runs the fraud checks then (completed, held or rejected, with the findings);
-3. grants the reward of a completed referral through ``loyalty.services.grants``, keyed
-   ``referral:<id>:reward`` and pending until the hold ends;
-4. voids that reward when the order is cancelled or fully refunded within the hold.
+3. grants the reward of a completed referral through ``loyalty.services.grants``: points keyed
+   ``referral:<id>:reward`` and pending until the hold ends, or the program's catalog reward,
+   its code starting when the hold ends (``referrals.services.rewards``);
+4. voids that reward when the order is cancelled or fully refunded within the hold;
+5. marks the referrer's granted codes that a paid order of theirs used.
 
 Every step is idempotent, so duplicated and reordered deliveries converge on one result.
 """
@@ -26,13 +28,20 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from loyalty.exceptions import MemberExcluded
+from loyalty.exceptions import MemberExcluded, RewardUnavailable
 from loyalty.models import PointsTransaction
 from loyalty.services.grants import points_grant, points_grant_void
 from referrals.models import Referral, ReferralCode, ReferralProgram
 from referrals.normalise import email_canonical, email_normalise, ip_normalise
+from referrals.services.changes import referrer_changed
 from referrals.services.fraud import HOLD, REJECT, order_findings, referrer_signals_record
 from referrals.services.program import referral_program_get
+from referrals.services.rewards import (
+    referral_reward_grant,
+    referral_reward_revocable,
+    referral_reward_revoke,
+    reward_codes_mark_used,
+)
 from shopify_app.models import Order, Refund, Shop
 
 logger = logging.getLogger(__name__)
@@ -119,37 +128,62 @@ def _decide(
     referral.status = Status.REJECTED if decisive.decision == REJECT else Status.HELD
 
 
+def _rewarded(referral: Referral) -> bool:
+    return referral.reward_entry_id is not None or bool(referral.reward_code)
+
+
+def _grant(
+    *, referral: Referral, program: ReferralProgram, hold_until: datetime | None, at: datetime
+) -> None:
+    if program.referrer_reward_id is not None:
+        referral_reward_grant(
+            referral=referral, reward_id=program.referrer_reward_id, hold_until=hold_until, at=at
+        )
+        return
+    entry = points_grant(
+        member=referral.referrer,
+        points=program.referrer_points,
+        kind=PointsTransaction.Kind.REFERRAL,
+        idempotency_key=reward_key(referral),
+        source_type="referral",
+        source_id=str(referral.pk),
+        note="Friend referral",
+        hold_until=hold_until,
+        now=at,
+    )
+    referral.reward_entry, referral.reward_points = entry, entry.amount
+
+
 def referral_reward_reconcile(
     *, referral: Referral, program: ReferralProgram, order: Order, at: datetime
 ) -> None:
     """Grant a completed referral's reward, or void it when the order was undone within the
     hold. The caller holds the referral's row lock and saves it."""
     undone = order_undone_at(order=order)
-    if referral.status == Status.COMPLETED and referral.reward_entry_id is None and not undone:
+    if referral.status == Status.COMPLETED and not _rewarded(referral) and not undone:
         hold_until = (
             _order_at(order) + timedelta(days=program.hold_days) if program.hold_days else None
         )
         try:
-            entry = points_grant(
-                member=referral.referrer,
-                points=program.referrer_points,
-                kind=PointsTransaction.Kind.REFERRAL,
-                idempotency_key=reward_key(referral),
-                source_type="referral",
-                source_id=str(referral.pk),
-                note="Friend referral",
-                hold_until=hold_until,
-                now=at,
-            )
+            _grant(referral=referral, program=program, hold_until=hold_until, at=at)
         except MemberExcluded:
             referral.decision_note = "The referrer is excluded from the program: no reward."
             return
-        referral.reward_entry, referral.reward_points = entry, entry.amount
+        except RewardUnavailable:
+            referral.decision_note = "The program's reward is no longer in the catalog: no reward."
+            return
     if undone is None or referral.status in (Status.REJECTED, Status.REVERSED):
         return
-    if referral.reward_entry_id is None:
+    if not _rewarded(referral):
         # Held (or never rewarded): nothing to take back, and nothing left to approve.
         referral.status, referral.reversed_at = Status.REVERSED, at
+        return
+    if referral.reward_code:
+        # Undone before the hold's end (by the refund's or cancellation's own time, however
+        # late its webhook came): the code is voided, or found used and kept.
+        if referral_reward_revocable(referral=referral, at=undone):
+            referral.status, referral.reversed_at = Status.REVERSED, at
+            referral_reward_revoke(referral=referral)
         return
     if points_grant_void(
         shop_id=referral.shop_id, idempotency_key=reward_key(referral), now=undone
@@ -231,6 +265,8 @@ def referral_order_sync(
         )
         if order is None:
             return None  # a refund before its order: orders/paid reconciles it
+        if payload is not None and order.discount_codes and order.financial_status in PAID_STATUSES:
+            reward_codes_mark_used(shop=shop, codes=list(order.discount_codes), now=at)
         referral = (
             Referral.objects.select_for_update()
             .select_related("referrer__customer")
@@ -258,4 +294,5 @@ def referral_order_sync(
             _decide(referral=referral, program=program, order=order, payload=payload, at=at)
         referral_reward_reconcile(referral=referral, program=program, order=order, at=at)
         referral.save()
+        referrer_changed(referral)
     return referral

@@ -16,7 +16,9 @@ from loyalty.services.grants import points_grant_void
 from referrals.exceptions import ReferralNotReviewable
 from referrals.models import Referral
 from referrals.services.attribution import referral_reward_reconcile, reward_key
+from referrals.services.changes import referrer_changed
 from referrals.services.program import referral_program_get
+from referrals.services.rewards import referral_reward_revocable, referral_reward_revoke
 from shopify_app.models import Order
 
 Status = Referral.Status
@@ -48,6 +50,7 @@ def referral_approve(
         referral=referral, program=referral_program_get(shop_id=shop_id), order=order, at=at
     )
     referral.save()
+    referrer_changed(referral)
     return referral
 
 
@@ -56,13 +59,19 @@ def referral_reject(
     *, shop_id: int, referral_id: int, staff: str, note: str = "", now: datetime | None = None
 ) -> Referral:
     """Reject a claimed, held or completed referral; a completed one's reward is voided if it
-    is still pending (a posted reward stays: the points are the member's). Raises
+    is still pending (a posted reward stays: the points are the member's; a reward code is
+    voided in Shopify before the hold's end, after it the code stays theirs). Raises
     ``ReferralNotReviewable`` for one already rejected or reversed."""
     at = now or timezone.now()
     referral = _locked(shop_id=shop_id, referral_id=referral_id)
     if referral.status not in (Status.CLAIMED, Status.HELD, Status.COMPLETED):
         raise ReferralNotReviewable(extra={"status": referral.status})
-    if (
+    if referral.status == Status.COMPLETED and referral.reward_code:
+        # A catalog reward: its code is voided while the hold lasts; after it, it is theirs.
+        if not referral_reward_revocable(referral=referral, at=at):
+            raise ReferralNotReviewable(extra={"status": referral.status, "reward": "available"})
+        referral_reward_revoke(referral=referral)
+    elif (
         referral.status == Status.COMPLETED
         and referral.reward_entry_id is not None
         and not points_grant_void(shop_id=shop_id, idempotency_key=reward_key(referral), now=at)
@@ -72,4 +81,5 @@ def referral_reject(
     referral.fraud_rule = referral.fraud_rule or "staff"
     referral.decided_by, referral.decided_at, referral.decision_note = staff, at, note
     referral.save()
+    referrer_changed(referral)
     return referral

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from referrals.models import Referral, ReferralCode, ReferralProgram, ReferrerSignal
 from referrals.normalise import address_normalise, email_canonical, ip_normalise, phone_normalise
@@ -107,10 +108,15 @@ def _order_at(order: Order) -> datetime | None:
 
 def _friend_not_new(*, order: Order) -> Finding | None:
     """Orders by the same customer or email before this one."""
-    who = Q(email__iexact=order.email) if order.email else Q(pk__in=[])
+    # lower(email), not email__iexact (UPPER): the order mirror's index is on lower(email).
+    who = Q(email_lower=order.email.lower()) if order.email else Q(pk__in=[])
     if order.customer_shopify_id:
         who |= Q(customer_shopify_id=order.customer_shopify_id)
-    earlier = Order.objects.filter(who, shop_id=order.shop_id).exclude(shopify_id=order.shopify_id)
+    earlier = (
+        Order.objects.annotate(email_lower=Lower("email"))
+        .filter(who, shop_id=order.shop_id)
+        .exclude(shopify_id=order.shopify_id)
+    )
     if at := _order_at(order):
         earlier = earlier.filter(Q(processed_at__lt=at) | Q(processed_at__isnull=True))
     ids = list(earlier.order_by("processed_at").values_list("shopify_id", flat=True)[:5])

@@ -20,11 +20,18 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from referrals.exceptions import FriendNotNew, InvalidFriendEmail, ReferralsClosed
+from referrals.exceptions import (
+    FriendNotNew,
+    FriendOfferExpired,
+    InvalidFriendEmail,
+    ReferralsClosed,
+)
 from referrals.models import Referral, ReferralProgram
 from referrals.normalise import email_canonical, email_normalise, ip_normalise
+from referrals.services.changes import referrer_changed
 from referrals.services.program import referral_code_resolve, referral_program_get
 from shopify_app import admin_api
 from shopify_app.exceptions import ShopifyError, ShopifyRetriableError, ShopifyUserErrors
@@ -46,13 +53,25 @@ def _discount_code() -> str:
 
 
 def friend_has_ordered(*, shop_id: int, email: str) -> bool:
-    """Whether the store knows orders by this email (the customer mirror's count, or a
-    mirrored order), so the new-customer offer is refused."""
-    if Customer.objects.filter(
-        shop_id=shop_id, email__iexact=email, number_of_orders__gt=0
-    ).exists():
+    """Whether the store knows orders by this (normalised) email (the customer mirror's
+    count, or a mirrored order), so the new-customer offer is refused.
+
+    ``Lower`` rather than ``__iexact`` (which PostgreSQL runs as ``UPPER(email) = UPPER(…)``):
+    the customer lookup then uses the ``customer_shop_email_lower`` index instead of reading
+    every customer of the shop on each claim; the order mirror's ``order_shop_email_lower``
+    serves the second (bench/referrals_claims.py measures a claim)."""
+    email = email_normalise(email)
+    if (
+        Customer.objects.annotate(email_lower=Lower("email"))
+        .filter(shop_id=shop_id, email_lower=email, number_of_orders__gt=0)
+        .exists()
+    ):
         return True
-    return Order.objects.filter(shop_id=shop_id, email__iexact=email).exists()
+    return (
+        Order.objects.annotate(email_lower=Lower("email"))
+        .filter(shop_id=shop_id, email_lower=email)
+        .exists()
+    )
 
 
 def referral_claim(
@@ -70,7 +89,8 @@ def referral_claim(
     (whichever link it came through). A claim that is plainly a self-referral (the referrer's
     own customer, or the referrer's email behind an alias) is stored as ``rejected`` with its
     evidence and issues no code. Raises ``ReferralsClosed``, ``UnknownReferralCode``,
-    ``InvalidFriendEmail`` and ``FriendNotNew``.
+    ``InvalidFriendEmail``, ``FriendNotNew`` and ``FriendOfferExpired`` (a repeat claim
+    whose code has expired unused).
     """
     from referrals.services.fraud import claim_self_referral
     from referrals.tasks import referral_offer_issue as issue_task
@@ -87,6 +107,11 @@ def referral_claim(
     referral_code = referral_code_resolve(shop_id=shop.pk, code=code)
     existing = Referral.objects.filter(shop=shop, friend_email=normalised).first()
     if existing is not None:
+        # One offer per email: a repeat shows its code, unless that code has run out (a
+        # second code would be a second offer for the same friend).
+        expires = existing.code_expires_at
+        if expires is not None and expires <= at and existing.status == Status.CLAIMED:
+            raise FriendOfferExpired()
         return existing
     if friend_has_ordered(shop_id=shop.pk, email=normalised):
         raise FriendNotNew()
@@ -121,6 +146,7 @@ def referral_claim(
     try:
         with transaction.atomic():
             referral = Referral.objects.create(**fields)
+            referrer_changed(referral)
             if rejection is None:
                 transaction.on_commit(lambda: issue_task.delay(referral_id=referral.pk))
     except IntegrityError:
@@ -217,20 +243,23 @@ def referral_offer_issue(*, referral_id: int) -> Referral:
         Referral.objects.filter(pk=referral.pk, code_status=CodeStatus.PENDING).update(
             code_status=CodeStatus.FAILED, code_error=str(exc)[:2000]
         )
+        referrer_changed(referral)
         referral.refresh_from_db()
         return referral
     Referral.objects.filter(pk=referral.pk, code_status=CodeStatus.PENDING).update(
         code_status=CodeStatus.ISSUED, discount_node_id=node_id, code_error=""
     )
+    referrer_changed(referral)
     referral.refresh_from_db()
     return referral
 
 
 def referral_offer_fail(*, referral_id: int, error: str) -> None:
     """The task gave up retrying: record why the friend got no code."""
-    Referral.objects.filter(pk=referral_id, code_status=CodeStatus.PENDING).update(
-        code_status=CodeStatus.FAILED, code_error=error[:2000]
-    )
+    failing = Referral.objects.filter(pk=referral_id, code_status=CodeStatus.PENDING)
+    for referral in failing.only("pk", "shop_id", "referrer_id"):
+        referrer_changed(referral)
+    failing.update(code_status=CodeStatus.FAILED, code_error=error[:2000])
 
 
 def referral_offer_sweep(*, now: datetime | None = None) -> int:

@@ -45,3 +45,39 @@ query CodeDiscountNodeByCode($code: String!) {
   }
 }
 """
+
+# A granted reward's code (``loyalty.services.grants``): before voiding it, whether it was used.
+CODE_DISCOUNT_USAGE_BY_CODE = """
+query CodeDiscountUsageByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) {
+    id
+    codeDiscount {
+      __typename
+      ... on DiscountCodeBasic {
+        status
+        asyncUsageCount
+      }
+      ... on DiscountCodeFreeShipping {
+        status
+        asyncUsageCount
+      }
+    }
+  }
+}
+"""
+
+# Ends the code now; Shopify keeps it (status EXPIRED), so the merchant still sees what it was.
+DISCOUNT_CODE_DEACTIVATE = """
+mutation DiscountCodeDeactivate($id: ID!) {
+  discountCodeDeactivate(id: $id) {
+    codeDiscountNode {
+      id
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+"""

@@ -45,6 +45,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shopify_app.models import Customer, Order, Refund, Shop
+from shopify_app.storefront_cache import storefront_state_changed
 
 # Rows per statement: keeps every statement well under PostgreSQL's 65,535 bind parameters
 # (orders bind 24 per row) while amortising the round trip.
@@ -174,7 +175,17 @@ def customers_upsert(*, shop: Shop, rows: Sequence[CustomerRow]) -> int:
         for chunk in _chunks(sorted(group, key=lambda r: r.shopify_id)):
             written += _customers_upsert_chunk(shop=shop, rows=chunk, optional=optional)
             _orders_link_customers(shop=shop, customer_ids=[r.shopify_id for r in chunk])
+    _state_changed(shop=shop, shopify_ids=[r.shopify_id for r in rows])
     return written
+
+
+def _state_changed(*, shop: Shop, shopify_ids: Sequence[int]) -> None:
+    # GET state shows the customer's name and whether they are mirrored; past a few hundred
+    # (a sync page), one shop-wide bump is cheaper than one per customer.
+    if len(shopify_ids) > 500:
+        storefront_state_changed(shop_id=shop.pk)
+    else:
+        storefront_state_changed(shop_id=shop.pk, shopify_customer_ids=shopify_ids)
 
 
 def _customers_upsert_chunk(*, shop: Shop, rows: Sequence[CustomerRow], optional: list[str]) -> int:
@@ -236,6 +247,7 @@ def customer_delete(*, shop: Shop, shopify_id: int, deleted_at: datetime | None 
         " updated_at = excluded.updated_at",
         [shop.pk, shopify_id, deleted_at or now, now, now],
     )
+    _state_changed(shop=shop, shopify_ids=[shopify_id])
 
 
 @transaction.atomic
@@ -257,6 +269,7 @@ def customer_redact(*, shop: Shop, shopify_id: int, order_shopify_ids: Sequence[
         " updated_at = excluded.updated_at",
         [shop.pk, shopify_id, now, now, now],
     )
+    _state_changed(shop=shop, shopify_ids=[shopify_id])
     _orders_redact(shop=shop, customer_shopify_id=shopify_id, order_shopify_ids=order_shopify_ids)
 
 

@@ -27,6 +27,7 @@ from shopify_app.graphql import shop as shop_documents
 from shopify_app.models import Shop, ShopCredential
 from shopify_app.services.credentials import shop_credential_store
 from shopify_app.session_tokens import SessionToken
+from shopify_app.storefront_cache import storefront_state_changed
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def shop_install(*, shop_domain: str, token_response: dict[str, Any]) -> Shop:
     shop.scopes = str(token_response.get("scope", ""))
     shop.full_clean()
     shop.save()
+    # A reinstall (or a shop recreated after shop/redact under the same domain) must not find
+    # a state cached before: the shop's version moves (storefront_cache).
+    storefront_state_changed(shop_id=shop.pk)
     shop_credential_store(shop=shop, token_response=token_response)
     if became_installed:
         logger.info("shop installed", extra={"shop": shop.domain, "reinstall": not created})
@@ -106,6 +110,7 @@ def shop_uninstall(*, shop: Shop, uninstalled_at: datetime | None = None) -> Sho
     if shop.uninstalled_at is None:
         shop.uninstalled_at = uninstalled_at or timezone.now()
         shop.save(update_fields=["uninstalled_at", "updated_at"])
+        storefront_state_changed(shop_id=shop.pk)  # a cached state must not outlive the app
         logger.info("shop uninstalled", extra={"shop": shop.domain})
     return shop
 
@@ -185,6 +190,7 @@ def shop_details_refresh(*, shop: Shop) -> Shop:
             setattr(shop, name, value)
         shop.full_clean()
         shop.save(update_fields=[*fields, "updated_at"])
+        storefront_state_changed(shop_id=shop.pk)  # its name and currency are in the state
     return shop
 
 

@@ -45,6 +45,7 @@ from django.db.models import Model
 
 from shopify_app.models import Customer, Order, Refund, Shop
 from shopify_app.services import mirror
+from shopify_app.storefront_cache import storefront_state_changed
 from shopify_app.sync.rows import (
     CUSTOMER_COLUMNS,
     LATE_LINE_ITEM_COLUMNS,
@@ -190,6 +191,7 @@ def customers_load(*, shop: Shop, rows: Sequence[tuple], now: datetime) -> int:
             [shop.pk, now, now],
         )
         written = max(cursor.rowcount, 0)
+        storefront_state_changed(shop_id=shop.pk)  # a sync page: every shopper of the shop
         cursor.execute(
             f"UPDATE {_ORDER} o SET customer_id = {_id_of(_CUSTOMER, 'o.customer_shopify_id')}"
             " FROM sync_stage_customer s"

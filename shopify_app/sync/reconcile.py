@@ -33,7 +33,7 @@ from django.utils import timezone
 from shopify_app import admin_api
 from shopify_app.graphql import sync as documents
 from shopify_app.models import Customer, Order, Refund, Shop, SyncRun
-from shopify_app.services.webhooks import Receipt, webhook_delivery_receive
+from shopify_app.services.webhook_intake import Receipt, webhook_delivery_receive
 from shopify_app.sync import payloads
 from shopify_app.sync.rows import numeric_id
 

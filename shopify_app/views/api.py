@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -56,10 +57,20 @@ class SignedInCustomer(BasePermission):
         return True
 
 
+class JSONOnlyNegotiation(DefaultContentNegotiation):
+    """Storefront answers are only ever JSON: skip choosing a renderer, which reads DRF's
+    ``?format=`` parameter and so parses the whole (long, signed) query string a second time
+    on every request (bench/storefront_state.py). Parsers are still chosen by Content-Type."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class AppProxyAPIView(APIView):
     authentication_classes = [AppProxyAuthentication]
     permission_classes: list = []
     throttle_classes = [StorefrontIPThrottle, StorefrontCustomerThrottle]
+    content_negotiation_class = JSONOnlyNegotiation
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -39,7 +39,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from shopify_app import signatures
-from shopify_app.services.webhooks import Receipt, webhook_delivery_receive
+from shopify_app.services.webhook_intake import Receipt, webhook_delivery_receive
 from shopify_app.webhooks.payloads import InvalidPayload
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ What the skipped handler did for these requests is done here or made unnecessary
 - an unexpected error: logged with its traceback and answered 500, so Shopify retries;
 - the database connection's lifetime (``close_old_connections`` on Django's request signals):
   the intake's INSERT replaces a broken connection and retries itself
-  (``services.webhooks._insert_batch``), and a healthy one may live as long as its thread.
+  (``services.webhook_intake._insert_batch``), and a healthy one may live as long as its thread.
 """
 
 from __future__ import annotations

@@ -524,3 +524,29 @@ def test_missing_scope_is_access_denied(devshop):
     assert body["errors"][0]["message"] == (
         "Access denied for customers field. Required access: `read_customers` access scope."
     )
+
+
+def test_an_app_data_metafield_is_set_on_the_current_app_installation(devshop, client):
+    owner = devshop.data("{ currentAppInstallation { id } }")["currentAppInstallation"]["id"]
+    value = '{"button_color": "#0b6e4f"}'
+    body = devshop.data(
+        METAFIELDS_SET,
+        {"m": [{"ownerId": owner, "namespace": "loyalty", "key": "launcher", "type": "json",
+                "value": value}]},
+    )["metafieldsSet"]  # fmt: skip
+    assert body["userErrors"] == []
+    assert body["metafields"][0]["namespace"] == "loyalty"
+    [row] = DevMetafield.objects.filter(owner_gid=owner)
+    assert (row.key, row.type, row.value) == ("launcher", "json", value)
+
+
+def test_another_app_installation_is_not_an_owner(devshop):
+    owner = devshop.data("{ currentAppInstallation { id } }")["currentAppInstallation"]["id"]
+    number = int(owner.rsplit("/", 1)[1])
+    body = devshop.data(
+        METAFIELDS_SET,
+        {"m": [{"ownerId": f"gid://shopify/AppInstallation/{number + 1}", "namespace": "loyalty",
+                "key": "launcher", "type": "json", "value": "{}"}]},
+    )["metafieldsSet"]  # fmt: skip
+    assert [e["code"] for e in body["userErrors"]] == ["INVALID"]
+    assert not DevMetafield.objects.exists()

@@ -88,7 +88,14 @@ def _env(database_url: str, redis_url: str, app_url: str, devshop_url: str) -> d
     return env
 
 
-def _wait_http(url: str, proc: subprocess.Popen, name: str, stack: Stack, timeout: float = 90):
+# How long a server may take to answer (E2E_SERVER_TIMEOUT): on a machine shared with other
+# test runs, runserver's start alone can take minutes.
+SERVER_TIMEOUT = float(os.environ.get("E2E_SERVER_TIMEOUT", "90"))
+
+
+def _wait_http(
+    url: str, proc: subprocess.Popen, name: str, stack: Stack, timeout: float = SERVER_TIMEOUT
+):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -65,8 +65,9 @@ def test_a_branding_change_shows_in_the_preview_then_in_the_storefront_launcher(
         toast(page, "Branding saved")
         expect(app.get_by_role("button", name="Save")).to_have_count(0)  # nothing unsaved
 
-        # The storefront: the panel's title and a visitor's texts come from these settings (the
-        # button itself is drawn from the theme's app embed settings).
+        # The storefront: the panel's title and a visitor's texts come from these settings at
+        # once (GET state); the button follows once a worker has published them to the app's
+        # metafield (tests/e2e/test_launcher_branding.py).
         page.goto(stack.storefront(SHOP))
         panel = open_launcher(page)
         expect(panel.get_by_role("heading", name="Goods Club", exact=True)).to_be_visible()

@@ -18,7 +18,7 @@ def test_every_scheduled_loyalty_job_is_a_registered_task():
     app.loader.import_default_modules()
     names = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
     loyalty_jobs = [n for n in names if n.startswith("loyalty.")]
-    assert len(loyalty_jobs) == 7  # with the VIP club's nightly evaluation
+    assert len(loyalty_jobs) == 8  # with the VIP club's nightly evaluation and perks
     assert all(n in app.tasks for n in loyalty_jobs)
 
 

@@ -79,3 +79,18 @@ def rewards(referral: Referral) -> list[PointsTransaction]:
 def points(member: Member) -> tuple[int, int]:
     member.refresh_from_db()
     return member.balance, member.pending
+
+
+def catalog_reward_completed(store: Store, code: ReferralCode, email: str = "bob@example.com"):
+    """The program gives a $20-off catalog reward (14-day hold); ``email`` claims ``code`` and
+    pays without it. Returns the referral, completed with its reward code granted."""
+    from tests.factories import RewardFactory
+
+    reward = RewardFactory(shop=store.shop, name="$20 off", points_cost=2000)
+    referral_program_update(
+        shop_id=store.shop.pk, changes={"hold_days": 14, "referrer_reward_id": reward.pk}
+    )
+    referral = claim(store, code, email)
+    store.paid(friend_order(store, store.customer(email=email)))
+    referral.refresh_from_db()
+    return referral

@@ -32,21 +32,58 @@ def held(store, program, ada_code):
     return second
 
 
-def test_the_program_is_read_and_patched(client, auth):
-    assert (
-        client.get("/api/admin/referrals/program", headers=auth).json()["referrer_points"] == 1000
-    )
+def _program(client, auth) -> tuple[dict, str]:
+    response = client.get("/api/admin/referrals/program", headers=auth)
+    assert response.status_code == 200
+    assert response["ETag"] == f'"{response.json()["version"]}"'
+    return response.json(), response["ETag"]
+
+
+def test_the_program_is_read_and_patched_with_its_version(client, auth):
+    from loyalty.models import ChangeLog
+
+    program, etag = _program(client, auth)
+    assert program["referrer_points"] == 1000
 
     response = client.patch(
         "/api/admin/referrals/program",
         {"offer_kind": "fixed", "offer_value": "15.00", "hold_days": 7},
         content_type="application/json",
-        headers=auth,
+        headers={**auth, "If-Match": etag},
     )
 
     assert response.status_code == 200
     assert (response.json()["offer_kind"], response.json()["offer_value"]) == ("fixed", "15.00")
     assert response.json()["hold_days"] == 7
+    assert response["ETag"] != etag
+    [change] = ChangeLog.objects.filter(action="referral_program.update")
+    assert change.staff_user_id == "42"
+    assert change.after == {"offer_kind": "fixed", "offer_value": "15.00", "hold_days": 7}
+
+
+def test_an_edit_without_or_with_a_stale_version_is_refused(client, auth):
+    _program_before, etag = _program(client, auth)
+    body = {"referrer_points": 500}
+    missing = client.patch(
+        "/api/admin/referrals/program", body, content_type="application/json", headers=auth
+    )
+    first = client.patch(
+        "/api/admin/referrals/program",
+        {"hold_days": 3},
+        content_type="application/json",
+        headers={**auth, "If-Match": etag},
+    )
+    stale = client.patch(
+        "/api/admin/referrals/program",
+        body,
+        content_type="application/json",
+        headers={**auth, "If-Match": etag},
+    )
+
+    assert (missing.status_code, missing.json()["code"]) == (428, "version_required")
+    assert first.status_code == 200
+    assert (stale.status_code, stale.json()["code"]) == (409, "version_conflict")
+    assert _program(client, auth)[0]["referrer_points"] == 1000
 
 
 @pytest.mark.parametrize(
@@ -54,8 +91,12 @@ def test_the_program_is_read_and_patched(client, auth):
     [{"offer_kind": "bogus"}, {"hold_days": -1}, {"offer_value": "0"}, {"referrer_points": 0}],
 )
 def test_bad_settings_are_a_400_and_change_nothing(client, auth, body):
+    _before, etag = _program(client, auth)
     response = client.patch(
-        "/api/admin/referrals/program", body, content_type="application/json", headers=auth
+        "/api/admin/referrals/program",
+        body,
+        content_type="application/json",
+        headers={**auth, "If-Match": etag},
     )
 
     assert response.status_code == 400
@@ -125,7 +166,7 @@ def test_the_funnel(client, auth, held):
         "completed": 1,
         "held": 1,
     }
-    assert stats["revenue"] == "100.00"
+    assert (stats["revenue"], stats["currency"]) == ("100.00", "USD")
 
 
 def test_a_bad_status_filter_is_a_400(client, auth):
@@ -136,3 +177,42 @@ def test_a_bad_status_filter_is_a_400(client, auth):
 
 def test_without_a_session_token_it_is_a_401(client, shop):
     assert client.get("/api/admin/referrals").status_code == 401
+
+
+def test_the_referrer_reward_is_a_catalog_reward_of_this_shop_only(client, auth, shop, other_shop):
+    from tests.factories import RewardFactory
+
+    mine = RewardFactory(shop=shop, name="$20 off", points_cost=2000)
+    theirs = RewardFactory(shop=other_shop)
+
+    refused = client.patch(
+        "/api/admin/referrals/program", {"referrer_reward": theirs.pk},
+        content_type="application/json", headers=auth,
+    )  # fmt: skip
+    chosen = client.patch(
+        "/api/admin/referrals/program", {"referrer_reward": mine.pk},
+        content_type="application/json", headers=auth,
+    )  # fmt: skip
+    points_again = client.patch(
+        "/api/admin/referrals/program", {"referrer_reward": None},
+        content_type="application/json", headers=auth,
+    )  # fmt: skip
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "invalid_referral_settings")
+    assert (chosen.status_code, chosen.json()["referrer_reward"]) == (200, mine.pk)
+    assert points_again.json()["referrer_reward"] is None
+
+
+def test_the_list_shows_a_catalog_rewards_code_and_its_state(client, auth, store, ada_code):
+    from tests.referrals.conftest import catalog_reward_completed
+
+    referral = catalog_reward_completed(store, ada_code)
+
+    [row] = client.get("/api/admin/referrals", headers=auth).json()["referrals"]
+
+    assert row["reward_status"] == "pending"
+    assert row["reward"]["kind"] == "reward"
+    assert row["reward"]["name"] == "$20 off"
+    assert row["reward"]["code"] == referral.reward_code  # staff see it before it is usable
+    assert row["reward"]["code_status"] == "pending"
+    assert row["reward"]["available_at"] is not None

@@ -9,6 +9,7 @@ import pytest
 from referrals.models import Referral, ReferralCode
 from referrals.services.program import referral_program_update
 from shopify_app.services.credentials import shop_credential_store
+from tests.callbacks import work
 from tests.loyalty.storefront.conftest import Proxy, signed_query
 from tests.referrals.conftest import friend_order
 from tests.shopify_app.test_authentication import TOKEN
@@ -66,7 +67,7 @@ def test_the_friend_claims_as_a_guest_and_the_member_sees_the_referral(
     result = response.json()["result"]
     referral = Referral.objects.get(shop=store.shop)
     assert (result["code"], result["status"]) == (referral.discount_code, "pending")
-    assert len(callbacks) == 1  # the code is made by the worker
+    assert len(work(callbacks)) == 1  # the code is made by the worker
     again = proxy.post("referrals/claim", {"code": ada_code.code, "email": "bob@example.com"})
     assert again.json()["result"]["code"] == result["code"]
 
@@ -99,6 +100,21 @@ def test_a_friend_who_has_ordered_is_told_the_offer_is_for_new_customers(store, 
     assert "new customers" in response.json()["message"]
 
 
+def test_a_repeat_claim_after_the_code_expired_unused_is_told_so(proxy, ada_code):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = proxy.post("referrals/claim", {"code": ada_code.code, "email": "bob@example.com"})
+    assert first.status_code == 200
+    Referral.objects.update(code_expires_at=timezone.now() - timedelta(minutes=1))
+
+    again = proxy.post("referrals/claim", {"code": ada_code.code, "email": "bob@example.com"})
+
+    assert (again.status_code, again.json()["code"]) == (409, "offer_expired")
+    assert Referral.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
@@ -125,6 +141,16 @@ def test_an_unsigned_claim_is_refused(client, proxy, ada_code):
 
     assert response.status_code == 401
     assert not Referral.objects.exists()
+
+
+def test_the_launcher_opened_on_a_ref_link_counts_a_visit(proxy, ada_code):
+    response = proxy.post("referrals/visit", {"code": ada_code.code.lower()})
+    unknown = proxy.post("referrals/visit", {"code": "NOPE123456"})
+
+    assert response.status_code == 204
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_referral_code")
+    ada_code.refresh_from_db()
+    assert ada_code.visits == 1
 
 
 def test_the_link_through_the_proxy_counts_a_visit_and_opens_the_offer(client, proxy, ada_code):
@@ -155,9 +181,10 @@ def _state_queries(proxy, customer_id) -> int:
     return len(queries)
 
 
-def test_the_sections_queries_do_not_grow_with_the_referrals(store, proxy, ada, ada_code):
+def test_the_sections_queries_do_not_grow_with_the_referrals(store, proxy, ada, ada_code, settings):
     from tests.referrals.conftest import claim, enrol
 
+    settings.STOREFRONT_STATE_CACHE_SECONDS = 0  # the rendering's queries, not a cache hit
     few = store.customer(email="few@example.com")
     few_code = ReferralCode.objects.create(
         shop=store.shop, member=enrol(store, few), code="FEWFEWFEW2"
@@ -168,3 +195,27 @@ def test_the_sections_queries_do_not_grow_with_the_referrals(store, proxy, ada, 
     _state_queries(proxy, ada.id)  # the program row is made on the first read
 
     assert _state_queries(proxy, ada.id) == _state_queries(proxy, few.id)
+
+
+def test_a_catalog_reward_is_explained_and_its_code_shown_once_usable(
+    store, proxy, ada, ada_member, ada_code
+):
+    from datetime import timedelta
+
+    from tests.referrals.conftest import catalog_reward_completed
+
+    referral = catalog_reward_completed(store, ada_code)
+    pending = section(proxy.get("state", customer=ada.id))["data"]
+    Referral.objects.filter(pk=referral.pk).update(
+        reward_code_status="issued",
+        reward_available_at=referral.reward_available_at - timedelta(days=15),
+    )
+    usable = section(proxy.get("state", customer=ada.id))["data"]
+
+    assert pending["program"]["reward"]["kind"] == "reward"
+    assert "You get $20 off when" in pending["program"]["reward"]["text"]
+    [row] = pending["member"]["referrals"]
+    assert (row["reward_status"], row["reward"]["code"]) == ("pending", None)
+    assert row["reward"]["name"] == "$20 off"
+    [row] = usable["member"]["referrals"]
+    assert (row["reward_status"], row["reward"]["code"]) == ("available", referral.reward_code)

@@ -42,6 +42,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_progress(count, *, stall: float, what: str, interval: float = 0.2) -> None:
+    """Wait until ``count()`` is 0, failing only when it has not fallen for ``stall`` seconds.
+
+    A stuck queue fails after ``stall``; a slow one (a loaded machine) only takes longer, so
+    the test proves the recovery happens without asserting how fast the machine is.
+    """
+    best, since = count(), time.monotonic()
+    while best:
+        time.sleep(interval)
+        now = count()
+        if now < best:
+            best, since = now, time.monotonic()
+        elif time.monotonic() - since > stall:
+            raise TimeoutError(f"{what}: {best} still pending, none processed for {stall:.0f} s")
+
+
 def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -10,7 +10,9 @@ import { Import } from './pages/Import';
 import { Onboarding } from './pages/Onboarding';
 import { Plans } from './pages/Plans';
 import { Program } from './pages/Program';
+import { Referrals } from './pages/Referrals';
 import { RulesRewards } from './pages/RulesRewards';
+import { VipClub } from './pages/VipClub';
 import { route, usePath } from './router';
 
 export function App() {
@@ -25,7 +27,9 @@ export function App() {
         <a href="/program">Program</a>
         <a href="/branding">Branding</a>
         <a href="/rules-rewards">Rules &amp; rewards</a>
+        <a href="/vip">VIP club</a>
         <a href="/customers">Customers</a>
+        <a href="/referrals">Referrals</a>
         <a href="/import">Import</a>
         <a href="/plans">Plans</a>
       </NavMenu>
@@ -41,6 +45,8 @@ export function App() {
       {current.page === 'branding' && <Branding />}
       {current.page === 'catalog' && <RulesRewards />}
       {current.page === 'customers' && <Customers />}
+      {current.page === 'vip' && <VipClub />}
+      {current.page === 'referrals' && <Referrals />}
       {current.page === 'customer' && <CustomerProfile id={current.id} />}
       {current.page === 'not_found' && <Home />}
     </AppProvider>

@@ -14,6 +14,12 @@ export type Member = Schemas['Member'];
 export type MemberProfile = Schemas['MemberProfile'];
 export type PointsAdjustment = Schemas['PointsAdjustmentRequest'];
 export type PointsAdjustmentResult = Schemas['PointsAdjustmentResult'];
+export type ReferralProgram = Schemas['ReferralProgram'];
+export type ReferralProgramInput = Schemas['PatchedReferralProgramInputRequest'];
+export type Referral = Schemas['Referral'];
+export type ReferralPage = Schemas['ReferralPage'];
+export type ReferralStats = Schemas['ReferralStats'];
+export type ReferralStatus = Schemas['ReferralStatusEnum'];
 export type MemberQuery = NonNullable<operations['members_list']['parameters']['query']>;
 
 export interface Page<T> {
@@ -69,4 +75,18 @@ export const adminApi = {
   memberExclude: (id: number, reason: string) =>
     api.post<Member>(`${BASE}/members/${id}/exclude`, { reason }),
   memberInclude: (id: number) => api.post<Member>(`${BASE}/members/${id}/include`),
+  referralProgram: (signal?: AbortSignal) =>
+    api.get<ReferralProgram>(`${BASE}/referrals/program`, { signal }),
+  referralProgramUpdate: (version: string, fields: ReferralProgramInput) =>
+    api.patch<ReferralProgram>(`${BASE}/referrals/program`, fields, {
+      headers: { 'If-Match': version },
+    }),
+  referrals: (params: { status?: string; before?: number }, signal?: AbortSignal) =>
+    api.get<ReferralPage>(`${BASE}/referrals${query(params)}`, { signal }),
+  referralStats: (signal?: AbortSignal) =>
+    api.get<ReferralStats>(`${BASE}/referrals/stats`, { signal }),
+  referralApprove: (id: number, note: string) =>
+    api.post<Referral>(`${BASE}/referrals/${id}/approve`, { note }),
+  referralReject: (id: number, note: string) =>
+    api.post<Referral>(`${BASE}/referrals/${id}/reject`, { note }),
 };

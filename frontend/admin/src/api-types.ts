@@ -236,6 +236,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/members/{member_id}/vip-tiers/{tier_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * @description Staff put a member on an invitation-only tier (PUT) or take them off it (DELETE). Both
+         *     are idempotent: a repeat, or a double click, changes nothing the second time.
+         */
+        put: operations["members_vip_tier_assign"];
+        post?: never;
+        /**
+         * @description Staff put a member on an invitation-only tier (PUT) or take them off it (DELETE). Both
+         *     are idempotent: a repeat, or a double click, changes nothing the second time.
+         */
+        delete: operations["members_vip_tier_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/onboarding": {
         parameters: {
             query?: never;
@@ -368,7 +392,7 @@ export interface paths {
          * @description GET the referrals, newest first (``?status=held`` for the review queue), 100 a page
          *     (``?before=<id>`` for the next).
          */
-        get: operations["referrals_retrieve"];
+        get: operations["referrals_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -418,15 +442,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description GET the program; PATCH some of its settings. */
-        get: operations["referrals_program_retrieve"];
+        /**
+         * @description GET the program (its version as the ``ETag``); PATCH some of its settings with
+         *     ``If-Match``, so two staff editing at once cannot overwrite each other.
+         */
+        get: operations["referral_program_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description GET the program; PATCH some of its settings. */
-        patch: operations["referrals_program_partial_update"];
+        /**
+         * @description GET the program (its version as the ``ETag``); PATCH some of its settings with
+         *     ``If-Match``, so two staff editing at once cannot overwrite each other.
+         */
+        patch: operations["referral_program_update"];
         trace?: never;
     };
     "/api/admin/referrals/stats": {
@@ -438,9 +468,9 @@ export interface paths {
         };
         /**
          * @description GET the program's funnel: invited, claimed, completed, held, rejected, reversed,
-         *     revenue.
+         *     revenue (of completed referred orders, in the shop's currency).
          */
-        get: operations["referrals_stats_retrieve"];
+        get: operations["referral_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -536,10 +566,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/vip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The tier configuration in force. Applying a new one re-decides every member's tier (the
+         *     preview's counts are what it does) and answers the result; send ``If-Match``.
+         */
+        get: operations["vip_config_get"];
+        /**
+         * @description The tier configuration in force. Applying a new one re-decides every member's tier (the
+         *     preview's counts are what it does) and answers the result; send ``If-Match``.
+         */
+        put: operations["vip_config_apply"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/vip/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Active members per tier now (the admin's chart). */
+        get: operations["vip_distribution_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/vip/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description What applying a proposed configuration would do to the shop's members now: members per
+         *     tier (in the proposal's order), in none, and how many move up or down. Writes nothing.
+         */
+        post: operations["vip_config_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `points` - Points
+         *     * `spent` - Spent
+         *     * `orders` - Orders
+         * @enum {string}
+         */
+        BasisEnum: "points" | "spent" | "orders";
         /** @enum {unknown} */
         BlankEnum: "";
         /**
@@ -592,6 +690,17 @@ export interface components {
          * @enum {string}
          */
         CodeStatusEnum: "pending" | "issued" | "used" | "refunded";
+        DecisionRequest: {
+            /** @default  */
+            note: string;
+        };
+        /**
+         * @description * `never` - Never
+         *     * `end_of_period` - End Of Period
+         *     * `grace` - Grace
+         * @enum {string}
+         */
+        DowngradeEnum: "never" | "end_of_period" | "grace";
         /**
          * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
          *     present (``required``) in responses, and the generated types need no ``?``.
@@ -885,7 +994,28 @@ export interface components {
             lots: components["schemas"]["Lot"][];
             history: components["schemas"]["LedgerEntry"][];
             codes: components["schemas"]["Code"][];
+            vip: components["schemas"]["MemberVip"];
         };
+        /** @description A member's place in the club: the tier, its term, who assigned it, and the history. */
+        MemberVip: {
+            tier: components["schemas"]["TierRef"] | null;
+            /** Format: date-time */
+            term_start: string | null;
+            /**
+             * Format: date-time
+             * @description The tier is kept at least until then; null: no term end.
+             */
+            kept_until: string | null;
+            /** @description The staff member, for an invitation-only tier. */
+            assigned_by: string;
+            history: components["schemas"]["TierChange"][];
+        };
+        /**
+         * @description * `days` - Days
+         *     * `months` - Months
+         * @enum {string}
+         */
+        MembershipTermUnitEnum: "days" | "months";
         /**
          * @description * `` - —
          *     * `instagram` - Instagram
@@ -894,6 +1024,13 @@ export interface components {
          * @enum {string}
          */
         NetworkEnum: "instagram" | "facebook" | "tiktok";
+        /**
+         * @description * `percent` - Percent
+         *     * `fixed` - Fixed
+         *     * `free_shipping` - Free Shipping
+         * @enum {string}
+         */
+        OfferKindEnum: "percent" | "fixed" | "free_shipping";
         /**
          * @description A ModelSerializer for answers only: every field read-only, so the schema marks them all
          *     present (``required``) in responses, and the generated types need no ``?``.
@@ -951,6 +1088,23 @@ export interface components {
             points_per_unit?: string;
             program_name?: string;
         };
+        PatchedReferralProgramInputRequest: {
+            active?: boolean;
+            referrer_points?: number;
+            referrer_reward?: number | null;
+            offer_kind?: components["schemas"]["OfferKindEnum"];
+            /** Format: decimal */
+            offer_value?: string;
+            /** Format: decimal */
+            minimum_order?: string | null;
+            code_expiry_days?: number;
+            attribution_days?: number;
+            hold_days?: number;
+            fraud_checks?: boolean;
+            velocity_per_referrer?: number;
+            velocity_per_ip?: number;
+            velocity_days?: number;
+        };
         PatchedRewardInputRequest: {
             active?: boolean;
             /** Format: decimal */
@@ -972,6 +1126,19 @@ export interface components {
             /** Format: int64 */
             product_variant_id?: number | null;
         };
+        /**
+         * @description * `lifetime` - Lifetime
+         *     * `calendar_year` - Calendar Year
+         *     * `rolling_12_months` - Rolling 12 Months
+         * @enum {string}
+         */
+        PeriodEnum: "lifetime" | "calendar_year" | "rolling_12_months";
+        /**
+         * @description * `month` - Month
+         *     * `quarter` - Quarter
+         * @enum {string}
+         */
+        PerkEveryEnum: "month" | "quarter";
         Plan: {
             handle: string;
             name: string;
@@ -1067,6 +1234,82 @@ export interface components {
             signup_points: number;
             birthday_points: number;
             rewards: components["schemas"]["TemplateRewardRequest"][];
+        };
+        /**
+         * @description A referral in the admin's list (``referral_row``); ``fraud_evidence`` is
+         *     ``{"findings": [{"rule", "decision", "evidence": {…}}]}``.
+         */
+        Referral: {
+            id: number;
+            referrer: components["schemas"]["Referrer"];
+            friend_email: string;
+            status: components["schemas"]["ReferralStatusEnum"];
+            discount_code: string;
+            code_status: string;
+            attributed_by: string;
+            order_id: string | null;
+            order_total: string | null;
+            reward_points: number;
+            reward_status: string;
+            fraud_rule: string;
+            fraud_evidence: unknown;
+            decided_by: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            decision_note: string;
+            /** Format: date-time */
+            claimed_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+        };
+        ReferralPage: {
+            referrals: components["schemas"]["Referral"][];
+            next_before: number | null;
+        };
+        ReferralProgram: {
+            active?: boolean;
+            referrer_points?: number;
+            referrer_reward?: number | null;
+            offer_kind?: components["schemas"]["OfferKindEnum"];
+            /** Format: decimal */
+            offer_value?: string;
+            /** Format: decimal */
+            minimum_order?: string | null;
+            code_expiry_days?: number;
+            attribution_days?: number;
+            hold_days?: number;
+            fraud_checks?: boolean;
+            velocity_per_referrer?: number;
+            velocity_per_ip?: number;
+            velocity_days?: number;
+            readonly version: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        ReferralStats: {
+            invited: number;
+            claimed: number;
+            completed: number;
+            held: number;
+            rejected: number;
+            reversed: number;
+            /** @description In the shop's currency (a decimal string). */
+            revenue: string;
+            currency: string;
+        };
+        /**
+         * @description * `claimed` - Claimed
+         *     * `held` - Held
+         *     * `completed` - Completed
+         *     * `rejected` - Rejected
+         *     * `reversed` - Reversed
+         * @enum {string}
+         */
+        ReferralStatusEnum: "claimed" | "held" | "completed" | "rejected" | "reversed";
+        Referrer: {
+            member_id: number;
+            customer_id: string;
+            email: string | null;
         };
         RetroactiveInputRequest: {
             /**
@@ -1207,6 +1450,140 @@ export interface components {
             /** Format: decimal */
             amount?: string | null;
             points_cost: number;
+        };
+        Tier: {
+            id: number;
+            name: string;
+            rank: number;
+            basis: components["schemas"]["BasisEnum"];
+            period: components["schemas"]["PeriodEnum"];
+            /** Format: decimal */
+            threshold: string;
+            /** Format: decimal */
+            multiplier: string;
+            entry_points: number;
+            perks: string;
+            customer_tag: string;
+            invitation_only: boolean;
+            /** Format: decimal */
+            discount_percent: string;
+            entry_reward_id: number | null;
+            perk_reward_id: number | null;
+            /** @description "month", "quarter", or "" (no perk). */
+            perk_every: string;
+            membership_variant_id: number | null;
+            membership_term: number;
+            membership_term_unit: components["schemas"]["MembershipTermUnitEnum"];
+        };
+        TierChange: {
+            id: number;
+            from_tier: components["schemas"]["TierRef"] | null;
+            to_tier: components["schemas"]["TierRef"] | null;
+            reason: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        TierConfig: {
+            /** @description Send it back as If-Match to apply a change. */
+            version: string;
+            enabled: boolean;
+            downgrade: components["schemas"]["DowngradeEnum"];
+            grace_days: number;
+            tiers: components["schemas"]["Tier"][];
+        };
+        TierConfigApplied: {
+            /** @description Send it back as If-Match to apply a change. */
+            version: string;
+            enabled: boolean;
+            downgrade: components["schemas"]["DowngradeEnum"];
+            grace_days: number;
+            tiers: components["schemas"]["Tier"][];
+            result: components["schemas"]["TierPreview"];
+        };
+        TierConfigInputRequest: {
+            tiers: components["schemas"]["TierInputRequest"][];
+            downgrade: components["schemas"]["DowngradeEnum"];
+            grace_days: number;
+        };
+        TierCount: {
+            id: number;
+            name: string;
+            rank: number;
+            invitation_only: boolean;
+            active: boolean;
+            members: number;
+        };
+        TierDistribution: {
+            tiers: components["schemas"]["TierCount"][];
+            none: number;
+            total: number;
+        };
+        /** @description One tier of a proposed configuration (``vip.config.TierInput``). */
+        TierInputRequest: {
+            /** @description An existing tier's id; null for a new tier. Keeping the id keeps its members' history and entry rewards. */
+            id?: number | null;
+            name: string;
+            /** @description 1 = the lowest. */
+            rank: number;
+            basis: components["schemas"]["BasisEnum"];
+            period: components["schemas"]["PeriodEnum"];
+            /**
+             * Format: decimal
+             * @description Money in the shop's currency (spent), points, or orders.
+             */
+            threshold: string;
+            /** Format: decimal */
+            multiplier: string;
+            entry_points: number;
+            /** @default  */
+            perks: string;
+            /** @default  */
+            customer_tag: string;
+            /** @default false */
+            invitation_only: boolean;
+            /**
+             * Format: decimal
+             * @description Percent off every order for the tier's members, without a code (Shopify applies it to customers with the tier's tag); 0 = none.
+             * @default 0.00
+             */
+            discount_percent: string;
+            /**
+             * Format: int64
+             * @description An active catalog reward whose code is given on entering the tier.
+             */
+            entry_reward_id?: number | null;
+            /**
+             * Format: int64
+             * @description A recurring perk: an active free-shipping or percent-off reward.
+             */
+            perk_reward_id?: number | null;
+            /**
+             * @description How often the perk's code is issued; set with perk_reward_id, or neither.
+             *
+             *     * `month` - Month
+             *     * `quarter` - Quarter
+             * @default
+             */
+            perk_every: components["schemas"]["PerkEveryEnum"] | components["schemas"]["BlankEnum"];
+            /** @description The paid club (invitation-only tiers): the product variant that grants the tier, a numeric id or gid://shopify/ProductVariant/<id>. */
+            membership_variant_id?: string | null;
+            /** @default 0 */
+            membership_term: number;
+            /** @default months */
+            membership_term_unit: components["schemas"]["MembershipTermUnitEnum"];
+        };
+        /** @description Members per tier of the proposal (in its order), in none, and moved up or down. */
+        TierPreview: {
+            counts: number[];
+            none: number;
+            up: number;
+            down: number;
+        };
+        TierRef: {
+            id: number;
+            name: string;
+            rank: number;
+            invitation_only: boolean;
         };
     };
     responses: never;
@@ -1840,6 +2217,82 @@ export interface operations {
             };
         };
     };
+    members_vip_tier_assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+                tier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberVip"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    members_vip_tier_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+                tier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberVip"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     onboarding_get: {
         parameters: {
             query?: never;
@@ -2148,21 +2601,41 @@ export interface operations {
             };
         };
     };
-    referrals_retrieve: {
+    referrals_list: {
         parameters: {
-            query?: never;
+            query?: {
+                before?: number;
+                status?: "claimed" | "completed" | "held" | "rejected" | "reversed";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReferralPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -2175,14 +2648,51 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Referral"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -2195,18 +2705,55 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Referral"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
-    referrals_program_retrieve: {
+    referral_program_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2215,16 +2762,75 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReferralProgram"];
+                };
             };
         };
     };
-    referrals_program_partial_update: {
+    referral_program_update: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The version you edited (the ETag, or the body's `version`). A stale one answers 409. */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedReferralProgramInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralProgram"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    referral_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -2233,30 +2839,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-        };
-    };
-    referrals_stats_retrieve: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No response body */
-            200: {
-                headers: {
-                    [name: string]: unknown;
+                content: {
+                    "application/json": components["schemas"]["ReferralStats"];
                 };
-                content?: never;
             };
         };
     };
@@ -2507,6 +3096,141 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SyncProgress"];
+                };
+            };
+        };
+    };
+    vip_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierConfig"];
+                };
+            };
+        };
+    };
+    vip_config_apply: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The version you edited (the ETag, or the body's `version`). A stale one answers 409. */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TierConfigInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierConfigApplied"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vip_distribution_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierDistribution"];
+                };
+            };
+        };
+    };
+    vip_config_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TierConfigInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierPreview"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

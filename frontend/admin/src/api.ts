@@ -86,6 +86,13 @@ export const api = {
     }),
   patch: <T>(path: string, data: unknown, init?: RequestInit) =>
     apiFetch<T>(path, { ...init, method: 'PATCH', body: JSON.stringify(data) }),
+  put: <T>(path: string, data?: unknown, init?: RequestInit) =>
+    apiFetch<T>(path, {
+      ...init,
+      method: 'PUT',
+      body: data === undefined ? undefined : JSON.stringify(data),
+    }),
+  delete: <T>(path: string, init?: RequestInit) => apiFetch<T>(path, { ...init, method: 'DELETE' }),
 };
 
 /** `GET /api/admin/shop` */

@@ -34,6 +34,8 @@ export type Route =
   | { page: 'branding' }
   | { page: 'catalog' }
   | { page: 'customers' }
+  | { page: 'vip' }
+  | { page: 'referrals' }
   | { page: 'customer'; id: number }
   | { page: 'not_found' };
 
@@ -47,6 +49,8 @@ export function route(path: string): Route {
   if (trimmed === '/branding') return { page: 'branding' };
   if (trimmed === '/rules-rewards') return { page: 'catalog' };
   if (trimmed === '/customers') return { page: 'customers' };
+  if (trimmed === '/vip') return { page: 'vip' };
+  if (trimmed === '/referrals') return { page: 'referrals' };
   const customer = /^\/customers\/(\d+)$/.exec(trimmed);
   if (customer) return { page: 'customer', id: Number(customer[1]) };
   return { page: 'not_found' };

@@ -29,6 +29,8 @@ export interface I18n {
   t(key: MessageKey, vars?: Record<string, string | number>): string;
   /** "1 point" / "1 200 points", chosen by Intl.PluralRules. */
   points(n: number): string;
+  /** A plural message ("3 more orders to reach {tier}") with `n` formatted and `vars` filled. */
+  count(key: PluralKey, n: number, vars?: Record<string, string | number>): string;
   number(n: number): string;
   money(amount: string | number, currency: string): string;
   /** "10" → "10 %" / "10%" as the locale writes it. */
@@ -61,6 +63,10 @@ export function createI18n(tag: string | null | undefined): I18n {
       const forms = messages.points as Record<string, string>;
       const form = forms[plural.select(n)] ?? forms.other!;
       return fill(form, { n: numberFormat.format(n) });
+    },
+    count: (key, n, vars = {}) => {
+      const forms = (messages[key] ?? en[key]) as Record<string, string>;
+      return fill(forms[plural.select(n)] ?? forms.other!, { ...vars, n: numberFormat.format(n) });
     },
     number: (n) => numberFormat.format(n),
     money: (amount, currency) => {

@@ -9,7 +9,8 @@
 // it, it cannot restyle themes). Fixed position and size: it takes no room in the page's flow,
 // so drawing it shifts nothing.
 //
-// Requests: none on page load. On the first sign of intent (pointer over or focus on the
+// Requests: none on page load, unless the page URL carries a friend's referral (`?ref=CODE`):
+// that visitor came for the offer, so the panel opens on it at once. On the first sign of intent (pointer over or focus on the
 // button, or the click itself) it starts the one `GET {proxy}/api/state` of the page view and
 // loads panel.js (an extension asset, not a proxy call) in parallel. Most visitors never open
 // the launcher, so they cost the shop's storefront and the app nothing; one who does waits
@@ -41,6 +42,12 @@ const SCRIPT_SRC =
 
 function lang(tag: string): string {
   return (tag || '').toLowerCase().split(/[-_]/)[0] || '';
+}
+
+/** The referral code in the page's `?ref=`, when it looks like one (else ""). */
+export function referralFromUrl(search: string): string {
+  const code = new URLSearchParams(search).get('ref') || '';
+  return /^[A-Za-z0-9-]{4,32}$/.test(code) ? code : '';
 }
 
 export function readConfig(root: HTMLElement): LauncherConfig {
@@ -148,6 +155,7 @@ export function mount(root: HTMLElement): void {
 
   button.addEventListener('pointerenter', prefetch, { once: true });
   button.addEventListener('focus', prefetch, { once: true });
+  const referral = referralFromUrl(location.search);
   button.addEventListener('click', () => {
     prefetch();
     const p = panel!;
@@ -161,7 +169,14 @@ export function mount(root: HTMLElement): void {
     p.then(
       (m) => {
         button.removeAttribute('aria-busy');
-        const ctx: PanelContext = { host: shadow, config, state: state || reload(), reload, onClose };
+        const ctx: PanelContext = {
+          host: shadow,
+          config,
+          state: state || reload(),
+          reload,
+          onClose,
+          referral,
+        };
         m.open(ctx);
       },
       () => {
@@ -171,6 +186,7 @@ export function mount(root: HTMLElement): void {
       },
     );
   });
+  if (referral) button.click();
 }
 
 /** Mount on `#loyalty-launcher-root` if the page has one. */

@@ -1,10 +1,95 @@
 // Pure helpers the panel's views share; kept apart from the components so they are unit-tested.
 import type { I18n, MessageKey } from './i18n';
-import type { ActionAnswer, HistoryEntry, LauncherState, PointsSection } from './types';
+import type {
+  ActionAnswer,
+  HistoryEntry,
+  LauncherState,
+  PointsSection,
+  ReferralsSection,
+  VipSection,
+  VipTier,
+} from './types';
 
 export function pointsSection(state: LauncherState | null): PointsSection | null {
   const section = state?.sections?.find((s) => s.key === 'points');
   return section ? (section.data as PointsSection) : null;
+}
+
+/** The VIP club's section, when the shop runs one. */
+export function vipSection(state: LauncherState | null): VipSection | null {
+  const section = state?.sections?.find((s) => s.key === 'vip');
+  return section ? (section.data as VipSection) : null;
+}
+
+/** "Spend $40.00 more to reach Gold", "3 more orders to reach Gold", in the tier's basis. */
+export function vipProgress(vip: VipSection, i18n: I18n, currency: string): string | null {
+  const progress = vip.member?.progress;
+  if (!progress) return null;
+  const vars = { tier: progress.tier };
+  if (progress.basis === 'spent') {
+    return i18n.t('vip_progress_spent', { ...vars, amount: i18n.money(progress.remaining, currency) });
+  }
+  const n = Number(progress.remaining);
+  return i18n.count(progress.basis === 'orders' ? 'vip_progress_orders' : 'vip_progress_points', n, vars);
+}
+
+/** What reaching a tier takes: "Spend $100.00 in a calendar year", "5 orders". */
+export function vipRequirement(tier: VipTier, i18n: I18n, currency: string): string {
+  const n = Number(tier.threshold);
+  const what =
+    tier.basis === 'spent'
+      ? i18n.t('vip_reach_spent', { amount: i18n.money(tier.threshold, currency) })
+      : tier.basis === 'orders'
+        ? i18n.count('vip_reach_orders', n)
+        : i18n.t('vip_reach_points', { points: i18n.points(n) });
+  return i18n.t(PERIOD_KEYS[tier.period] || 'vip_period_lifetime', { what });
+}
+
+/** A tier's automatic discount and recurring perk in words ("10% off every order", "A
+ * free-shipping code every month"), before the merchant's own perks. */
+export function vipBenefits(tier: Pick<VipTier, 'discount_percent' | 'perk'>, i18n: I18n): string[] {
+  const lines: string[] = [];
+  if (tier.discount_percent) lines.push(i18n.t('vip_discount', { percent: i18n.percent(tier.discount_percent) }));
+  const perk = tier.perk;
+  if (perk) {
+    const key = `vip_perk_${perk.kind}_${perk.every}` as MessageKey;
+    lines.push(i18n.t(key, { percent: perk.percent ? i18n.percent(perk.percent) : '' }));
+  }
+  return lines;
+}
+
+const PERIOD_KEYS: Record<string, MessageKey> = {
+  lifetime: 'vip_period_lifetime',
+  calendar_year: 'vip_period_calendar_year',
+  rolling_12_months: 'vip_period_rolling_12_months',
+};
+
+export function referralsSection(state: LauncherState | null): ReferralsSection | null {
+  const section = state?.sections?.find((s) => s.key === 'referrals');
+  return section ? (section.data as ReferralsSection | null) : null;
+}
+
+/** The networks' share pages the server may link to; any other URL is dropped. */
+const SHARE_HOSTS = ['wa.me', 'twitter.com', 'x.com', 'www.facebook.com'];
+
+/** A share link from the server: a `mailto:` or an https URL of a known network, else null. */
+export function shareHref(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  if (value.startsWith('mailto:')) return value;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && SHARE_HOSTS.includes(url.hostname) ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A referral's status as the referrer reads it: pending, completed, rejected, reversed. */
+export function referralStatusKey(status: string): MessageKey {
+  if (status === 'completed') return 'referral_completed';
+  if (status === 'rejected') return 'referral_rejected';
+  if (status === 'reversed') return 'referral_reversed';
+  return 'referral_pending'; // claimed (no order yet) or held for review
 }
 
 /** The state with the points section an action answered in place of the old one. */
@@ -86,6 +171,12 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   program_closed: 'err_program_closed',
   reward_unavailable: 'err_reward_unavailable',
   customer_not_found: 'err_customer_not_found',
+  invalid_email: 'err_invalid_email',
+  friend_not_new: 'err_friend_not_new',
+  offer_expired: 'err_offer_expired',
+  unknown_referral_code: 'err_unknown_referral_code',
+  self_referral: 'err_self_referral',
+  referrals_closed: 'err_referrals_closed',
 };
 
 /** The locale key for an API error code, or null (then the server's sentence is shown). */

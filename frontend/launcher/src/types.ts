@@ -85,6 +85,79 @@ export interface PointsSection {
   member: Member | null;
 }
 
+export type TierBasis = 'spent' | 'orders' | 'points';
+
+/** One tier of the club, as every shopper sees it (loyalty/storefront/API.md, VIP section). */
+export interface VipTier {
+  id: number;
+  name: string;
+  rank: number;
+  basis: TierBasis;
+  period: 'lifetime' | 'calendar_year' | 'rolling_12_months';
+  /** Money (spent) or a whole number (orders, points), as a decimal string. */
+  threshold: string;
+  multiplier: string;
+  perks: string[];
+  /** Percent off every order, without a code ("12.5"), or null: none. */
+  discount_percent: string | null;
+  /** A code issued to every member each month or quarter, or null: none. */
+  perk: VipPerk | null;
+  current: boolean;
+}
+
+export interface VipPerk {
+  kind: 'free_shipping' | 'percent_off';
+  /** The percent-off code's percent ("15"); null for free shipping. */
+  percent: string | null;
+  every: 'month' | 'quarter';
+}
+
+export interface VipSection {
+  tiers: VipTier[];
+  member: {
+    tier: {
+      id: number;
+      name: string;
+      multiplier: string;
+      perks: string[];
+      invitation_only: boolean;
+      discount_percent: string | null;
+      perk: VipPerk | null;
+    } | null;
+    /** The last day the tier is kept (YYYY-MM-DD, the shop's timezone), or null: no end. */
+    kept_until: string | null;
+    progress: { tier: string; basis: TierBasis; period: string; remaining: string; threshold: string } | null;
+  } | null;
+}
+
+export interface ReferralRow {
+  id: number;
+  /** Masked by the server ("b**@example.com"). */
+  friend: string;
+  status: string; // claimed | held | completed | rejected | reversed
+  reward_status: string; // "" | pending | posted | void
+  reward_points: number;
+  claimed_at: string;
+  completed_at: string | null;
+}
+
+export interface ReferralsSection {
+  program: {
+    offer: { kind: string; value: string | null; minimum_order: string | null; text: string };
+    reward: { points: number; hold_days: number; text: string };
+  };
+  member: {
+    code: string;
+    link: string;
+    proxy_link: string;
+    share: Partial<Record<'email' | 'whatsapp' | 'x' | 'facebook', string>>;
+    stats: Record<string, number>;
+    points_pending: number;
+    points_earned: number;
+    referrals: ReferralRow[];
+  } | null;
+}
+
 export interface Section {
   key: string;
   title: string;
@@ -110,8 +183,14 @@ export interface LauncherState {
 
 export interface ActionAnswer {
   section: string;
-  data: PointsSection;
-  result?: { code?: string; redemption_id?: number; points?: number };
+  data: unknown;
+  result?: {
+    code?: string;
+    redemption_id?: number;
+    points?: number;
+    status?: string;
+    expires_at?: string | null;
+  };
 }
 
 export interface LauncherConfig {
@@ -143,6 +222,8 @@ export interface PanelContext {
    * focus, is not modal and draws no backdrop, so the page around it stays usable.
    */
   preview?: boolean;
+  /** A referral code from the page's `?ref=` (the loader opened the panel for it). */
+  referral?: string;
 }
 
 export interface PanelModule {

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from loyalty.services.changelog import version_of
 from loyalty.services.imports import points_import
+from loyalty.vip.models import Tier
 from referrals.models import Referral
 from referrals.services.program import referral_code_for_member
 from tests.factories import EarningRuleFactory, MemberFactory, OrderFactory, RewardFactory
@@ -30,6 +31,9 @@ OBJECTS = {
     "member_id": lambda shop: _member_with_points(shop),
     "batch_id": lambda shop: _checked_import(shop),
     "referral_id": lambda shop: _held_referral(shop),
+    "tier_id": lambda shop: Tier.objects.create(
+        shop=shop, name="Club", rank=1, invitation_only=True
+    ),
 }
 # A body each method would accept for any of these objects (so only the shop makes it fail).
 BODIES = {"patch": {"name": "Renamed", "points": 7, "points_cost": 7}, "post": {}}
@@ -121,6 +125,7 @@ def test_the_matrix_covers_every_admin_route_with_an_id():
     names = {str(r) for r in ADMIN_ROUTES}
     assert "api/admin/members/<int:member_id>/adjustments" in names
     assert "api/admin/rewards/<int:reward_id>/deactivate" in names
+    assert "api/admin/members/<int:member_id>/vip-tiers/<int:tier_id>" in names
     assert len(ADMIN_ROUTES) >= 8
 
 

@@ -15,6 +15,7 @@ from loyalty.vip import services
 from loyalty.vip.config import TierConfig, tier_config_apply, tier_config_preview
 from loyalty.vip.models import MemberTier, TierChange
 from loyalty.vip.services import member_tiers_evaluate
+from shopify_app import storefront_cache
 from tests.factories import MemberFactory, ShopFactory
 from tests.loyalty.conftest import credit
 from tests.loyalty.vip.conftest import configure, member_of, tier, tier_of
@@ -114,3 +115,28 @@ def test_the_nightly_pass_does_not_lock_a_member_whose_state_does_not_change():
 
     assert outcome == [[(rising.pk, None, MemberTier.objects.get(member=rising).tier_id)]]
     assert tier_of(steady) == tier_of(rising) == "Gold"
+
+
+@pytest.mark.parametrize("few", [0, 1000], ids=["read-by-range", "looked-up-by-id"])
+def test_the_launcher_of_a_member_the_nightly_pass_moves_is_re_rendered(
+    shop, monkeypatch, few, django_capture_on_commit_callbacks
+):
+    steady, rising = MemberFactory(shop=shop), MemberFactory(shop=shop)
+    credit(steady, 200, "steady")
+    gold = configure(shop, tier("Gold", 1, "100", basis="points"), now=START)["Gold"]
+    credit(rising, 200, "rising")  # no order: only the nightly run places this one
+    monkeypatch.setattr(services, "BATCH_MEMBERS", 1)
+    monkeypatch.setattr(services, "FEW_CANDIDATES", few)
+
+    def version(member) -> object:
+        # The customer's state version in Redis: a new one makes the next GET state re-render.
+        key = storefront_cache._version_keys(shop.domain, member.customer.shopify_id)[1]
+        return storefront_cache._redis().get(key)
+
+    before = {m.pk: version(m) for m in (steady, rising)}
+    with django_capture_on_commit_callbacks(execute=True):
+        changes = member_tiers_evaluate(shop=shop, now=START + timedelta(days=1))
+
+    assert changes == [(rising.pk, None, gold.pk)]
+    assert version(rising) not in (None, before[rising.pk])
+    assert version(steady) == before[steady.pk]  # not changed, not invalidated

@@ -116,3 +116,62 @@ def test_another_shops_tier_cannot_be_edited(store, other_shop):
             shop=store.shop, config=TierConfig(tiers=[tier("Mine", 1, "5", id=foreign.pk)]), by="x"
         )
     assert Tier.objects.get(pk=foreign.pk).name == "Gold"
+
+
+def test_the_new_tier_fields_are_saved_and_kept_in_the_versioned_snapshot(store):
+    from tests.factories import RewardFactory
+
+    coupon = RewardFactory(shop=store.shop, name="Welcome")
+    shipping = RewardFactory(shop=store.shop, kind="free_shipping", amount=None, name="Ship")
+    tiers = configure(
+        store.shop,
+        tier("Gold", 1, "100", entry_reward_id=coupon.pk, perk_reward_id=shipping.pk,
+             perk_every="quarter"),
+        tier("Club", 2, "0", invitation_only=True,
+             membership_variant_id="gid://shopify/ProductVariant/123", membership_term=30,
+             membership_term_unit="days"),
+    )  # fmt: skip
+
+    gold, club = tiers["Gold"], tiers["Club"]
+    assert (gold.entry_reward_id, gold.perk_reward_id, gold.perk_every) == (
+        coupon.pk, shipping.pk, "quarter",
+    )  # fmt: skip
+    assert (club.membership_variant_id, club.membership_term, club.membership_term_unit) == (
+        123, 30, "days",
+    )  # fmt: skip
+    snapshot = TierConfigVersion.objects.get(shop=store.shop).config["tiers"]
+    assert snapshot[0]["entry_reward_id"] == coupon.pk
+    assert (snapshot[0]["perk_reward_id"], snapshot[0]["perk_every"]) == (shipping.pk, "quarter")
+    assert snapshot[1]["membership_variant_id"] == 123  # the GID stored as its numeric id
+    assert (snapshot[1]["membership_term"], snapshot[1]["membership_term_unit"]) == (30, "days")
+
+
+@pytest.mark.parametrize(
+    ("reward", "fields", "problem"),
+    [
+        ("variable", {"entry_reward_id": True}, "entry_reward_id"),
+        ("foreign", {"entry_reward_id": True}, "entry_reward_id"),
+        ("inactive", {"entry_reward_id": True}, "entry_reward_id"),
+        ("fixed", {"perk_reward_id": True, "perk_every": "month"}, "perk_reward_id"),
+        ("shipping", {"perk_reward_id": True}, "perk_every"),
+        ("shipping", {"perk_reward_id": True, "perk_every": "week"}, "perk_every"),
+        (None, {"perk_every": "month"}, "perk_every"),
+    ],
+)
+def test_tier_rewards_are_checked(store, other_shop, reward, fields, problem):
+    from tests.factories import RewardFactory
+
+    made = {
+        "variable": lambda: RewardFactory(shop=store.shop, kind="variable_amount", points_cost=100),
+        "foreign": lambda: RewardFactory(shop=other_shop),
+        "inactive": lambda: RewardFactory(shop=store.shop, active=False),
+        "fixed": lambda: RewardFactory(shop=store.shop),
+        "shipping": lambda: RewardFactory(shop=store.shop, kind="free_shipping", amount=None),
+        None: lambda: None,
+    }[reward]()
+    values = {k: (made.pk if v is True else v) for k, v in fields.items()}
+
+    with pytest.raises(TierConfigInvalid) as raised:
+        configure(store.shop, tier("Gold", 1, "0", **values))
+    assert problem in raised.value.extra
+    assert not Tier.objects.filter(shop=store.shop).exists()

@@ -95,3 +95,53 @@ def test_a_batch_of_orders_decides_each_member_once_on_all_its_orders(store):
     assert [amount for _, amount in bonuses(member)] == [500]
     assert tier_of(member_of(store, casual)) is None
     assert_consistent(member)
+
+
+def test_the_youve_earned_it_coupon_is_given_once_on_entering_the_tier(store):
+    """The entry reward may be a catalog reward: its code, without spending points, listed
+    wherever the member's codes are — once per tier and term, as the entry points."""
+    from loyalty.models import ProgramSettings, Redemption
+    from loyalty.storefront.selectors import member_json
+    from tests.factories import RewardFactory
+
+    coupon = RewardFactory(
+        shop=store.shop, kind="percent_off", name="You've earned it: 20% off", amount=None,
+        percent=Decimal("20"), points_cost=2000, code_expiry_days=30,
+    )  # fmt: skip
+    tiers = configure(
+        store.shop,
+        tier("VIP", 1, "3", basis="orders", entry_reward_id=coupon.pk, customer_tag="VIP"),
+    )
+    customer = store.customer()
+    a, b, c = (store.order(customer=customer) for _ in range(3))
+    store.paid(c)
+    store.paid(a)
+    store.paid(a, webhook_id="wh-a")
+    store.paid(a, webhook_id="wh-a")
+    store.paid(b)
+    store.order_event("orders/updated", b)
+
+    member = member_of(store, customer)
+    assert tier_of(member) == "VIP"
+    given = Redemption.objects.get(member=member)
+    key = f"vip:{tiers['VIP'].pk}:member:{member.pk}:term:lifetime:reward"
+    assert (given.grant_key, given.points, given.debit_entry_id) == (key, 0, None)
+    assert (given.status, given.percent, given.reward_id) == ("pending", Decimal("20"), coupon.pk)
+    assert given.ends_at is not None
+    assert member.balance == 300  # the orders' points; nothing spent on the coupon
+
+    # Dropping out and coming back within the lifetime term gives no second coupon.
+    b, refund = store.refund(b, subtotal=Decimal("100.00"))
+    store.refunded(b, refund)
+    assert tier_of(member_of(store, customer)) is None
+    store.paid(store.order(customer=customer))
+    assert tier_of(member_of(store, customer)) == "VIP"
+    assert Redemption.objects.filter(member=member).count() == 1
+
+    # The launcher's "my codes" lists it with the reward's name.
+    settings = ProgramSettings.objects.get(shop=store.shop)
+    codes = member_json(settings=settings, member=member, shop=store.shop)["codes"]
+    assert [(c["code"], c["title"], c["percent"]) for c in codes] == [
+        (given.code, "You've earned it: 20% off", "20")
+    ]
+    assert_consistent(member_of(store, customer))

@@ -15,11 +15,12 @@ from django.conf import settings
 
 from shopify_app import tasks
 from shopify_app.models import WebhookDelivery
+from shopify_app.services import webhook_intake as intake
 from shopify_app.services import webhooks as inbox
 from shopify_app.webhooks import registry
 from tests.shopify_app.webhooks.conftest import example_payload
 
-KEY = inbox.DRAIN_PENDING_KEY
+KEY = intake.DRAIN_PENDING_KEY
 
 
 @pytest.fixture
@@ -50,14 +51,14 @@ def test_a_burst_of_deliveries_publishes_one_drain(
 
     assert WebhookDelivery.objects.filter(shop=shop).count() == 3
     assert drain_published.call_count == 1
-    assert 0 < drain_flag.pttl(KEY) <= inbox.DRAIN_PENDING_TTL_MS
+    assert 0 < drain_flag.pttl(KEY) <= intake.DRAIN_PENDING_TTL_MS
 
 
 def test_a_started_drain_lets_the_next_delivery_publish_again(
     shop, deliver, drain_flag, drain_published, django_capture_on_commit_callbacks
 ):
     _deliver_committed(deliver, shop, django_capture_on_commit_callbacks)
-    inbox.webhook_drain_started()
+    intake.webhook_drain_started()
     _deliver_committed(deliver, shop, django_capture_on_commit_callbacks)
 
     assert drain_published.call_count == 2
@@ -68,7 +69,7 @@ def test_redis_down_still_answers_200_with_the_row_stored(
 ):
     # Nothing listens on port 1: the flag cannot be set. The row is durable; the sweeper will
     # enqueue it.
-    monkeypatch.setattr(inbox, "_redis_client", redis.Redis(port=1, socket_connect_timeout=0.2))
+    monkeypatch.setattr(intake, "_redis_client", redis.Redis(port=1, socket_connect_timeout=0.2))
 
     with caplog.at_level(logging.ERROR):
         _deliver_committed(deliver, shop, django_capture_on_commit_callbacks)

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from shopify_app.models import WebhookDelivery
-from shopify_app.services import webhooks as inbox
+from shopify_app.services import webhook_intake as intake
 from tests.factories import ShopFactory
 from tests.shopify_app.webhooks.conftest import example_payload, signed_headers
 
@@ -26,7 +26,7 @@ pytestmark = [
 
 
 def _params(webhook_id: str, domain: str, *, accept: bool = False, event_id: str | None = None):
-    return inbox._Delivery(
+    return intake._Delivery(
         webhook_id=webhook_id,
         topic="orders/paid",
         api_version="2026-07",
@@ -45,7 +45,7 @@ def test_one_statement_stores_a_batch_and_says_which_deliveries_it_stored():
     gone = ShopFactory(domain="gone.myshopify.com", uninstalled_at=timezone.now())
     WebhookDelivery.objects.create(shop=shop, webhook_id="old", topic="orders/paid", payload={})
 
-    outcomes = inbox._insert_batch(
+    outcomes = intake._insert_batch(
         [
             _params("a", shop.domain),
             _params("old", shop.domain),  # a retry of a stored delivery
@@ -74,7 +74,7 @@ def test_a_batch_with_a_row_postgresql_refuses_fails_only_that_delivery():
     # api_version is varchar(16): the whole statement would fail.
     refused = _params("bad", shop.domain)._replace(api_version="x" * 17)
 
-    outcomes = inbox._insert_batch([_params("a", shop.domain), refused, _params("b", shop.domain)])
+    outcomes = intake._insert_batch([_params("a", shop.domain), refused, _params("b", shop.domain)])
 
     assert outcomes[0] is True and outcomes[2] is True
     assert isinstance(outcomes[1], Exception)

@@ -16,6 +16,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from shopify_app.models import Order, WebhookDelivery
+from shopify_app.services import webhook_intake as intake
 from shopify_app.services import webhooks as inbox
 from shopify_app.tasks import webhook_deliveries_sweep
 from tests.factories import ShopFactory
@@ -96,7 +97,7 @@ def _lock_waiters(conn) -> int:
 def test_a_delivery_whose_worker_was_killed_is_processed_after_a_restart(transactional_db, deliver):
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("webhooks")
-        conn.default_channel.client.delete(inbox.DRAIN_PENDING_KEY)  # a purged drain's flag
+        conn.default_channel.client.delete(intake.DRAIN_PENDING_KEY)  # a purged drain's flag
     shop = ShopFactory(domain="alice-shop.myshopify.com")
 
     # Another transaction holds the customer row the handler must write: the worker will claim
@@ -154,7 +155,7 @@ def _purged() -> None:
     """No message left from an earlier test, not even one a killed worker never acked."""
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("webhooks")
-        conn.default_channel.client.delete(inbox.DRAIN_PENDING_KEY, "unacked", "unacked_index")
+        conn.default_channel.client.delete(intake.DRAIN_PENDING_KEY, "unacked", "unacked_index")
 
 
 def _stranded(shop, webhook_id: str) -> WebhookDelivery:

@@ -20,10 +20,13 @@ const SHOP = { domain: 'demo.myshopify.com', name: 'Demo', currency: 'EUR', plan
 afterEach(cleanup);
 
 const preview = () => document.querySelector('[data-testid="launcher-preview"] div')!.shadowRoot!;
-/** The preview's panel title, once its module (loaded on demand) has drawn `expected`. */
+/**
+ * The preview's panel title, once its module (loaded on demand) has drawn `expected`. Bounded
+ * by time, not by a count of turns: on a loaded machine the module's import takes longer.
+ */
 async function previewTitle(expected: string): Promise<string | null | undefined> {
   const title = () => preview().querySelector('[role="dialog"] h2')?.textContent;
-  for (let i = 0; i < 50 && title() !== expected; i++) await settle();
+  for (const end = Date.now() + 20_000; Date.now() < end && title() !== expected; ) await settle();
   return title();
 }
 

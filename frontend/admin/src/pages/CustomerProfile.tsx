@@ -1,19 +1,19 @@
 // A member's profile: balance, pending, open lots with expiry, the history explained lot by
-// lot, codes; adjust points, exclude or include.
+// lot, codes, the VIP tier and its history; adjust points, exclude or include, assign a tier.
 import { Badge, BlockStack, Card, DataTable, type DataTableProps, InlineStack, Layout, Page, Text } from '@shopify/polaris';
 import { useState } from 'react';
 import { adminApi, type MemberProfile } from '../adminApi';
 import { AdjustPointsModal } from '../components/AdjustPointsModal';
 import { toast } from '../components/appBridge';
 import { errorMessage } from '../components/errors';
+import { formatDate as date, formatMoney as money } from '../components/format';
 import { LoadError, PageSkeleton } from '../components/Loading';
+import { MemberVipCard } from '../components/MemberVipCard';
 import { useLoad } from '../components/useLoad';
 import { navigate } from '../router';
+import { vipApi } from '../vipApi';
 import { memberName } from './Customers';
 
-const date = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
-const money = (amount: string, currency: string) =>
-  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(amount));
 
 // A table, or one line saying there is nothing yet (an empty table reads as broken).
 function Rows({ empty, rows, ...table }: { empty: string } & DataTableProps) {
@@ -21,11 +21,14 @@ function Rows({ empty, rows, ...table }: { empty: string } & DataTableProps) {
 }
 
 export function CustomerProfile({ id }: { id: number }) {
-  const [load, reload] = useLoad((signal) => adminApi.member(id, signal), [id]);
+  const [load, reload] = useLoad(async (signal) => {
+    const [profile, vip] = await Promise.all([adminApi.member(id, signal), vipApi.config(signal)]);
+    return { profile, tiers: vip.tiers };
+  }, [id]);
   const [adjusting, setAdjusting] = useState(false);
   if (load.state === 'loading') return <PageSkeleton title="Customer" />;
   if (load.state === 'error') return <LoadError message={load.message} />;
-  const profile: MemberProfile = load.data;
+  const profile: MemberProfile = load.data.profile;
   const { member } = profile;
   const name = memberName(member);
   const excluded = member.state === 'excluded';
@@ -57,6 +60,9 @@ export function CustomerProfile({ id }: { id: number }) {
               <Stat label="Lifetime earned" value={String(member.lifetime_earned ?? 0)} />
             </InlineStack>
           </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <MemberVipCard memberId={id} memberName={name} vip={profile.vip} tiers={load.data.tiers} onChanged={reload} />
         </Layout.Section>
         <Layout.Section>
           <Card>

@@ -26,7 +26,9 @@ const PROFILE = {
     { id: 9, amount: 120, kind: 'order', status: 'posted', reason: '', note: '', created_by: '', created_at: '2026-01-01T00:00:00Z', posts_at: null, expires_at: null, lot: { id: 3, amount: 120, remaining: 120, earned_at: '2026-01-01T00:00:00Z', expires_at: null }, allocations: [] },
   ],
   codes: [],
+  vip: { tier: null, term_start: null, kept_until: null, assigned_by: '', history: [] },
 };
+const VIP_CONFIG = { version: '0', enabled: true, downgrade: 'end_of_period', grace_days: 30, tiers: [] };
 
 afterEach(cleanup);
 
@@ -68,6 +70,7 @@ describe('Customers', () => {
   it('adjusts points after a confirmation, sending an Idempotency-Key', async () => {
     const calls = backend({
       'GET /api/admin/members/7': [200, PROFILE],
+      'GET /api/admin/vip': [200, VIP_CONFIG],
       'POST /api/admin/members/7/adjustments': [201, { entry: PROFILE.history[0], member: { ...MEMBER, balance: 370 } }],
     });
     const container = await renderAt('/customers/7');

@@ -1,6 +1,7 @@
 import { Banner, BlockStack, Card, InlineStack, Page, SkeletonBodyText, Text } from '@shopify/polaris';
 import { useEffect, useState } from 'react';
 import { ApiError, getShop, type Shop } from '../api';
+import { formatDate } from '../components/format';
 
 type State =
   | { kind: 'loading' }
@@ -57,9 +58,4 @@ function ShopDetails({ shop }: { shop: Shop }) {
       ))}
     </BlockStack>
   );
-}
-
-function formatDate(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleDateString();
 }

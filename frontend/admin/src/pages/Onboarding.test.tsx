@@ -45,6 +45,7 @@ function routes(overrides: Parameters<typeof backend>[0] = {}) {
     'GET /api/admin/sync': [200, SYNC_DONE],
     'GET /api/admin/onboarding/template': [200, TEMPLATE],
     'GET /api/admin/launcher': [200, LAUNCHER_OFF],
+    'GET /api/admin/shop': [200, { domain: 'demo.myshopify.com', name: 'Demo', currency: 'EUR', plan: 'free', installed_at: '2026-12-03T09:00:00Z' }],
     ...overrides,
   });
 }
@@ -88,6 +89,18 @@ describe('Onboarding page', () => {
     expect(calls.filter((c) => c.path === '/api/admin/sync')).toHaveLength(2); // stopped
   });
 
+  it('reads the template again to apply it again, after it was saved', async () => {
+    const calls = routes({ 'GET /api/admin/onboarding': [200, { ...FRESH, template_applied_at: '2026-12-03T10:00:00Z' }] });
+    await renderAt('/onboarding');
+    expect(text()).toContain('The template is saved.');
+    expect(calls.filter((c) => c.path === '/api/admin/onboarding/template')).toHaveLength(0);
+
+    await click('Apply the template again');
+
+    expect(field('Reward 1 name').value).toBe('€5 off');
+    expect(calls.filter((c) => c.path === '/api/admin/onboarding/template')).toHaveLength(1);
+  });
+
   it('saves the edited template and shows a reward’s field error under its row', async () => {
     let attempt = 0;
     const calls = routes({
@@ -97,6 +110,10 @@ describe('Onboarding page', () => {
           : [200, { ...FRESH, template_applied_at: '2026-12-03T10:00:00Z' }],
     });
     await renderAt('/onboarding');
+    // The API's 5.0000 (its column's scale) reads as the 5 points per unit it is.
+    expect(field('Points per 1 unit of currency spent').value).toBe('5');
+    expect(field('Reward 1 name').value).toBe('€5 off'); // the default, in the shop's currency
+    expect(field('Reward 3 name').value).toBe('Free shipping');
 
     await type(field('Points per 1 unit of currency spent'), '2');
     await type(field('Reward 1 amount off'), '');

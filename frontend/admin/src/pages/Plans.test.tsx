@@ -23,7 +23,7 @@ describe('Plans page', () => {
     });
     await renderAt('/plans');
     expect(document.body.textContent).toContain('Free SuccessCurrent plan');
-    expect(document.body.textContent).toContain('29.00 USD every 30 days');
+    expect(document.body.textContent).toContain('$29.00 every 30 days'); // in the plan's billing currency
     expect(document.body.textContent).toContain('14-day free trial');
 
     await click('Choose Loyalty Pro');

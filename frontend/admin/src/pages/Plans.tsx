@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { plansApi, type Plans as PlansBody } from '../plansApi';
 import { toast } from '../components/appBridge';
 import { errorMessage } from '../components/errors';
+import { formatMoney } from '../components/format';
 import { LoadError, PageSkeleton } from '../components/Loading';
 import { useLoad } from '../components/useLoad';
 
@@ -61,7 +62,7 @@ function PlanCards({ body, onChanged }: { body: PlansBody; onChanged(): void }) 
                       {plan.name} {current && <Badge tone="success">Current plan</Badge>}
                     </Text>
                     <Text as="p" variant="headingLg">
-                      {plan.price === null ? 'Free' : `${plan.price} ${plan.currency} every 30 days`}
+                      {plan.price === null ? 'Free' : `${formatMoney(plan.price, plan.currency)} every 30 days`}
                     </Text>
                     {plan.trial_days > 0 && <Text as="p" tone="subdued">{`${plan.trial_days}-day free trial`}</Text>}
                     {!current && (

@@ -24,6 +24,7 @@ describe('Program page', () => {
       'PATCH /api/admin/program': (call) => [200, { ...SETTINGS, ...(call.body as object), version: 'v2' }],
     });
     await renderAt('/program');
+    expect(field('Points per 1 unit of currency spent').value).toBe('1'); // not 1.0000
     expect(document.body.textContent).not.toContain('Unsaved changes');
 
     await type(field('Hold period (days)'), '14');

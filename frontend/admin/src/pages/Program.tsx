@@ -6,6 +6,7 @@ import { ApiError } from '../api';
 import { adminApi, type ProgramSettings, type ProgramSettingsInput } from '../adminApi';
 import { toast } from '../components/appBridge';
 import { errorMessage, fieldErrors, type FieldErrors } from '../components/errors';
+import { decimalText } from '../components/format';
 import { LoadError, PageSkeleton } from '../components/Loading';
 import { SaveBar } from '../components/SaveBar';
 import { useLoad } from '../components/useLoad';
@@ -26,6 +27,8 @@ const NUMBERS: [keyof ProgramSettingsInput, string, string][] = [
 function toDraft(settings: ProgramSettings): Draft {
   const draft: Draft = {};
   for (const [name] of NUMBERS) draft[name] = String(settings[name as keyof ProgramSettings] ?? '');
+  // A rate, not money: "5", not its column's "5.0000".
+  draft.points_per_unit = decimalText(settings.points_per_unit);
   draft.expiry_mode = settings.expiry_mode ?? 'none';
   draft.enrolment = settings.enrolment ?? 'automatic';
   return draft;

@@ -1,24 +1,37 @@
 /** @jsxImportSource preact */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { postJson, singleFlight } from '../api';
+import { idempotencyKey, postJson, singleFlight } from '../api';
 import { palette } from '../color';
 import { createI18n, type MessageKey } from '../i18n';
-import { balanceChange, hasPendingCode, PENDING_CODE_POLL_MS, pointsSection, withSection } from '../model';
+import {
+  balanceChange,
+  hasPendingCode,
+  PENDING_CODE_POLL_MS,
+  pointsSection,
+  referralsSection,
+  vipSection,
+  withSection,
+} from '../model';
 import type { ActionAnswer, LauncherState, PanelContext } from '../types';
 import { Env, type PanelEnv } from './context';
 import { Earn } from './earn';
 import { History } from './history';
 import { Guest, Home, JoinProgram, NotAvailable } from './home';
+import { FriendOffer, Refer } from './referrals';
 import { Codes, Rewards } from './rewards';
+import { Vip } from './vip';
 
 const VIEWS = [
   ['home', 'nav_home'],
   ['earn', 'nav_earn'],
   ['rewards', 'nav_rewards'],
   ['codes', 'nav_codes'],
+  ['vip', 'nav_vip'],
   ['history', 'nav_history'],
+  ['refer', 'nav_refer'],
 ] as const satisfies readonly (readonly [string, MessageKey])[];
-type View = (typeof VIEWS)[number][0];
+// 'friend': the offer of the referral link the page was opened with (not in the menu).
+type View = (typeof VIEWS)[number][0] | 'friend';
 
 const FOCUSABLE =
   'a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea,[tabindex]:not([tabindex="-1"])';
@@ -30,12 +43,14 @@ const post = singleFlight<ActionAnswer>();
  * a request. Keyed by the launcher's shadow root.
  */
 const seen = new WeakMap<ShadowRoot, LauncherState>();
+// Launchers that counted their page's referral link (the funnel's "invited"), once a page view.
+const visited = new WeakSet<ShadowRoot>();
 
 export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }) {
   const i18n = useMemo(() => createI18n(ctx.config.locale), [ctx.config.locale]);
   const [state, setState] = useState<LauncherState | null>(seen.get(ctx.host) || null);
   const [failed, setFailed] = useState(false);
-  const [view, setView] = useState<View>('home');
+  const [view, setView] = useState<View>(ctx.referral ? 'friend' : 'home');
   const [message, setMessage] = useState('');
   const dialog = useRef<HTMLDivElement>(null);
 
@@ -51,6 +66,12 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
   };
   useEffect(() => {
     if (!state) load(ctx.state);
+    if (ctx.referral && !ctx.preview && !visited.has(ctx.host)) {
+      visited.add(ctx.host);
+      const url = `${ctx.config.proxyPath}/api/referrals/visit`;
+      // Counting is best effort: the offer works without it.
+      postJson(url, { code: ctx.referral }, idempotencyKey()).catch(() => undefined);
+    }
   }, []);
   // A code being prepared (just redeemed): re-read the state with backoff until it is ready, so
   // "My codes" turns to "Ready to use" without a reload. A failed re-read just stops polling.
@@ -85,6 +106,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
   );
   const title = state?.launcher.program_name || state?.shop.name || ctx.config.label;
   const points = pointsSection(state);
+  const vip = vipSection(state);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {
@@ -137,6 +159,7 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
       currency: state.shop.currency,
       announce: setMessage,
       preview: !!ctx.preview,
+      go: (next) => setView(next as View),
       act: (path, payload, key) =>
         post(key, () => postJson<ActionAnswer>(`${ctx.config.proxyPath}/api/${path}`, payload, key)).then(
           (answer) => {
@@ -153,8 +176,18 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
         ),
     };
     const member = points.member;
-    const View = !state.customer
-      ? Guest
+    const referrals = referralsSection(state);
+    // The link's offer, unless it is the member's own link (then their referral view).
+    const ownLink = !!referrals?.member && referrals.member.code === ctx.referral?.toUpperCase();
+    const friend = view === 'friend' && !!ctx.referral && !!referrals && !ownLink;
+    const shown: View = view === 'friend' && !friend ? (ownLink ? 'refer' : 'home') : view;
+    const menu = VIEWS.filter(
+      ([key]) => (key !== 'refer' || !!referrals?.member) && (key !== 'vip' || !!vip),
+    );
+    const View = friend
+      ? null
+      : !state.customer
+        ? Guest
       : member
         ? null
         : points.program.can_join
@@ -162,17 +195,19 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
           : NotAvailable;
     body = (
       <Env.Provider value={env}>
-        {View ? (
+        {friend ? (
+          <FriendOffer code={ctx.referral!} />
+        ) : View ? (
           <View />
         ) : (
           <div>
             <nav aria-label={i18n.t('nav_label')}>
               <ul class="lly-nav">
-                {VIEWS.map(([key, label]) => (
+                {menu.map(([key, label]) => (
                   <li key={key}>
                     <button
                       type="button"
-                      aria-current={view === key ? 'page' : undefined}
+                      aria-current={shown === key ? 'page' : undefined}
                       onClick={() => setView(key)}
                     >
                       {i18n.t(label)}
@@ -181,11 +216,13 @@ export function App({ ctx, onClose }: { ctx: PanelContext; onClose: () => void }
                 ))}
               </ul>
             </nav>
-            {view === 'home' ? <Home /> : null}
-            {view === 'earn' ? <Earn /> : null}
-            {view === 'rewards' ? <Rewards /> : null}
-            {view === 'codes' ? <Codes /> : null}
-            {view === 'history' ? <History /> : null}
+            {shown === 'home' ? <Home /> : null}
+            {shown === 'earn' ? <Earn /> : null}
+            {shown === 'rewards' ? <Rewards /> : null}
+            {shown === 'codes' ? <Codes /> : null}
+            {shown === 'vip' && vip ? <Vip vip={vip} /> : null}
+            {shown === 'history' ? <History /> : null}
+            {shown === 'refer' ? <Refer /> : null}
           </div>
         )}
       </Env.Provider>

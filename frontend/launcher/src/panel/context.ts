@@ -12,6 +12,8 @@ export interface PanelEnv {
   /** POST an action; the answer's section replaces the state's, the balance is announced. */
   act(path: string, body: unknown, key: string): Promise<ActionAnswer>;
   announce(text: string): void;
+  /** Switch the panel to another view (home's "Refer a friend"). */
+  go(view: string): void;
   /** A preview in another page: views do not move focus. */
   preview: boolean;
 }

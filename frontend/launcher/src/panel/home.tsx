@@ -1,10 +1,12 @@
 /** @jsxImportSource preact */
 import { useState } from 'preact/hooks';
 import { idempotencyKey } from '../api';
-import { storefrontHref } from '../model';
+import { storefrontHref, vipSection } from '../model';
 import { useEnv } from './context';
 import { EarnList } from './earn';
+import { ReferCard } from './referrals';
 import { RewardList } from './rewards';
+import { VipStatus, VipTiers } from './vip';
 import { ErrorText, ViewTitle } from './widgets';
 
 /** A shopper who is not signed in: how the program works, what it gives, sign in or join. */
@@ -12,6 +14,7 @@ export function Guest() {
   const { i18n, state, config } = useEnv();
   const texts = state.launcher.texts || {};
   const login = storefrontHref(config.rootUrl, state.links.login);
+  const vip = vipSection(state);
   const register = storefrontHref(config.rootUrl, state.links.register);
   return (
     <div>
@@ -39,6 +42,13 @@ export function Guest() {
       <h3 class="lly-h3">{i18n.t('rewards_title')}</h3>
       <RewardList />
       <p class="lly-muted">{i18n.t('sign_in_to_redeem')}</p>
+      {vip ? (
+        <div>
+          <h3 class="lly-h3">{i18n.t('vip_title')}</h3>
+          <VipTiers vip={vip} />
+          <p class="lly-muted">{i18n.t('vip_guest')}</p>
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -93,6 +103,7 @@ export function Home() {
   const { i18n, state, points, currency } = useEnv();
   const member = points.member!;
   const name = state.customer?.first_name;
+  const vip = vipSection(state);
   return (
     <div>
       <ViewTitle>{name ? i18n.t('greeting', { name }) : i18n.t('greeting_anon')}</ViewTitle>
@@ -105,6 +116,7 @@ export function Home() {
           <span>{i18n.t('worth', { amount: i18n.money(member.balance_value, currency) })}</span>
         ) : null}
       </div>
+      {vip?.member ? <VipStatus vip={vip} /> : null}
       <ul class="lly-list">
         {(member.pending_lots || []).map((lot) => (
           <li key={'p' + lot.posts_at}>
@@ -124,6 +136,7 @@ export function Home() {
           <li>{i18n.t('nothing_expiring')}</li>
         )}
       </ul>
+      <ReferCard />
     </div>
   );
 }

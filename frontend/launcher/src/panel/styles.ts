@@ -18,9 +18,14 @@ export const PANEL_CSS = `
 .lly-nav button[aria-current=page]{border-color:var(--lly-accent-text);background:var(--lly-accent-text);color:#fff}
 .lly-h3{margin:14px 0 8px;font-size:16px;font-weight:700}
 .lly-h3:focus{outline:none}
+.lly-h4{margin:12px 0 6px;font-size:15px;font-weight:700}
 .lly-h3:focus-visible{outline:2px solid var(--lly-accent-text);outline-offset:2px}
+.lly-h4{margin:14px 0 6px;font-size:15px;font-weight:700}
+.lly-share{display:flex;flex-wrap:wrap;gap:8px;margin:0;padding:0;list-style:none}
+.lly-big-offer{margin:6px 0;font-size:20px;font-weight:800}
 .lly-muted{color:#4b5563;font-size:14px}
 .lly-balance{display:flex;flex-direction:column;gap:2px;padding:14px;border-radius:10px;background:#f3f4f6}
+.lly-balance+.lly-balance{margin-top:8px}
 .lly-big{font-size:28px;font-weight:800}
 .lly-list{margin:10px 0;padding-left:20px}
 .lly-steps{margin:8px 0 12px;padding-left:22px}

@@ -37,8 +37,8 @@ export function ErrorText({ error }: { error: unknown }) {
   );
 }
 
-/** Copy a code to the clipboard; says "Copied" (and announces it) when done. */
-export function CopyButton({ code }: { code: string }) {
+/** Copy a code (or a link) to the clipboard; says "Copied" (and announces it) when done. */
+export function CopyButton({ code, label }: { code: string; label?: string }) {
   const { i18n, announce } = useEnv();
   const [copied, setCopied] = useState(false);
   const copy = async () => {
@@ -51,8 +51,13 @@ export function CopyButton({ code }: { code: string }) {
     announce(i18n.t('copied'));
   };
   return (
-    <button type="button" class="lly-btn2" onClick={copy} aria-label={`${i18n.t('copy')} ${code}`}>
-      {copied ? i18n.t('copied') : i18n.t('copy')}
+    <button
+      type="button"
+      class="lly-btn2"
+      onClick={copy}
+      aria-label={label ? undefined : `${i18n.t('copy')} ${code}`}
+    >
+      {copied ? i18n.t('copied') : label || i18n.t('copy')}
     </button>
   );
 }

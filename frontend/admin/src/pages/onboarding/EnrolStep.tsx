@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { onboardingApi, type EnrolPreview, type OnboardingProgress } from '../../onboardingApi';
 import { toast } from '../../components/appBridge';
 import { errorMessage, fieldErrors } from '../../components/errors';
+import { formatMoney } from '../../components/format';
 
 export function EnrolStep({ progress, onEnrolled }: { progress: OnboardingProgress; onEnrolled(p: OnboardingProgress): void }) {
   const [days, setDays] = useState('0');
@@ -59,7 +60,7 @@ export function EnrolStep({ progress, onEnrolled }: { progress: OnboardingProgre
             <List.Item>
               {preview.points.toLocaleString()} points for {preview.orders.toLocaleString()} orders, to{' '}
               {preview.members_earning.toLocaleString()} members, worth{' '}
-              {new Intl.NumberFormat(undefined, { style: 'currency', currency: preview.currency }).format(Number(preview.cost))}
+              {formatMoney(preview.cost, preview.currency)}
             </List.Item>
           )}
         </List>

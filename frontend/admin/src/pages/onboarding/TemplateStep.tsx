@@ -2,10 +2,11 @@
 // server validates; its field errors show beside the fields (a reward's under its row).
 import { Banner, BlockStack, Button, FormLayout, InlineStack, Text, TextField } from '@shopify/polaris';
 import { useState } from 'react';
-import { ApiError } from '../../api';
+import { ApiError, getShop } from '../../api';
 import { onboardingApi, type OnboardingProgress, type ProgramTemplate } from '../../onboardingApi';
 import { toast } from '../../components/appBridge';
 import { errorMessage, fieldErrors, type FieldErrors } from '../../components/errors';
+import { decimalText, formatMoney } from '../../components/format';
 import { useLoad } from '../../components/useLoad';
 
 type Scalar = 'points_per_unit' | 'point_value_points' | 'point_value_amount' | 'signup_points' | 'birthday_points';
@@ -18,7 +19,22 @@ const FIELDS: [Scalar, string][] = [
   ['birthday_points', 'Points on their birthday'],
 ];
 
-export function TemplateStep({ applied, onApplied }: { applied: boolean; onApplied(p: OnboardingProgress): void }) {
+/** The template's defaults, their reward names in the shop's currency. */
+export async function templateLoad(signal: AbortSignal): Promise<ProgramTemplate> {
+  const [template, shop] = await Promise.all([onboardingApi.template(signal), getShop(signal).catch(() => null)]);
+  return shop ? inCurrency(template, shop.currency) : template;
+}
+
+export function TemplateStep({
+  applied,
+  initial,
+  onApplied,
+}: {
+  applied: boolean;
+  /** The defaults, when the page read them already (a template not applied yet). */
+  initial: ProgramTemplate | null;
+  onApplied(p: OnboardingProgress): void;
+}) {
   const [editing, setEditing] = useState(!applied);
   if (!editing) {
     return (
@@ -30,6 +46,7 @@ export function TemplateStep({ applied, onApplied }: { applied: boolean; onAppli
   }
   return (
     <TemplateForm
+      initial={initial}
       onApplied={(progress) => {
         setEditing(false);
         onApplied(progress);
@@ -38,16 +55,27 @@ export function TemplateStep({ applied, onApplied }: { applied: boolean; onAppli
   );
 }
 
-function TemplateForm({ onApplied }: { onApplied(p: OnboardingProgress): void }) {
-  const [load, , replace] = useLoad((signal) => onboardingApi.template(signal), []);
+type FormProps = { onApplied(p: OnboardingProgress): void };
+
+function TemplateForm({ initial, ...props }: FormProps & { initial: ProgramTemplate | null }) {
+  return initial ? <TemplateFields initial={initial} {...props} /> : <TemplateLoader {...props} />;
+}
+
+/** Applying the template again, after the page loaded: read the defaults now. */
+function TemplateLoader(props: FormProps) {
+  const [load] = useLoad(templateLoad, []);
+  if (load.state === 'loading') return <Text as="p" tone="subdued">Loading the template…</Text>;
+  if (load.state === 'error') return <Banner tone="critical" title="Could not load the template">{load.message}</Banner>;
+  return <TemplateFields initial={load.data} {...props} />;
+}
+
+function TemplateFields({ initial, onApplied }: FormProps & { initial: ProgramTemplate }) {
+  const [template, setTemplate] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [rowErrors, setRowErrors] = useState<RewardErrors>([]);
   const [banner, setBanner] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  if (load.state === 'loading') return <Text as="p" tone="subdued">Loading the template…</Text>;
-  if (load.state === 'error') return <Banner tone="critical" title="Could not load the template">{load.message}</Banner>;
-  const template = load.data;
-  const set = (patch: Partial<ProgramTemplate>) => replace({ ...template, ...patch });
+  const set = (patch: Partial<ProgramTemplate>) => setTemplate({ ...template, ...patch });
   const setReward = (index: number, patch: Partial<ProgramTemplate['rewards'][number]>) =>
     set({ rewards: template.rewards.map((r, i) => (i === index ? { ...r, ...patch } : r)) });
 
@@ -77,7 +105,7 @@ function TemplateForm({ onApplied }: { onApplied(p: OnboardingProgress): void })
             <TextField
               key={name}
               label={label}
-              value={String(template[name])}
+              value={name === 'points_per_unit' ? decimalText(template[name]) : String(template[name])}
               onChange={(value) => set({ [name]: value } as Partial<ProgramTemplate>)}
               error={errors[name]}
               autoComplete="off"
@@ -122,6 +150,21 @@ function TemplateForm({ onApplied }: { onApplied(p: OnboardingProgress): void })
       </InlineStack>
     </BlockStack>
   );
+}
+
+/**
+ * The server's default amount rewards are named in dollars ("$5 off"); a shop in another
+ * currency sees them named in its own ("€5 off"). A name the merchant typed is kept.
+ */
+export function inCurrency(template: ProgramTemplate, currency: string): ProgramTemplate {
+  return {
+    ...template,
+    rewards: template.rewards.map((reward) =>
+      reward.kind === 'fixed_amount' && reward.amount && reward.name === `$${decimalText(reward.amount)} off`
+        ? { ...reward, name: `${formatMoney(reward.amount, currency, { whole: true })} off` }
+        : reward,
+    ),
+  };
 }
 
 type RewardErrors = Record<string, string>[];

@@ -1,0 +1,1 @@
+"""Customer segments and the automatic discounts that target them (``segments.models``)."""
