@@ -11,17 +11,21 @@
 3. Half peak: with the workers running, deliveries are stored at half the peak rate for
    ``DURATION`` seconds; latency = ledger entry written - delivery received; p50/p99
    (target p99 < 1 s).
-4. pgbench on the same database, two clients (as many as the workers), ``DURATION`` seconds,
+4. The VIP club off and on, alternating rounds of the same load drained by fresh workers:
+   the rate with tiers over the rate without (target >= 0.9).
+5. pgbench on the same database, two clients (as many as the workers), ``DURATION`` seconds,
    with a custom script doing the ledger transaction by itself: lock the member, insert the
    entry with its idempotency key, update the balance; on copies of the two tables.
 
-Printed: both rates and their ratio (target ≥ 0.3). Environment: BENCH_ORDERS,
-BENCH_CUSTOMERS, BENCH_DURATION (s).
+Printed: both rates and their ratio (target ≥ 0.3), the tiers on/off rates and their ratio.
+Environment: BENCH_ORDERS, BENCH_CUSTOMERS, BENCH_DURATION (s), BENCH_TIER_ROUNDS,
+BENCH_TIER_ORDERS.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -39,6 +43,8 @@ from bench._loyalty import (
 ORDERS = int(os.environ.get("BENCH_ORDERS", "3000"))
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "500"))
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
+TIER_ROUNDS = int(os.environ.get("BENCH_TIER_ROUNDS", "5"))
+TIER_ORDERS = int(os.environ.get("BENCH_TIER_ORDERS", "600"))
 WORKER_PROCESSES = 2
 SHOP = "bench-loyalty.myshopify.com"
 
@@ -80,6 +86,87 @@ def run() -> dict[str, object]:
 
 
 # --- the child: Django, the inbox and the workers --------------------------------------------
+
+
+def _worker() -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-Q", "webhooks",
+         "-P", "prefork", "-c", str(WORKER_PROCESSES), "--loglevel", "WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def _drained_rate(*, since) -> float:
+    """Orders/s of the deliveries received since ``since``, once the inbox is drained: their
+    count over first to last processed (a worker's start-up is not in it)."""
+    from django.db.models import Count, Max, Min
+
+    from shopify_app.models import WebhookDelivery
+
+    deadline = time.monotonic() + 600
+    while WebhookDelivery.objects.filter(status="pending").exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("workers did not drain the inbox in 10 minutes")
+        time.sleep(0.2)
+    span = WebhookDelivery.objects.filter(received_at__gte=since).aggregate(
+        n=Count("pk"), first=Min("processed_at"), last=Max("processed_at")
+    )
+    return span["n"] / max((span["last"] - span["first"]).total_seconds(), 1e-3)
+
+
+def _tier_rounds(*, receive, body) -> dict[str, str]:
+    """The same orders/paid load with the VIP club off and on, alternating (off, on, off, …),
+    ``TIER_ROUNDS`` rounds each of ``TIER_ORDERS`` deliveries stored first and then drained by
+    fresh workers, as the peak is. On: three tiers on the amount spent with multipliers, so
+    every order's handler re-decides its member (and some climb a tier, with history, tags and
+    multiplied earns). Switching between rounds (re-deciding every member) is not timed."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from loyalty.vip.config import TierConfig, TierInput, tier_config_apply
+    from loyalty.vip.services import vip_program_enable
+    from shopify_app.models import Shop
+
+    shop = Shop.objects.get(domain=SHOP)
+    ladder = [("Silver", "500", "1.25"), ("Gold", "2000", "1.5"), ("Platinum", "8000", "2")]
+    tiers = [
+        TierInput(name=n, rank=r, threshold=Decimal(t), multiplier=Decimal(m))
+        for r, (n, t, m) in enumerate(ladder, start=1)
+    ]
+    tier_config_apply(shop=shop, config=TierConfig(tiers=tiers), by="bench")
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    for i in range(2 * TIER_ROUNDS):
+        on = i % 2 == 1
+        vip_program_enable(shop=shop, enabled=on)
+        since = timezone.now()
+        for n in range(TIER_ORDERS):
+            receive(body(n))
+        worker = _worker()
+        try:
+            rates[on].append(_drained_rate(since=since))
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+        print(f"   tiers {'on ' if on else 'off'}: {rates[on][-1]:.0f} orders/s", flush=True)
+    off, on_ = statistics.median(rates[False]), statistics.median(rates[True])
+    # Each round on over the round off just before it: the shared machine's load drifts more
+    # between distant rounds than between neighbours.
+    pairs = [b / a for a, b in zip(rates[False], rates[True], strict=True)]
+    return {
+        "orders/s tiers off / on (median)": (
+            f"{off:.0f} / {on_:.0f} ({TIER_ROUNDS} alternating rounds of {TIER_ORDERS}: off "
+            f"{' '.join(f'{r:.0f}' for r in rates[False])}, on "
+            f"{' '.join(f'{r:.0f}' for r in rates[True])})"
+        ),
+        "ratio tiers on / off": (
+            f"{on_ / off:.2f} of medians, {statistics.median(pairs):.2f} median of pairs "
+            f"(target >= 0.90)"
+        ),
+    }
 
 
 def _child() -> dict[str, object]:
@@ -148,14 +235,7 @@ def _child() -> dict[str, object]:
     for text in bodies:
         receive(text)
     print(f"   stored {ORDERS} orders/paid deliveries; starting 2 worker processes", flush=True)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-Q", "webhooks",
-         "-P", "prefork", "-c", str(WORKER_PROCESSES), "--loglevel", "WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        start_new_session=True,
-    )  # fmt: skip
+    worker = _worker()
     try:
         deadline = time.monotonic() + 600
         while WebhookDelivery.objects.filter(status="pending").exists():
@@ -217,6 +297,8 @@ def _child() -> dict[str, object]:
         worker.terminate()  # warm shutdown: the pool finishes its current tasks
         worker.wait(timeout=60)
         broker.delete("webhooks")
+    tiers = _tier_rounds(receive=receive, body=body)
+    broker.delete("webhooks", "batch")  # the tag tasks of members who changed tier
 
     entries = PointsTransaction.objects.filter(kind="order", status="posted").count()
     members = Member.objects.count()
@@ -232,8 +314,11 @@ def _child() -> dict[str, object]:
         )
     return {
         "orders/s (peak, 2 workers)": f"{peak:.0f}",
+        **tiers,
         "p50 / p99 ms (half peak)": f"{p50:.0f} / {p99:.0f} (target p99 < 1000)",
-        "orders posted exactly once": f"{entries} entries for {ORDERS + sent} orders",
+        "orders posted exactly once": (
+            f"{entries} entries for {ORDERS + sent + 2 * TIER_ROUNDS * TIER_ORDERS} orders"
+        ),
         "setup": f"{ORDERS} orders, {CUSTOMERS} customers, {os.cpu_count()} CPUs",
         "members": members,
     }

@@ -29,13 +29,16 @@ from django.utils import timezone
 from loyalty.exceptions import TierConfigInvalid
 from loyalty.models import Member, Reward
 from loyalty.services.invalidation import shop_changed
-from loyalty.vip.evaluation import PREVIEW_SQL, TierSpec, decision_params, windows_at
+from loyalty.vip.evaluation import TierSpec, decision_params, windows_at
 from loyalty.vip.models import Tier, TierChange, TierConfigVersion, VipProgram
 from loyalty.vip.services import (
+    BATCH_SETTINGS,
+    member_ranges,
     member_tiers_evaluate,
     tier_discounts_sync_on_commit,
     vip_program_get,
 )
+from loyalty.vip.statements import statement
 from shopify_app.models import Shop
 
 
@@ -225,9 +228,14 @@ def tier_config_preview(
         windows=windows_at(timezone_name=shop.timezone, now=now or timezone.now()),
         member_ids=None,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(PREVIEW_SQL, params)
-        rows = cursor.fetchall()
+    rows: list[tuple[int | None, int, int, int]] = []
+    # The same id ranges and settings as the nightly pass that applying runs.
+    for lo, hi in member_ranges(shop_id=shop.pk):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in BATCH_SETTINGS:
+                cursor.execute(setting)
+            cursor.execute(statement("preview", specs), {**params, "lo": lo, "hi": hi})
+            rows += cursor.fetchall()
     position = {s.id: i for i, s in enumerate(specs)}
     result = TierDistribution(per_tier=[0] * len(specs))
     for tier_id, members, up, down in rows:

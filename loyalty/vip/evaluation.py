@@ -1,13 +1,16 @@
-"""The one statement that decides every member's tier, for events, the nightly job and previews.
+"""The one decision of every member's tier, for events, the nightly job and previews.
 
-``tier_decisions_sql`` computes, for the members of one shop (all, or the ids given), each basis
-over each period from the ledger's own records, the highest non-invitation tier they qualify
-for, and what the program's downgrade policy makes of it. The same SQL serves:
+``decisions_sql`` computes, for members of one shop (the ids given, or an id range), each
+basis over each period the tiers read from the ledger's own records, the highest
+non-invitation tier they qualify for, and what the program's downgrade policy makes of it.
+``statements.statement()`` ends it three ways:
 
-- the event path (one member, after an order's points are written),
-- the nightly job (every member of the shop: sliding windows and downgrades),
-- the preview of a proposed configuration (tiers passed as arrays, nothing written) and its
-  application (the same arrays, then written), so the preview's counts are the result's.
+- ``apply`` (the ids given, locked first): the event path (an order's member, after its points
+  are written), and the members a nightly pass found changing;
+- ``candidates`` (an id range, read-only, no locks): the nightly pass (sliding windows and
+  downgrades), which finds who would change; only they are locked and applied;
+- ``preview`` (an id range): a proposed configuration's counts (tiers passed as arrays, nothing
+  written), over the same ranges, so the preview's counts are its application's result.
 
 The facts a basis reads:
 
@@ -92,12 +95,42 @@ def windows_at(*, timezone_name: str, now: datetime) -> Windows:
     )
 
 
-def _basis_case(alias: str) -> str:
-    """The member's value of a tier's (basis, period): a CASE over the nine columns."""
+# The tiers a statement compares with, as the SQL text sees them: (position in the tier arrays,
+# 1-based; basis; period) for each tier evaluated (not invitation-only), highest rank first.
+# Thresholds, ids and ranks stay bound parameters; only the column each tier reads is in the
+# text, so each member's tier is one CASE over its sums, not a join with the tiers.
+Ladder = tuple[tuple[int, str, str], ...]
+Used = tuple[tuple[str, str], ...]
+
+
+def tier_ladder(tiers: list[TierSpec]) -> Ladder:
+    ladder = sorted(
+        ((t.rank, i + 1, t.basis, t.period) for i, t in enumerate(tiers) if not t.invitation_only),
+        reverse=True,
+    )
+    if any(b not in BASES or p not in PERIODS for _, _, b, p in ladder):
+        raise ValueError("unknown basis or period")
+    return tuple((i, b, p) for _, i, b, p in ladder)
+
+
+def _used(ladder: Ladder) -> Used:
+    """The (basis, period) pairs the ladder reads, in a fixed order: only those are summed, each
+    once whatever the number of tiers on it."""
+    wanted = {(b, p) for _, b, p in ladder}
+    return tuple((b, p) for b in BASES for p in PERIODS if (b, p) in wanted)
+
+
+def _column(basis: str, period: str) -> str:
+    return f"{basis}_{period}"
+
+
+def _qualified(ladder: Ladder) -> str:
+    """The position of the highest tier the member's sums reach, or NULL."""
+    if not ladder:
+        return "NULL::int"
     arms = " ".join(
-        f"WHEN {alias}.basis = '{b}' AND {alias}.period = '{p}' THEN b.{b}_{p}"
-        for b in BASES
-        for p in PERIODS
+        f"WHEN b.{_column(b, p)} >= (%(t_threshold)s::numeric[])[{i}] THEN {i}"
+        for i, b, p in ladder
     )
     return f"CASE {arms} END"
 
@@ -116,54 +149,116 @@ def _term_start(alias: str) -> str:
     )
 
 
-def _aggregates() -> str:
-    windows = {
-        "lifetime": "TRUE",
-        # Bounded by now too, so a run for a past moment (a late nightly) ignores later facts.
-        "calendar_year": "f.at >= %(year_start)s AND f.at <= %(now)s",
-        "rolling_12_months": "f.at > %(rolling_start)s AND f.at <= %(now)s",
-    }
-    columns = {"points": "f.pts", "spent": "f.spent", "orders": "f.n"}
-    return ",\n  ".join(
-        f"coalesce(sum({columns[b]}) FILTER (WHERE {windows[p]}), 0) AS {b}_{p}"
-        for b in BASES
-        for p in PERIODS
-    )
+_WINDOWS = {
+    "lifetime": "TRUE",
+    # Bounded by now too, so a run for a past moment (a late nightly) ignores later facts.
+    "calendar_year": "f.at >= %(year_start)s AND f.at <= %(now)s",
+    "rolling_12_months": "f.at > %(rolling_start)s AND f.at <= %(now)s",
+}
+
+# Which members a statement decides. "ids": the members given (an event's, or a few that a
+# nightly pass found changing, under their locks). "range": the shop's members with
+# lo < id <= hi (the nightly pass and the preview, batch by batch). "range_ids": those of the
+# members given in the range (many that a nightly pass found changing, under their locks). Every
+# table is read by the same member condition (an index range, or lookups), never the whole
+# shop's; the members themselves also by the ids in "range_ids".
+_IDS = "{column} = ANY(%(member_ids)s::bigint[])"
+_RANGE = "{column} > %(lo)s AND {column} <= %(hi)s"
+SCOPES = {"ids": (_IDS, _IDS), "range": (_RANGE, _RANGE), "range_ids": (_RANGE, _RANGE)}
 
 
-def _basis_ctes() -> str:
-    """``members`` (the shop's active members: all, or the ids given), ``facts`` and ``b``
-    (each member's value of every basis over every period): shared by the decision and by one
-    member's progress (the launcher)."""
+def _in(scope: str, column: str) -> str:
+    return SCOPES[scope][0].format(column=column)
+
+
+def members_in(scope: str, column: str) -> str:
+    condition = _in(scope, column)
+    if scope == "range_ids":
+        condition += " AND " + _IDS.format(column=column)
+    return condition
+
+
+def _facts(scope: str, used: Used) -> tuple[str, str]:
+    """The CTEs summing each source per member (``o``: orders, ``c``: point credits), and the
+    joins that bring them to ``b``."""
+    ctes, joins = "", ""
+    order_columns = {"points": "f.pts", "spent": "f.spent", "orders": "f.n"}
+    if used:
+        sums = ",\n    ".join(
+            f"sum({order_columns[b]}) FILTER (WHERE {_WINDOWS[p]}) AS {_column(b, p)}"
+            for b, p in used
+        )
+        # An order's earn entry is its member's (both are written together), so for a range
+        # the entries are read by the same member range as the orders' facts; for a few ids
+        # each is looked up by its key.
+        entries = ""
+        if scope != "ids":
+            entries = f"AND e.shop_id = %(shop)s AND {_in(scope, 'e.member_id')}"
+        ctes += f"""
+o AS (
+  SELECT f.member_id,
+    {sums}
+  FROM (
+    SELECT op.member_id, coalesce(e.earned_at, e.created_at) AS at,
+      op.awarded - op.reversed_target AS pts,
+      CASE WHEN op.cancelled THEN 0 ELSE op.eligible_amount - op.refunded_amount END AS spent,
+      CASE WHEN op.cancelled OR op.refunded_amount >= op.eligible_amount THEN 0 ELSE 1 END AS n
+    FROM loyalty_orderpoints op JOIN loyalty_pointstransaction e ON e.id = op.earn_entry_id
+    WHERE op.shop_id = %(shop)s AND {_in(scope, "op.member_id")} {entries}
+  ) f
+  GROUP BY f.member_id
+),"""
+        joins += " LEFT JOIN o ON o.member_id = m.id"
+    points = [(b, p) for b, p in used if b == "points"]
+    if points:
+        sums = ",\n    ".join(
+            f"sum(f.amount) FILTER (WHERE {_WINDOWS[p]}) AS {_column(b, p)}" for b, p in points
+        )
+        ctes += f"""
+c AS (
+  SELECT f.member_id,
+    {sums}
+  FROM (
+    SELECT t.member_id, t.amount, coalesce(t.earned_at, t.created_at) AS at
+    FROM loyalty_pointstransaction t
+    WHERE t.shop_id = %(shop)s AND {_in(scope, "t.member_id")}
+      AND t.kind IN ('action', 'referral', 'import', 'adjustment')
+      AND t.amount > 0 AND t.status <> 'void'
+  ) f
+  GROUP BY f.member_id
+),"""
+        joins += " LEFT JOIN c ON c.member_id = m.id"
+    return ctes, joins
+
+
+def _combined(used: Used) -> str:
+    # Points come from both sources; spent and orders from orders only. Integer sums (bigint)
+    # are exact, as numeric ones are, and cheaper.
+    def value(b: str, p: str) -> str:
+        name = _column(b, p)
+        if b == "points":
+            return f"coalesce(o.{name}, 0) + coalesce(c.{name}, 0)"
+        return f"coalesce(o.{name}, 0)"
+
+    return "".join(f",\n    {value(b, p)} AS {_column(b, p)}" for b, p in used)
+
+
+def basis_ctes(scope: str, used: Used) -> str:
+    """``members`` (the shop's active members in ``scope``), the per-source sums and ``b``
+    (each member's value of the (basis, period) pairs ``used``): shared by the decision and by
+    one member's progress (the launcher's ``vip`` section), so both read the same facts."""
+    facts, joins = _facts(scope, used)
     return f"""members AS (
-  SELECT m.id FROM loyalty_member m
-  WHERE m.shop_id = %(shop)s AND m.state = 'active'
-    AND (%(all)s OR m.id = ANY(%(member_ids)s::bigint[]))
-),
-facts AS (
-  SELECT op.member_id, coalesce(e.earned_at, e.created_at) AS at,
-    (op.awarded - op.reversed_target)::numeric AS pts,
-    CASE WHEN op.cancelled THEN 0 ELSE op.eligible_amount - op.refunded_amount END AS spent,
-    CASE WHEN op.cancelled OR op.refunded_amount >= op.eligible_amount THEN 0 ELSE 1 END AS n
-  FROM loyalty_orderpoints op JOIN loyalty_pointstransaction e ON e.id = op.earn_entry_id
-  WHERE op.shop_id = %(shop)s AND op.member_id IN (SELECT id FROM members)
-  UNION ALL
-  SELECT t.member_id, coalesce(t.earned_at, t.created_at), t.amount::numeric, 0, 0
-  FROM loyalty_pointstransaction t
-  WHERE t.shop_id = %(shop)s AND t.member_id IN (SELECT id FROM members)
-    AND t.kind IN ('action', 'referral', 'import', 'adjustment')
-    AND t.amount > 0 AND t.status <> 'void'
-),
+  SELECT m.id, m.tier_multiplier FROM loyalty_member m
+  WHERE m.shop_id = %(shop)s AND m.state = 'active' AND {members_in(scope, "m.id")}
+),{facts}
 b AS (
-  SELECT m.id AS member_id,
-  {_aggregates()}
-  FROM members m LEFT JOIN facts f ON f.member_id = m.id
-  GROUP BY m.id
-),
-"""
+  SELECT m.id AS member_id, m.tier_multiplier AS cur_mult{_combined(used)}
+  FROM members m{joins}
+)"""
 
 
-def _decisions_sql() -> str:
+def decisions_sql(scope: str, ladder: Ladder) -> str:
     return f"""
 WITH tiers AS (
   SELECT * FROM unnest(
@@ -171,22 +266,18 @@ WITH tiers AS (
     %(t_threshold)s::numeric[], %(t_inv)s::bool[], %(t_mult)s::numeric[]
   ) AS t(id, rank, basis, period, threshold, invitation_only, multiplier)
 ),
-{_basis_ctes()}
-qualified AS (
-  SELECT DISTINCT ON (b.member_id) b.member_id, t.id AS tier_id, t.rank
-  FROM b JOIN tiers t ON NOT t.invitation_only AND {_basis_case("t")} >= t.threshold
-  ORDER BY b.member_id, t.rank DESC
-),
+{basis_ctes(scope, _used(ladder))},
 cur AS (
-  SELECT b.member_id, mt.tier_id AS cur_id, ct.rank AS cur_rank,
+  SELECT b.member_id, b.cur_mult, mt.tier_id AS cur_id, ct.rank AS cur_rank,
     coalesce(ct.invitation_only, FALSE) AS cur_inv, ot.rank AS old_rank,
     mt.term_start, mt.kept_until, mt.below_since,
-    q.tier_id AS q_id, coalesce(q.rank, 0) AS q_rank
+    (%(t_id)s::bigint[])[q.pos] AS q_id, coalesce((%(t_rank)s::int[])[q.pos], 0) AS q_rank
   FROM b
-  LEFT JOIN loyalty_membertier mt ON mt.member_id = b.member_id
+  LEFT JOIN loyalty_membertier mt
+    ON mt.member_id = b.member_id AND {_in(scope, "mt.member_id")}
   LEFT JOIN tiers ct ON ct.id = mt.tier_id
   LEFT JOIN loyalty_tier ot ON ot.id = mt.tier_id
-  LEFT JOIN qualified q ON q.member_id = b.member_id
+  CROSS JOIN LATERAL (SELECT {_qualified(ladder)} AS pos) q
 ),
 acted AS (
   SELECT cur.*, CASE
@@ -206,7 +297,7 @@ acted AS (
   FROM cur
 ),
 decided AS (
-  SELECT a.member_id, a.cur_id, a.cur_rank, a.old_rank, a.action,
+  SELECT a.member_id, a.cur_id, a.cur_rank, a.old_rank, a.action, a.cur_mult,
     CASE WHEN a.action = 'move' THEN a.q_id ELSE a.cur_id END AS new_id,
     CASE WHEN a.action = 'move' THEN a.q_rank ELSE coalesce(a.cur_rank, 0) END AS new_rank,
     CASE WHEN a.action <> 'move' THEN a.term_start
@@ -226,76 +317,7 @@ decided AS (
 """
 
 
-# A preview: members per resulting tier, and of those whose tier changes, how many move up or
-# down in the proposed configuration's order (a removed tier stands nowhere in it: leaving it
-# for a tier is up, for none is down).
-PREVIEW_SQL = (
-    _decisions_sql()
-    + """, moves AS (
-  SELECT new_id, new_id IS DISTINCT FROM cur_id AS changed,
-    new_rank > coalesce(cur_rank, 0) AS higher,
-    new_rank < coalesce(cur_rank, 0) OR (new_id IS NULL AND cur_id IS NOT NULL) AS lower
-  FROM decided
-)
-SELECT new_id, count(*),
-  count(*) FILTER (WHERE changed AND higher), count(*) FILTER (WHERE changed AND lower)
-FROM moves GROUP BY new_id
-"""
-)
-
-# Before applying, in the same transaction: lock the members' rows in id order, the order every
-# writer of the ledger takes them in (``member_lock``; the batch earn path), so the nightly job
-# waits for an earn in flight rather than deadlocking with it. It is a statement of its own so
-# that ``APPLY_SQL``, run next under READ COMMITTED, takes its snapshot after the locks: it sees
-# every earn committed for these members, and none can commit until it is done.
-LOCK_SQL = """
-SELECT count(*) FROM (
-  SELECT m.id FROM loyalty_member m
-  WHERE m.shop_id = %(shop)s AND m.state = 'active'
-    AND (%(all)s OR m.id = ANY(%(member_ids)s::bigint[]))
-  ORDER BY m.id FOR UPDATE
-) locked
-"""
-
-# Apply: upsert the state of every member whose state changes, insert the history rows of the
-# tier changes, and return those changes (the caller grants entry rewards and syncs tags).
-APPLY_SQL = (
-    _decisions_sql()
-    + """,
-changed AS (
-  SELECT * FROM decided
-  WHERE new_id IS DISTINCT FROM cur_id
-    OR term_start IS DISTINCT FROM old_term_start
-    OR kept_until IS DISTINCT FROM old_kept_until
-    OR below_since IS DISTINCT FROM old_below_since
-),
-upserted AS (
-  INSERT INTO loyalty_membertier
-    (shop_id, member_id, tier_id, term_start, kept_until, below_since, assigned_by, updated_at)
-  SELECT %(shop)s, member_id, new_id, term_start, kept_until, below_since, '', %(now)s
-  FROM changed
-  ON CONFLICT (member_id) DO UPDATE SET tier_id = EXCLUDED.tier_id,
-    term_start = EXCLUDED.term_start, kept_until = EXCLUDED.kept_until,
-    below_since = EXCLUDED.below_since, assigned_by = '', updated_at = EXCLUDED.updated_at
-),
-multipliers AS (
-  UPDATE loyalty_member m SET tier_multiplier = coalesce(t.multiplier, 1)
-  FROM decided d LEFT JOIN tiers t ON t.id = d.new_id
-  WHERE m.id = d.member_id AND m.tier_multiplier <> coalesce(t.multiplier, 1)
-),
-history AS (
-  INSERT INTO loyalty_tierchange
-    (shop_id, member_id, from_tier_id, to_tier_id, reason, config_version, created_at)
-  SELECT %(shop)s, member_id, cur_id, new_id,
-    CASE WHEN %(reason)s <> '' THEN %(reason)s
-      WHEN new_rank > coalesce(old_rank, 0) THEN 'qualified' ELSE 'downgraded' END,
-    %(version)s, %(now)s
-  FROM changed WHERE new_id IS DISTINCT FROM cur_id
-)
-SELECT member_id, cur_id, new_id, coalesce(old_rank, 0), new_rank, term_start
-FROM changed WHERE new_id IS DISTINCT FROM cur_id
-"""
-)
+LAST_ID = 2**63 - 1  # the open end of the last id range
 
 
 def decision_params(
@@ -310,8 +332,9 @@ def decision_params(
 ) -> dict[str, Any]:
     return {
         "shop": shop_id,
-        "all": member_ids is None,
         "member_ids": member_ids or [],
+        "lo": 0,
+        "hi": LAST_ID,
         "t_id": [t.id for t in tiers],
         "t_rank": [t.rank for t in tiers],
         "t_basis": [t.basis for t in tiers],
@@ -332,14 +355,11 @@ def decision_params(
 
 
 # One member's value of each basis over each period, with their current tier: the launcher's
-# progress to the next tier, from the same facts the decision reads.
-MEMBER_BASIS_SQL = (
-    "WITH "
-    + _basis_ctes().rstrip().rstrip(",")
-    + """
+# progress to the next tier, from the same facts the decision reads (``member_ids``: the one).
+MEMBER_BASIS_SQL = f"""
+WITH {basis_ctes("ids", tuple((b, p) for b in BASES for p in PERIODS))}
 SELECT mt.tier_id, mt.kept_until, t.name, t.rank, t.multiplier, t.perks, t.invitation_only,
   t.active, b.*
 FROM b LEFT JOIN loyalty_membertier mt ON mt.member_id = b.member_id
 LEFT JOIN loyalty_tier t ON t.id = mt.tier_id
 """
-)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from decimal import Decimal
+from itertools import pairwise
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,14 +25,9 @@ from loyalty.services.invalidation import member_ids_changed, shop_changed
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import lot_expires_at, program_settings_get, shop_zone
 from loyalty.services.reward_grants import reward_grant
-from loyalty.vip.evaluation import (
-    APPLY_SQL,
-    LOCK_SQL,
-    TierSpec,
-    decision_params,
-    windows_at,
-)
+from loyalty.vip.evaluation import LAST_ID, TierSpec, decision_params, windows_at
 from loyalty.vip.models import MemberTier, Tier, TierChange, VipProgram
+from loyalty.vip.statements import BATCH_BOUNDS_SQL, LOCK_SQL, statement
 from shopify_app.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -120,6 +117,21 @@ def tier_discounts_sync_on_commit(*, shop_id: int) -> None:
     transaction.on_commit(lambda: vip_tier_discounts_sync_task.delay(shop_id=shop_id))
 
 
+# The nightly pass decides the shop's members this many at a time (one id range each), with
+# the memory that range's aggregates need.
+BATCH_MEMBERS = 50_000
+BATCH_SETTINGS = (
+    # The statement's cost estimate, inflated by the per-member joins, would have it compiled
+    # by JIT: seconds of compilation for a statement that runs in less.
+    "SET LOCAL jit = off",
+    # The range's aggregates and joins fit in memory instead of spilling to disk.
+    "SET LOCAL work_mem = '64MB'",
+)
+# Above this many candidates in a range, the apply statement reads the range (as the pass did)
+# rather than looking each member up.
+FEW_CANDIDATES = 1000
+
+
 def member_tiers_evaluate(
     *,
     shop: Shop,
@@ -127,14 +139,16 @@ def member_tiers_evaluate(
     now: datetime | None = None,
     reason: str = "",
 ) -> list[tuple[int, int | None, int | None]]:
-    """Re-decide the tier of the shop's members (``member_ids``, or all of them) in one statement
+    """Re-decide the tier of the shop's members (``member_ids``, or all of them) set-based
     (``vip.evaluation``), write the changes and their history, grant entry rewards for moves
     up, and enqueue the tag sync of the members whose tier changed after commit.
 
-    Returns ``[(member id, from tier id, to tier id)]`` for the tier changes. Locks the members'
-    rows (id order) first, then decides on a snapshot taken under those locks. Idempotent: run
-    again with the same facts and time, it changes nothing; the entry rewards are keyed per tier
-    and term.
+    Returns ``[(member id, from tier id, to tier id)]`` for the tier changes. The members given
+    are locked (id order) first and decided on a snapshot taken under those locks. All of them
+    (the nightly job, a new configuration): id range by range, a read-only pass finds the
+    members whose state would change, and only those are locked and decided as above; the
+    others are neither locked nor rewritten. Idempotent: run again with the same facts and
+    time, it changes nothing; the entry rewards are keyed per tier and term.
     """
     at = now or timezone.now()
     # A shop whose club was never configured has no program row: one query and done (this
@@ -143,7 +157,7 @@ def member_tiers_evaluate(
     if program is None or not program.enabled:
         return []
     if connection.vendor != "postgresql":
-        # The evaluation statement is PostgreSQL's (DISTINCT ON, FILTER, unnest, FOR UPDATE OF);
+        # The evaluation statements are PostgreSQL's (FILTER, unnest, arrays, FOR UPDATE);
         # a SQLite development database runs the points program without the club.
         logger.warning("VIP evaluation skipped: needs PostgreSQL, not %s", connection.vendor)
         return []
@@ -156,18 +170,52 @@ def member_tiers_evaluate(
         member_ids=member_ids,
         reason=reason,
     )
+    if member_ids is not None:
+        return _tiers_apply(shop=shop, kind="apply", specs=specs, params=params, at=at)
+    changes: list[tuple[int, int | None, int | None]] = []
+    for lo, hi in member_ranges(shop_id=shop.pk):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in BATCH_SETTINGS:
+                cursor.execute(setting)
+            cursor.execute(statement("candidates", specs), {**params, "lo": lo, "hi": hi})
+            candidates = [row[0] for row in cursor.fetchall()]
+            if candidates:
+                batch = {**params, "lo": lo, "hi": hi, "member_ids": candidates}
+                # Many: read by the range, as the pass did; a few: looked up by id.
+                kind = "apply_range" if len(candidates) > FEW_CANDIDATES else "apply"
+                changes += _tiers_apply(shop=shop, kind=kind, specs=specs, params=batch, at=at)
+    return changes
+
+
+def member_ranges(*, shop_id: int) -> list[tuple[int, int]]:
+    """The id ranges ``(lo, hi]`` of ``BATCH_MEMBERS`` active members each that cover the shop
+    (the last one open-ended), for the nightly pass and the preview alike."""
+    with connection.cursor() as cursor:
+        cursor.execute(BATCH_BOUNDS_SQL, {"shop": shop_id, "size": BATCH_MEMBERS})
+        bounds = [row[0] for row in cursor.fetchall()]
+    edges = [0, *bounds, LAST_ID]
+    return list(pairwise(edges))
+
+
+def _tiers_apply(
+    *, shop: Shop, kind: str, specs: list[TierSpec], params: dict[str, Any], at: datetime
+) -> list[tuple[int, int | None, int | None]]:
+    """Lock the members of ``params`` and decide them (the apply statement): writes, rewards,
+    tags."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(LOCK_SQL, params)
-        cursor.execute(APPLY_SQL, params)
+        cursor.execute(statement(kind, specs), params)
         rows = cursor.fetchall()
         if not rows:
             return []
         member_ids_changed(shop_id=shop.pk, member_ids=[row[0] for row in rows])
-        tiers = {
-            t.pk: t for t in Tier.objects.select_related("shop", "entry_reward").filter(shop=shop)
-        }
-        for member_id, _from_id, to_id, old_rank, new_rank, term_start in sorted(rows):
-            if to_id is not None and new_rank > old_rank:
+        ups = [r for r in sorted(rows) if r[2] is not None and r[4] > r[3]]
+        if ups:
+            tiers = {
+                t.pk: t
+                for t in Tier.objects.select_related("shop", "entry_reward").filter(shop=shop)
+            }
+            for member_id, _from_id, to_id, _old_rank, _new_rank, term_start in ups:
                 entry_reward_grant(
                     tier=tiers[to_id], member_id=member_id, term_start=term_start, at=at
                 )

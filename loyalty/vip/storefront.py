@@ -121,7 +121,6 @@ def _member_state(
     windows = windows_at(timezone_name=context.shop.timezone, now=timezone.now())
     params = {
         "shop": context.shop.pk,
-        "all": False,
         "member_ids": [member.pk],
         "now": windows.now,
         "year_start": windows.year_start,
