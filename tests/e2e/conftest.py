@@ -123,12 +123,13 @@ def browser(stack):
 
 
 @pytest.fixture(autouse=True)
-def _launcher_cache_emptied() -> None:
-    """Each test starts with the launcher's GET state cache empty.
+def _storefront_cache_keys() -> None:
+    """The launcher's GET state cache under the servers' key prefix, emptied before each test.
 
-    Tests set rows up and put them back with the ORM, past the services that tell the cache
-    (``shopify_app.storefront_cache``), so a state cached by one test would otherwise show the
-    next one another test's program for up to a minute.
+    Overrides the suite's fixture, which gives each test a prefix of its own: here the services
+    a test calls (a setting put back, a rule made) must tell the servers' cache, or the next
+    test is served the state the last one left, for up to a minute. Tests also set rows up with
+    the ORM, past those services, so each starts with the cache empty.
     """
     import redis
     from django.conf import settings
