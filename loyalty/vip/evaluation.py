@@ -162,8 +162,8 @@ _WINDOWS = {
 # members given in the range (many that a nightly pass found changing, under their locks). Every
 # table is read by the same member condition (an index range, or lookups), never the whole
 # shop's; the members themselves also by the ids in "range_ids".
-_IDS = "{column} = ANY(%(member_ids)s::bigint[])"
-_RANGE = "{column} > %(lo)s AND {column} <= %(hi)s"
+_IDS = "({column} = ANY(%(member_ids)s::bigint[]))"
+_RANGE = "({column} > %(lo)s AND {column} <= %(hi)s)"
 SCOPES = {"ids": (_IDS, _IDS), "range": (_RANGE, _RANGE), "range_ids": (_RANGE, _RANGE)}
 
 
