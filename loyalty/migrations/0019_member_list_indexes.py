@@ -15,29 +15,9 @@ dev) gets the B-tree only, plainly. ``pg_trgm`` is a trusted extension (PostgreS
 app's database owner may create it. Figures: ``python -m bench admin_members``.
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
-
-class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
-    """As in 0009: concurrently on PostgreSQL, plainly on SQLite."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-
+from shopify_app.migration_operations import AddIndexConcurrentlyOnPostgres
 
 TRGM = {
     "customer_email_trgm": "email",
