@@ -16,18 +16,11 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from devshop.graphql import presenters
+from devshop.graphql import code_discounts, context, presenters
 from devshop.graphql.pagination import list_connection
 from devshop.models import DevAutomaticDiscount, DevDiscountCode, DevSegment
 from devshop.services import automatic_discounts as automatic
 from devshop.services import discounts, segments
-
-
-def _resolvers():
-    # Imported late: ``resolvers`` merges this module's tables at its end.
-    from devshop.graphql import resolvers
-
-    return resolvers
 
 
 def _not_implemented(message: str) -> GraphQLError:
@@ -114,7 +107,7 @@ def discount_node(ctx: Any, row: DevDiscountCode | DevAutomaticDiscount) -> dict
     """A ``DiscountNode`` for either kind."""
     if isinstance(row, DevAutomaticDiscount):
         return {"__typename": "DiscountNode", "id": row.gid, "discount": automatic_basic(row)}
-    code = _resolvers().discount_node(ctx, row)
+    code = code_discounts.discount_node(ctx, row)
     return {"__typename": "DiscountNode", "id": row.gid, "discount": code["codeDiscount"]}
 
 
@@ -126,12 +119,12 @@ def _segment_errors(errors: list[segments.SegmentUserError]) -> list[dict[str, A
 
 
 def _segment(ctx: Any, id: str) -> DevSegment | None:
-    parsed = _resolvers().parse_gid(id, "Segment")
+    parsed = context.parse_gid(id, "Segment")
     return segments.segment_get(shop=ctx.shop, segment_id=parsed[1]) if parsed else None
 
 
 def q_segment(ctx: Any, id: str) -> dict[str, Any] | None:
-    _resolvers().require_scope(ctx, "read_customers", "segment")
+    context.require_scope(ctx, "read_customers", "segment")
     row = _segment(ctx, id)
     return segment_node(row) if row else None
 
@@ -171,7 +164,7 @@ SEGMENT_SEARCH: dict[str, Callable[[Any, str], bool]] = {
 
 
 def q_segments(ctx: Any, **args: Any) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "read_customers", "segments")
+    context.require_scope(ctx, "read_customers", "segments")
     # Ids are handed out in creation order, so CREATION_DATE (the default) is id order.
     if args.get("sortKey") not in (None, "ID", "RELEVANCE", "CREATION_DATE"):
         raise _not_implemented(f"devshop does not implement segments(sortKey: {args['sortKey']})")
@@ -191,7 +184,7 @@ def q_segments(ctx: Any, **args: Any) -> dict[str, Any]:
 
 
 def m_segment_create(ctx: Any, name: str, query: str) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "write_customers", "segmentCreate")
+    context.require_scope(ctx, "write_customers", "segmentCreate")
     row, errors = segments.segment_create(shop=ctx.shop, name=name, query=query)
     return {"segment": segment_node(row) if row else None, "userErrors": _segment_errors(errors)}
 
@@ -203,7 +196,7 @@ def _missing_segment() -> list[dict[str, Any]]:
 def m_segment_update(
     ctx: Any, id: str, name: str | None = None, query: str | None = None
 ) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "write_customers", "segmentUpdate")
+    context.require_scope(ctx, "write_customers", "segmentUpdate")
     row = _segment(ctx, id)
     if row is None:
         return {"segment": None, "userErrors": _missing_segment()}
@@ -212,7 +205,7 @@ def m_segment_update(
 
 
 def m_segment_delete(ctx: Any, id: str) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "write_customers", "segmentDelete")
+    context.require_scope(ctx, "write_customers", "segmentDelete")
     row = _segment(ctx, id)
     if row is None:
         return {"deletedSegmentId": None, "userErrors": _missing_segment()}
@@ -225,7 +218,7 @@ def m_segment_delete(ctx: Any, id: str) -> dict[str, Any]:
 
 
 def q_discount_node(ctx: Any, id: str) -> dict[str, Any] | None:
-    _resolvers().require_scope(ctx, "read_discounts", "discountNode")
+    context.require_scope(ctx, "read_discounts", "discountNode")
     row: DevDiscountCode | DevAutomaticDiscount | None
     if str(id).startswith("gid://shopify/DiscountAutomaticNode/"):
         row = automatic.automatic_discount_get(shop=ctx.shop, node_gid=id)
@@ -250,7 +243,7 @@ DISCOUNT_SEARCH: dict[str, Callable[[Any, str], bool]] = {
 
 
 def q_discount_nodes(ctx: Any, **args: Any) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "read_discounts", "discountNodes")
+    context.require_scope(ctx, "read_discounts", "discountNodes")
     if args.get("sortKey") not in (None, "ID", "RELEVANCE", "CREATED_AT") or args.get(
         "savedSearchId"
     ):
@@ -274,14 +267,14 @@ def q_discount_nodes(ctx: Any, **args: Any) -> dict[str, Any]:
 def _discount_payload(row: DevAutomaticDiscount | None, errors: list) -> dict[str, Any]:
     return {
         "automaticDiscountNode": automatic_node(row) if row else None,
-        "userErrors": _resolvers()._discount_errors(errors),
+        "userErrors": code_discounts.discount_errors(errors),
     }
 
 
 def m_discount_automatic_basic_create(
     ctx: Any, automaticBasicDiscount: dict[str, Any]
 ) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "write_discounts", "discountAutomaticBasicCreate")
+    context.require_scope(ctx, "write_discounts", "discountAutomaticBasicCreate")
     try:
         row, errors = automatic.automatic_discount_create(
             shop=ctx.shop, data=automaticBasicDiscount
@@ -298,7 +291,7 @@ def _missing_discount() -> list[discounts.DiscountUserError]:
 def m_discount_automatic_basic_update(
     ctx: Any, id: str, automaticBasicDiscount: dict[str, Any]
 ) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "write_discounts", "discountAutomaticBasicUpdate")
+    context.require_scope(ctx, "write_discounts", "discountAutomaticBasicUpdate")
     row = automatic.automatic_discount_get(shop=ctx.shop, node_gid=id)
     if row is None:
         return _discount_payload(None, _missing_discount())
@@ -312,12 +305,12 @@ def m_discount_automatic_basic_update(
 
 
 def m_discount_automatic_delete(ctx: Any, id: str) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "write_discounts", "discountAutomaticDelete")
+    context.require_scope(ctx, "write_discounts", "discountAutomaticDelete")
     row = automatic.automatic_discount_get(shop=ctx.shop, node_gid=id)
     if row is None:
         return {
             "deletedAutomaticDiscountId": None,
-            "userErrors": _resolvers()._discount_errors(_missing_discount()),
+            "userErrors": code_discounts.discount_errors(_missing_discount()),
         }
     deleted = row.gid
     automatic.automatic_discount_delete(discount=row)
@@ -325,7 +318,7 @@ def m_discount_automatic_delete(ctx: Any, id: str) -> dict[str, Any]:
 
 
 def m_discount_automatic_deactivate(ctx: Any, id: str) -> dict[str, Any]:
-    _resolvers().require_scope(ctx, "write_discounts", "discountAutomaticDeactivate")
+    context.require_scope(ctx, "write_discounts", "discountAutomaticDeactivate")
     row = automatic.automatic_discount_get(shop=ctx.shop, node_gid=id)
     if row is None:
         return _discount_payload(None, _missing_discount())

@@ -7,7 +7,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from devshop import clock
-from devshop.graphql.resolvers import ORDER_WINDOW
+from devshop.graphql.context import ORDER_WINDOW
 from devshop.models import DevOrder
 
 

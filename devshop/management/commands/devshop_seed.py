@@ -21,7 +21,7 @@ from faker import Faker
 
 from devshop import clock
 from devshop.exceptions import DevshopError
-from devshop.graphql.resolvers import ORDER_WINDOW
+from devshop.graphql.context import ORDER_WINDOW
 from devshop.models import (
     DevCustomer,
     DevLineItem,
