@@ -12,10 +12,12 @@ Redaction erases personal data but keeps the accounts: the ledger is append-only
 equal the ledger's sums (``services.audit``) and the shop's totals do not move. What goes:
 the birthday, an imported referral code (often built from a name), a staff reason for an
 exclusion, the free text (reason, note) of the member's ledger entries — the only UPDATE the
-trigger allows besides a status change since 0008 —, the member's notifications (an outbox
-whose payloads may carry anything, and a redacted customer must not be messaged), the
-email and error text of the import report rows that named the customer, and their lines in an
-uploaded file still kept (a queued batch, or a dry run awaiting its confirm).
+trigger allows besides a status change since 0008 — and of the change log's rows about the
+member (a staff adjustment's reason and note, an exclusion's reason), the member's
+notifications (an outbox whose payloads may carry anything, and a redacted customer must not
+be messaged), the email and error text of the import report rows that named the customer,
+and their lines in an uploaded file still kept (a queued batch, or a dry run awaiting its
+confirm).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from loyalty.models import (
     TierPurchase,
 )
 from loyalty.selectors import member_get_by_customer
+from loyalty.services.changelog import member_changes, member_changes_redact
 from loyalty.services.ledger import member_lock
 from loyalty.services.members import EXCLUDED_BY_TAG
 from shopify_app.models import Shop
@@ -63,6 +66,9 @@ COVERS = {
     "only, nothing personal to erase",
     "loyalty.TierChange": "exported (the member's tier history); tier ids, reasons and dates "
     "only, nothing personal to erase",
+    "loyalty.ChangeLog": "the rows about the member (staff adjustments, exclusions, VIP tier "
+    "assignments) are exported; redaction blanks their staff free text (reason, note, "
+    "exclusion reason), keeping what was done and when",
     "loyalty.TierPurchase": "exported (the paid-club memberships the customer bought); order "
     "and variant ids, terms and dates only, nothing personal to erase",
 }
@@ -108,7 +114,8 @@ def customer_loyalty_export(
     order_shopify_ids: list[int],
 ) -> dict[str, Any]:
     """The customer's member account, ledger, lots, order points, redemptions (with their
-    discount codes), notifications and import report rows. Empty sections for a customer the
+    discount codes), notifications, VIP tier history and purchases, the staff's changes to the
+    member and import report rows. Empty sections for a customer the
     program does not know. Read-only."""
     member = member_get_by_customer(shop=shop, customer_shopify_id=customer_shopify_id)
     emails = customer_emails(shop=shop, customer_shopify_id=customer_shopify_id, email=email)
@@ -128,6 +135,7 @@ def customer_loyalty_export(
             "notifications": [],
             "tier_history": [],
             "tier_purchases": [],
+            "staff_changes": [],
             "import_rows": import_rows,
         }
     return {
@@ -176,6 +184,10 @@ def customer_loyalty_export(
             for p in TierPurchase.objects.filter(shop=shop, member=member)
             .select_related("tier")
             .order_by("paid_at", "pk")
+        ],
+        "staff_changes": [
+            {"action": c.action, "before": c.before, "after": c.after, "at": iso(c.created_at)}
+            for c in member_changes(member=member)
         ],
         "import_rows": import_rows,
     }
@@ -304,7 +316,8 @@ def customer_loyalty_redact(
     """Erase the customer's personal data in the program (the module docstring lists it).
 
     Writes: the member row (locked first, as every ledger writer does), the free text of its
-    ledger entries, its notifications (deleted) and the import reports naming its email.
+    ledger entries and change log rows, its notifications (deleted) and the import reports
+    naming its email.
     Balances, lots and ledger amounts are untouched. Idempotent: a second run finds nothing
     left to erase; an unknown customer is nothing to do.
     """
@@ -323,6 +336,7 @@ def customer_loyalty_redact(
             reason="", note=""
         ).update(reason="", note="")
         Notification.objects.filter(shop=shop, member=member).delete()
+        member_changes_redact(member=member, keep={EXCLUDED_BY_TAG})
     for batch in _batches_naming(shop=shop, emails=emails):
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         batch.report = [_row_redacted(row) if _names(row, emails) else row for row in batch.report]

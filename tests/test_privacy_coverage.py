@@ -2,11 +2,12 @@
 
 Walks every model of every project app (devshop, the Shopify stand-in, excluded) and finds the
 ones that hold data about a customer: a relation chain to Customer or Member, a column naming a
-customer or member (``customer_shopify_id``), or a PII-looking field name (email, phone, name,
-address, birthday, note, ip, report, payload, body…). Each of them must be declared to the
-privacy hub by an app (``shopify_app.privacy.register_privacy``): covered by its exporter and
-redactor, or exempt with a reason. A new model that holds personal data fails here until its
-app says how customers/data_request and customers/redact handle it.
+customer or member (``customer_shopify_id``) or any object (a generic ``object_id``, which may
+name a member), a PII-looking field name (email, phone, name, address, birthday, note, ip,
+report, payload, body…), or a JSON field (a free-form document may hold anything). Each of
+them must be declared to the privacy hub by an app (``shopify_app.privacy.register_privacy``):
+covered by its exporter and redactor, or exempt with a reason. A new model that holds personal
+data fails here until its app says how customers/data_request and customers/redact handle it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ PII_PARTS = {
 # Matched anywhere in a field name ("filename", "emails", "billing_address1").
 PII_SUBSTRINGS = ("email", "phone", "address", "birth", "name", "note", "payload")
 LINK_PARTS = {"customer", "member"}
+# A generic reference (object_type + object_id, as the change log keeps) may name a member.
+GENERIC_LINKS = {"object_id"}
 
 
 def project_models() -> list[type[models.Model]]:
@@ -69,18 +72,23 @@ def pii_fields(model: type[models.Model]) -> list[str]:
         f.name
         for f in model._meta.concrete_fields
         if not f.is_relation
-        and (_parts(f.name) & PII_PARTS or any(s in f.name.lower() for s in PII_SUBSTRINGS))
+        and (
+            _parts(f.name) & PII_PARTS
+            or any(s in f.name.lower() for s in PII_SUBSTRINGS)
+            or isinstance(f, models.JSONField)
+        )
     ]
 
 
 def customer_linked(candidates: list[type[models.Model]]) -> set[type[models.Model]]:
     """Customer, Member and every model with a relation chain to one of them, or a column
-    that names a customer or member by id."""
+    that names a customer or member by id, or any object by id."""
     linked: set[type[models.Model]] = {apps.get_model("shopify_app", "Customer")}
     linked.add(apps.get_model("loyalty", "Member"))
     for model in candidates:
         if any(
-            not f.is_relation and _parts(f.name) & LINK_PARTS for f in model._meta.concrete_fields
+            not f.is_relation and (_parts(f.name) & LINK_PARTS or f.name in GENERIC_LINKS)
+            for f in model._meta.concrete_fields
         ):
             linked.add(model)
     changed = True
@@ -150,6 +158,12 @@ def test_every_declaration_names_a_real_model_and_says_how():
         "loyalty.Redemption",
         "loyalty.Notification",
         "loyalty.ImportBatch",  # by its report, which names customers by email
+        "loyalty.ChangeLog",  # by its generic object_id and its JSON before/after
+        "loyalty.MemberTier",
+        "loyalty.TierChange",
+        "loyalty.TierPurchase",
+        "referrals.Referral",
+        "referrals.ReferrerSignal",
     ],
 )
 def test_removing_a_declaration_is_caught(label):
@@ -162,3 +176,10 @@ def test_removing_a_declaration_is_caught(label):
 def test_a_model_without_customer_data_is_not_asked_for():
     assert "shopify_app.ShopCredential" not in personal_models()
     assert "loyalty.PointsLot" in personal_models()  # the walk does flag what it should
+
+
+def test_a_generic_reference_or_a_json_document_counts_as_personal():
+    # The change log names a member only by object_type/object_id, and a staff adjustment's
+    # reason and note sit in its JSON before/after: it must be declared like any member model.
+    why = personal_models()["loyalty.ChangeLog"]
+    assert "linked to a customer" in why and "before" in why and "after" in why

@@ -308,7 +308,8 @@ class ImportBatch(models.Model):
 class ChangeLog(models.Model):
     """Who changed what in the program, from the admin: one row per write, by the service that
     made it, with the object before and after (``before`` is empty for a creation). Shown to
-    merchants as the program's history; never edited."""
+    merchants as the program's history; never edited, but for customers/redact blanking the
+    staff free text about a member (``services.changelog.member_changes_redact``)."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     # The Shopify staff member (the session token's ``sub``); blank for the system.

@@ -13,16 +13,21 @@ column is needed, and it covers fields added later.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 
 from loyalty.exceptions import VersionConflict, VersionRequired
-from loyalty.models import ChangeLog
+from loyalty.models import ChangeLog, Member
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The keys of a member's change rows that carry staff free text about the customer (a points
+# adjustment's reason and note, an exclusion's reason): what customers/redact erases.
+MEMBER_FREE_TEXT = ("reason", "note", "excluded_reason")
 # Never part of a snapshot: identity, bookkeeping, and what the version already says.
 _SKIPPED = {"id", "shop", "created_at", "updated_at"}
 
@@ -87,3 +92,37 @@ def changelog_record(
         before=before,
         after=after,
     )
+
+
+# --- the compliance webhooks ---------------------------------------------------------------
+
+
+def member_changes(*, member: Member) -> QuerySet[ChangeLog]:
+    """The change rows about one member (``changelog_record(obj=member)``: adjustments,
+    exclusions, VIP tier assignments), oldest first."""
+    return ChangeLog.objects.filter(
+        shop_id=member.shop_id,
+        object_type="member",
+        object_id=str(member.pk),
+    ).order_by("created_at", "pk")
+
+
+def member_changes_redact(*, member: Member, keep: Collection[str] = ()) -> int:
+    """``customers/redact``: blank the staff free text (``MEMBER_FREE_TEXT``) in the member's
+    change rows, keeping what was done, by whom and when; values in ``keep`` (a marker that
+    is not personal) stay. The only edit a change row ever gets. Returns the rows changed."""
+    changed = 0
+    for row in member_changes(member=member).select_for_update():
+        before, after = _erased(row.before, keep), _erased(row.after, keep)
+        if (before, after) != (row.before, row.after):
+            row.before, row.after = before, after
+            row.save(update_fields=["before", "after"])
+            changed += 1
+    return changed
+
+
+def _erased(values: dict[str, Any], keep: Collection[str]) -> dict[str, Any]:
+    return {
+        k: "" if k in MEMBER_FREE_TEXT and isinstance(v, str) and v not in keep else v
+        for k, v in values.items()
+    }

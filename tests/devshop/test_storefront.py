@@ -193,6 +193,31 @@ def test_every_demo_customer_can_be_chosen_page_by_page(client, crowd):
     assert client.post(f"{STOREFRONT}account/login", {"customer_id": crowd[0]}).status_code == 302
 
 
+def test_a_customer_created_in_the_controls_after_the_seed_is_on_top_and_can_sign_in(
+    client, dev_shop
+):
+    # As in `make dev`: the seed's 50 customers, then one the developer adds in the controls.
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("devshop_seed", shop=SHOP, customers=50, orders=0, stdout=StringIO())
+    created = client.post(
+        f"/devshop/shops/{SHOP}/customers",
+        {"first_name": "Newest", "last_name": "Shopper", "email": "newest@example.com"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    newest = str(created.json()["legacy_id"])
+
+    html = client.get(STOREFRONT).content.decode()
+
+    assert _options(html)[0] == newest
+    assert len(_options(html)) == 25 and _next_page(html) is not None  # 51 customers in all
+    assert client.post(f"{STOREFRONT}account/login", {"customer_id": newest}).status_code == 302
+    assert launcher_root(client.get(STOREFRONT).content.decode())["data-customer-id"] == newest
+
+
 def test_demo_customers_can_be_searched_by_name_or_email(client, crowd, ada):
     assert _options(client.get(STOREFRONT, {"customer_q": "ada love"}).content.decode()) == [
         str(ada.id)

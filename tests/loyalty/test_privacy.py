@@ -15,10 +15,12 @@ import pytest
 
 from devshop.webhooks import payloads as p
 from loyalty.models import ImportBatch, Member, Notification, PointsTransaction, Redemption
+from loyalty.services.changelog import member_changes
 from loyalty.services.imports import import_batch_confirm, points_import
 from loyalty.services.ledger import points_adjust
 from loyalty.services.notifications import notification_queue
 from loyalty.services.redemption import reward_redeem
+from loyalty.services.staff import member_points_adjust, member_state_set
 from shopify_app.models import CustomerDataExport
 from tests.factories import RewardFactory
 from tests.loyalty.conftest import assert_consistent
@@ -217,3 +219,43 @@ def test_redact_is_idempotent(store, story):
     ada = Member.objects.get(pk=story["ada_member"].pk)
     assert ada.birthday is None
     assert_consistent(ada, story["bob_member"])
+
+
+def test_the_staffs_changes_to_the_member_are_exported_and_their_free_text_redacted(store, story):
+    # The admin's adjustments and exclusions are logged with their reason and note in the
+    # change log, which names the member only by object_type/object_id.
+    ada, bob = story["ada_member"], story["bob_member"]
+    for member in (ada, bob):
+        member_points_adjust(
+            member=member,
+            points=25,
+            reason=f"{member.customer.email} phoned, upset",
+            note="Goodwill points, dear customer",
+            staff_user_id="staff-1",
+            idempotency_key="admin-1",
+        )
+        member_state_set(
+            member=member, excluded=True, reason="Resells on eBay", staff_user_id="staff-1"
+        )
+
+    exported = _data_request(store, story["ada"])["loyalty"]["staff_changes"]
+    assert [c["action"] for c in exported] == ["member.adjust_points", "member.exclude"]
+    assert exported[0]["after"]["reason"] == "ada@example.com phoned, upset"
+    assert exported[1]["after"]["excluded_reason"] == "Resells on eBay"
+
+    _redact(store, story["ada"])
+
+    adjusted, excluded = member_changes(member=ada)
+    assert {k: adjusted.after[k] for k in ("points", "reason", "note")} == {
+        "points": 25,
+        "reason": "",
+        "note": "",
+    }
+    assert excluded.before == {"state": "active", "excluded_reason": ""}
+    assert excluded.after == {"state": "excluded", "excluded_reason": ""}
+    again = _data_request(store, story["ada"], request_id=43)["loyalty"]["staff_changes"]
+    assert "phoned" not in str(again) and "eBay" not in str(again)
+    assert [c["action"] for c in again] == ["member.adjust_points", "member.exclude"]
+    # Bob's rows keep their text; every balance still equals its ledger.
+    assert "bob@example.com phoned, upset" in str([c.after for c in member_changes(member=bob)])
+    assert_consistent(ada, bob)

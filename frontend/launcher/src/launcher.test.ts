@@ -125,6 +125,20 @@ describe('loader', () => {
     expect(button(root).className).toContain('lly-bottom-right');
   });
 
+  it('puts the button and its panel where data-position says, in data-button-color', async () => {
+    // The embed's data-position and data-button-color (issue 9 item 9: once rendered, never read).
+    const { root } = await openWith(launcherState(pointsData()), {
+      position: 'bottom-left',
+      buttonColor: '#0b6e4f',
+      textColor: '#ffffff',
+    });
+    expect(button(root).className).toBe('lly-btn lly-bottom-left');
+    expect(button(root).style.getPropertyValue('--lly-accent')).toBe('#0b6e4f');
+    expect(dialog(root)!.className).toContain('lly-bottom-left');
+    const panel = shadow(root).querySelector('.lly-root') as HTMLElement;
+    expect(panel.style.getPropertyValue('--lly-accent')).toBe('#0b6e4f');
+  });
+
   it('makes one state request per page view, started by intent', async () => {
     const fetchMock = stubFetch(() => ({ body: launcherState(pointsData()) }));
     const root = makeRoot();

@@ -340,6 +340,35 @@ def test_a_free_product_reward_is_that_variant_at_100_percent_for_one_unit(
     ]
 
 
+def test_a_free_product_code_is_for_the_kind_and_variant_frozen_at_redeem_time(
+    shop, dev_shop, rich_member
+):
+    from devshop.services import products
+    from devshop.services.products import VariantInput
+
+    mug = products.product_create(
+        shop=dev_shop,
+        title="Ceramic Mug",
+        variants=[VariantInput("Blue", Decimal("18.50")), VariantInput("Red", Decimal("19.00"))],
+    )
+    blue, red = mug.variants.order_by("id")
+    reward = RewardFactory(
+        shop=shop, kind="free_product", name="Free blue mug", points_cost=400, amount=None,
+        product_variant_id=blue.id,
+    )  # fmt: skip
+    redemption = reward_redeem(member=rich_member, reward=reward)
+    # The merchant turns the reward into another offer before the issue task runs.
+    reward.kind, reward.amount, reward.product_variant_id = "fixed_amount", Decimal("50"), red.id
+    reward.save()
+
+    redemption = redemption_issue(redemption_id=str(redemption.pk))
+
+    assert redemption.status == "issued"
+    code = DevDiscountCode.objects.get(shop=dev_shop, code__iexact=redemption.code)
+    assert (code.items_all, code.item_variant_ids) == (False, [blue.id])
+    assert (code.value_type, code.value, code.quantity_limit) == ("percentage", 1, 1)
+
+
 def test_a_free_product_code_is_refused_for_a_cart_without_that_variant(
     shop, dev_shop, rich_member
 ):

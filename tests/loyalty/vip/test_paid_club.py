@@ -246,3 +246,25 @@ def test_a_full_refund_without_lines_revokes_the_membership(store):
                                                 updated_at=store.tick()))  # fmt: skip
 
     assert tier_of(member_of(store, customer)) == "Rider"
+
+
+def test_the_data_request_exports_the_memberships_the_customer_bought(store):
+    from loyalty.privacy import customer_loyalty_export
+
+    rapha(store.shop)
+    customer = store.customer()
+    order = membership_order(store, customer)
+    assert store.paid(order).status == "done"
+
+    exported = customer_loyalty_export(
+        shop=store.shop, customer_shopify_id=customer.id, email=None, order_shopify_ids=[]
+    )
+
+    [bought] = exported["tier_purchases"]
+    assert (bought["tier"], bought["order_shopify_id"], bought["variant_id"]) == (
+        "Rapha Cycling Club",
+        order.id,
+        CLUB_VARIANT,
+    )
+    assert bought["revoked_at"] is None and bought["ends_at"] is not None
+    assert exported["member"]["tier"]["name"] == "Rapha Cycling Club"
