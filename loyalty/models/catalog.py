@@ -75,7 +75,7 @@ class Redemption(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     # The rest of the offer, frozen with it: the code is issued from this, never from the live
-    # reward. Schema: ``loyalty.services.redemption.RedemptionOffer``.
+    # reward. Schema: ``loyalty.services.discount_codes.RedemptionOffer``.
     offer = models.JSONField(default=dict, blank=True)
     code = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default="pending")

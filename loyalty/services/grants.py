@@ -28,14 +28,14 @@ from django.utils.dateparse import parse_datetime
 
 from loyalty.exceptions import InvalidPointsAmount, MemberExcluded, RewardUnavailable
 from loyalty.models import Member, PointsTransaction, Reward
-from loyalty.services.ledger import entry_get, entry_void_locked, entry_write, member_lock
-from loyalty.services.program import lot_expires_at, program_settings_get
-from loyalty.services.redemption import (
+from loyalty.services.discount_codes import (
     RedemptionOffer,
     discount_node_by_code,
     offer_discount_input,
     reward_offer,
 )
+from loyalty.services.ledger import entry_get, entry_void_locked, entry_write, member_lock
+from loyalty.services.program import lot_expires_at, program_settings_get
 from shopify_app import admin_api
 from shopify_app.exceptions import ShopifyUserErrors
 from shopify_app.graphql import discounts as documents

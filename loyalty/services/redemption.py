@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict
 
 from django.db import connection, transaction
 from django.db.models import Min
@@ -36,6 +35,11 @@ from loyalty.exceptions import (
     RewardUnavailable,
 )
 from loyalty.models import LotAllocation, Member, PointsTransaction, Redemption, Reward
+from loyalty.services.discount_codes import (
+    discount_node_by_code,
+    offer_discount_input,
+    reward_offer,
+)
 from loyalty.services.invalidation import member_ids_changed
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import program_settings_get
@@ -45,7 +49,6 @@ from shopify_app.exceptions import (
     ShopifyRetriableError,
     ShopifyUserErrors,
 )
-from shopify_app.graphql import discounts as documents
 from shopify_app.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -58,32 +61,6 @@ MAX_ATTEMPTS = 6
 SWEEP_AFTER = timedelta(minutes=5)
 # Namespace for redemption ids derived from a client's request key (a retried POST).
 _REQUEST_NAMESPACE = uuid.UUID("6f1d7c0e-2b7a-4d0a-9a55-3f0c1b9e8d21")
-
-
-class RedemptionOffer(TypedDict):
-    """``Redemption.offer``: what the shopper bought besides ``amount``/``percent``, copied
-    from the reward at redeem time. Money is a decimal string ("20.00"), never a float."""
-
-    kind: str  # a Reward.Kind value
-    name: str
-    product_variant_id: int | None  # free_product only
-    minimum_order: str | None
-    combines_with_order: bool
-    combines_with_product: bool
-    combines_with_shipping: bool
-
-
-def reward_offer(*, reward: Reward) -> RedemptionOffer:
-    """The reward's offer as it stands now, to freeze on a redemption."""
-    return {
-        "kind": reward.kind,
-        "name": reward.name,
-        "product_variant_id": reward.product_variant_id,
-        "minimum_order": str(reward.minimum_order) if reward.minimum_order else None,
-        "combines_with_order": reward.combines_with_order,
-        "combines_with_product": reward.combines_with_product,
-        "combines_with_shipping": reward.combines_with_shipping,
-    }
 
 
 def redemption_code(*, redemption_id: uuid.UUID, prefix: str) -> str:
@@ -178,10 +155,6 @@ def reward_redeem(
 # --- issuing the code --------------------------------------------------------------------------
 
 
-def _money(value: Decimal) -> str:
-    return str(value.quantize(Decimal("0.01")))
-
-
 def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, str, dict]:
     """(document, field, variables) that create the redemption's code."""
     # Only the frozen offer: the reward may have been edited since the points were spent.
@@ -194,91 +167,6 @@ def discount_input(*, redemption: Redemption, customer_gid: str) -> tuple[str, s
         ends_at=redemption.ends_at,
         customer_gid=customer_gid,
     )
-
-
-def offer_discount_input(
-    *,
-    offer: RedemptionOffer,
-    code: str,
-    amount: Decimal | None,
-    percent: Decimal | None,
-    starts_at: datetime,
-    ends_at: datetime | None,
-    customer_gid: str,
-) -> tuple[str, str, dict]:
-    """(document, field, variables) that create ``code`` for a frozen offer, usable once by
-    that customer only, from ``starts_at`` (a redemption's, or a granted reward's hold end)."""
-    common: dict[str, Any] = {
-        "title": f"{offer['name']} ({code})",
-        "code": code,
-        "startsAt": starts_at.isoformat(),
-        "endsAt": ends_at.isoformat() if ends_at else None,
-        "usageLimit": 1,
-        "appliesOncePerCustomer": True,
-        "context": {"customers": {"add": [customer_gid]}},
-        "combinesWith": {
-            "orderDiscounts": offer["combines_with_order"],
-            "productDiscounts": offer["combines_with_product"],
-            "shippingDiscounts": offer["combines_with_shipping"],
-        },
-    }
-    if offer["minimum_order"]:
-        common["minimumRequirement"] = {
-            "subtotal": {"greaterThanOrEqualToSubtotal": _money(Decimal(offer["minimum_order"]))}
-        }
-    kind = offer["kind"]
-    if kind == Reward.Kind.FREE_SHIPPING:
-        variables = {"freeShippingCodeDiscount": {**common, "destination": {"all": True}}}
-        return (
-            documents.DISCOUNT_CODE_FREE_SHIPPING_CREATE,
-            "discountCodeFreeShippingCreate",
-            variables,
-        )
-    items: dict[str, Any] = {"all": True}
-    if kind == Reward.Kind.PERCENT_OFF:
-        # Shopify takes a fraction 0-1, not a percentage.
-        value: dict[str, Any] = {"percentage": float(Decimal(percent or 0) / 100)}
-    elif kind == Reward.Kind.FREE_PRODUCT:
-        # One unit of that variant at 100 % off, whatever it costs when the code is used; the
-        # reward's ``amount`` plays no part (an empty one used to issue a code worth 0.00).
-        items = {
-            "products": {
-                "productVariantsToAdd": [
-                    f"gid://shopify/ProductVariant/{offer['product_variant_id']}"
-                ]
-            }
-        }
-        # UnsignedInt64 travels as a string, as Shopify serialises it.
-        value = {"discountOnQuantity": {"quantity": "1", "effect": {"percentage": 1.0}}}
-    else:
-        value = {
-            "discountAmount": {
-                "amount": _money(amount or Decimal(0)),
-                "appliesOnEachItem": False,
-            }
-        }
-    common["customerGets"] = {"items": items, "value": value}
-    return (
-        documents.DISCOUNT_CODE_BASIC_CREATE,
-        "discountCodeBasicCreate",
-        {"basicCodeDiscount": common},
-    )
-
-
-def discount_node_by_code(*, shop: Shop, code: str) -> str:
-    """The node id of a code Shopify says is TAKEN (ours: codes derive from our ids), or ""
-    when the lookup is refused — the code exists either way, which is what issuing means."""
-    try:
-        data = admin_api.execute(
-            shop=shop, document=documents.CODE_DISCOUNT_NODE_BY_CODE, variables={"code": code}
-        )
-    except ShopifyRetriableError:
-        raise
-    except ShopifyError as exc:
-        logger.warning("could not look up TAKEN code %s on %s: %s", code, shop.domain, exc)
-        return ""
-    node = data.get("codeDiscountNodeByCode")
-    return node["id"] if node else ""
 
 
 def redemption_issue(*, redemption_id: str) -> Redemption:

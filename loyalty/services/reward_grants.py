@@ -20,9 +20,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from loyalty.models import Member, Redemption, Reward
+from loyalty.services.discount_codes import reward_offer
 from loyalty.services.invalidation import member_ids_changed
 from loyalty.services.program import program_settings_get
-from loyalty.services.redemption import redemption_code, reward_offer
+from loyalty.services.redemption import redemption_code
 
 # Redemptions per issue task: a perk run may give thousands of codes at once, and one broker
 # message each would cost more than creating the codes.
