@@ -16,7 +16,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from devshop.graphql import code_discounts, context, presenters
+from devshop.graphql import code_discounts, context, discount_presenters, presenters
 from devshop.graphql.pagination import list_connection
 from devshop.models import DevAutomaticDiscount, DevDiscountCode, DevSegment
 from devshop.services import automatic_discounts as automatic
@@ -230,7 +230,7 @@ def q_discount_node(ctx: Any, id: str) -> dict[str, Any] | None:
 def _status(row: Any) -> str:
     if isinstance(row, DevAutomaticDiscount):
         return automatic.automatic_discount_status(row)
-    return presenters.discount_status(row)
+    return discount_presenters.discount_status(row)
 
 
 DISCOUNT_SEARCH: dict[str, Callable[[Any, str], bool]] = {

@@ -8,7 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from devshop.graphql import presenters
+from devshop.graphql import discount_presenters
 from devshop.graphql.context import (
     Context,
     require_scope,
@@ -27,7 +27,7 @@ def discount_node(ctx: Context, row: DevDiscountCode) -> dict[str, Any]:
         rows = customer_queryset(ctx).filter(id__in=row.context_customer_ids).order_by("id")
         return [customer_node(ctx, c) for c in rows]
 
-    return presenters.discount_node(row, customers=context_customers)
+    return discount_presenters.discount_node(row, customers=context_customers)
 
 
 def q_code_discount_node(ctx: Context, id: str) -> dict[str, Any] | None:
