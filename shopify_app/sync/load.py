@@ -36,16 +36,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-import orjson
 from django.db import connection
 from django.db.models import Model
 
 from shopify_app.models import Customer, Order, Refund, Shop
-from shopify_app.services import mirror
 from shopify_app.storefront_cache import storefront_state_changed
+from shopify_app.sync import portable
 from shopify_app.sync.rows import (
     CUSTOMER_COLUMNS,
     LATE_LINE_ITEM_COLUMNS,
@@ -172,10 +170,8 @@ def customers_load(*, shop: Shop, rows: Sequence[tuple], now: datetime) -> int:
     """
     if not rows:
         return 0
-    if not _copy_capable():
-        return mirror.customers_upsert(
-            shop=shop, rows=[_customer_row(r) for r in _newest_per_id(rows, CUSTOMER_COLUMNS)]
-        )
+    if not portable.copy_capable():
+        return portable.customers_load(shop=shop, rows=rows)
     columns = CUSTOMER_COLUMNS
     updated = [c for c in columns if c != "shopify_id"]
     with connection.cursor() as cursor:
@@ -217,8 +213,8 @@ def orders_load(
     (inserted once). ``late_line_items`` are merged into their order's ``line_items`` by line
     item id, keeping items already there, so replaying them is a no-op. Returns orders written.
     """
-    if not _copy_capable():
-        return _orders_load_portable(
+    if not portable.copy_capable():
+        return portable.orders_load(
             shop=shop, rows=rows, refunds=refunds, late_line_items=late_line_items, now=now
         )
     written = 0
@@ -288,8 +284,8 @@ def orders_link_customers(*, shop: Shop) -> int:
     COMMITTED an order batch and the customer batch it needs can each miss the other's
     uncommitted rows. Idempotent; returns orders linked.
     """
-    if not _copy_capable():
-        return _orders_link_customers_portable(shop=shop)
+    if not portable.copy_capable():
+        return portable.orders_link_customers(shop=shop)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_ORDER} o SET customer_id = c.id FROM {_CUSTOMER} c"
@@ -309,7 +305,7 @@ def mirrors_analyze(*, models: Sequence[type[Model]]) -> None:
     (the import ran a hundred times slower so). PostgreSQL's docs advise ANALYZE after a bulk
     load; autovacuum would get there, but only later.
     """
-    if not _copy_capable():
+    if not portable.copy_capable():
         return
     with connection.cursor() as cursor:
         for model in models:
@@ -317,130 +313,3 @@ def mirrors_analyze(*, models: Sequence[type[Model]]) -> None:
             # new database, and the refunds' statements then ran 25 times slower (an order cost
             # 63 instead of 38 µs of PostgreSQL's CPU).
             cursor.execute(f"ANALYZE {model._meta.db_table}")
-
-
-# --- other databases: the mirror's portable upserts -------------------------------------------
-
-
-def _copy_capable() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _newest_per_id(rows: Sequence[tuple], columns: Sequence[str]) -> list[tuple]:
-    """One tuple per ``shopify_id`` (first column), the newest by ``shopify_updated_at``."""
-    updated = columns.index("shopify_updated_at")
-    newest: dict[Any, tuple] = {}
-    for row in rows:
-        kept = newest.get(row[0])
-        if kept is None or (row[updated] or "") >= (kept[updated] or ""):
-            newest[row[0]] = row
-    return list(newest.values())
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _customer_row(row: tuple) -> mirror.CustomerRow:
-    c = dict(zip(CUSTOMER_COLUMNS, row, strict=True))
-    return mirror.CustomerRow(
-        shopify_id=c["shopify_id"],
-        email=c["email"],
-        first_name=c["first_name"],
-        last_name=c["last_name"],
-        phone=c["phone"],
-        state=c["state"],
-        tags=orjson.loads(c["tags"]),
-        amount_spent=None if c["amount_spent"] is None else Decimal(c["amount_spent"]),
-        number_of_orders=c["number_of_orders"],
-        created_at=_time(c["shopify_created_at"]),
-        updated_at=_time(c["shopify_updated_at"]),
-    )
-
-
-_ORDER_MONEY = (
-    "subtotal_price", "total_price", "total_discounts", "total_shipping", "total_tax",
-    "current_total_price", "current_subtotal_price",
-)  # fmt: skip
-
-
-def _order_row(row: tuple) -> mirror.OrderRow:
-    o = dict(zip(ORDER_COLUMNS, row, strict=True))
-    return mirror.OrderRow(
-        shopify_id=o["shopify_id"],
-        currency=o["currency"],
-        customer_shopify_id=o["customer_shopify_id"],
-        name=o["name"],
-        email=o["email"],
-        financial_status=o["financial_status"],
-        test=o["test"],
-        source_name=o["source_name"],
-        **{name: Decimal(o[name]) for name in _ORDER_MONEY},
-        line_items=orjson.loads(o["line_items"]),
-        discount_codes=orjson.loads(o["discount_codes"]),
-        note_attributes=orjson.loads(o["note_attributes"]),
-        processed_at=_time(o["processed_at"]),
-        cancelled_at=_time(o["cancelled_at"]),
-        created_at=_time(o["shopify_created_at"]),
-        updated_at=_time(o["shopify_updated_at"]),
-    )
-
-
-def _refund_row(row: tuple) -> mirror.RefundRow:
-    r = dict(zip(REFUND_COLUMNS, row, strict=True))
-    return mirror.RefundRow(
-        shopify_id=r["shopify_id"],
-        order_shopify_id=r["order_shopify_id"],
-        amount=Decimal(r["amount"]),
-        processed_at=_time(r["processed_at"]),
-        created_at=_time(r["shopify_created_at"]),
-    )
-
-
-def _orders_load_portable(
-    *,
-    shop: Shop,
-    rows: Sequence[tuple],
-    refunds: Sequence[tuple],
-    late_line_items: Sequence[tuple],
-    now: datetime,
-) -> int:
-    written = 0
-    if rows:
-        written = mirror.orders_upsert(
-            shop=shop, rows=[_order_row(r) for r in _newest_per_id(rows, ORDER_COLUMNS)]
-        )
-    if refunds:
-        mirror.refunds_upsert(shop=shop, rows=[_refund_row(r) for r in refunds])
-    if late_line_items:
-        waiting: dict[int, list[dict[str, Any]]] = {}
-        for order_id, item in late_line_items:
-            waiting.setdefault(order_id, []).append(orjson.loads(item))
-        orders = Order.objects.select_for_update().filter(shop=shop, shopify_id__in=waiting)
-        for order in orders.only("pk", "shopify_id", "line_items"):
-            known = {item.get("id") for item in order.line_items}
-            new = []
-            for item in waiting[order.shopify_id]:
-                if item["id"] not in known:
-                    known.add(item["id"])
-                    new.append(item)
-            if new:
-                Order.objects.filter(pk=order.pk).update(
-                    line_items=[*order.line_items, *new], updated_at=now
-                )
-    return written
-
-
-def _orders_link_customers_portable(*, shop: Shop) -> int:
-    mirrored = (
-        f"FROM {_CUSTOMER} c WHERE c.shop_id = {_ORDER}.shop_id"
-        f" AND c.shopify_id = {_ORDER}.customer_shopify_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_ORDER} SET customer_id = (SELECT c.id {mirrored})"
-            " WHERE shop_id = %s AND customer_id IS NULL AND customer_shopify_id IS NOT NULL"
-            f" AND EXISTS (SELECT 1 {mirrored})",
-            [shop.pk],
-        )
-        return max(cursor.rowcount, 0)
