@@ -31,19 +31,18 @@ import time
 
 import psycopg
 
+from bench._intake_load import load, wrk_peak
 from bench._loyalty import database_urls
 from bench.webhook_intake import (
     CLIENTS,
     DURATION,
     _check_stored,
-    _load,
     _loadavg,
     _machine_busy_seconds,
     _prepare_database,
     _purge_queue,
     _start_server,
     _stored,
-    _wrk_peak,
 )
 
 _WAITS = (
@@ -89,13 +88,13 @@ def _variant(database_url: str, name: str, label: str, clients: int, half: bool)
     print(f"   {label}: load average before {_loadavg()}", flush=True)
     server = _start_server(database_url, "ours")
     try:
-        _check_stored(database_url, _stored(database_url), _load(2, CLIENTS, None), "warm-up")
+        _check_stored(database_url, _stored(database_url), load(2, CLIENTS, None), "warm-up")
         before = _stored(database_url)
         syncs0, records0, pages0 = _wal_and_pages(database_url)
         sampler = _Sampler(database_url, name)
         busy0, started = _machine_busy_seconds(), time.monotonic()
         sampler.start()
-        peak = _wrk_peak(DURATION, clients, f"{label.replace(' ', '')}{os.getpid()}")
+        peak = wrk_peak(DURATION, clients, f"{label.replace(' ', '')}{os.getpid()}")
         sampler.stopped.set()
         sampler.join()
         if peak is None:
@@ -119,7 +118,7 @@ def _variant(database_url: str, name: str, label: str, clients: int, half: bool)
         }
         if half:
             before = _stored(database_url)
-            slow = _load(DURATION, CLIENTS, peak["accepted_per_s"] / 2)
+            slow = load(DURATION, CLIENTS, peak["accepted_per_s"] / 2)
             _check_stored(database_url, before, slow, f"{label} half peak")
             result["half_p99"] = slow["p99_ms"]
         print(

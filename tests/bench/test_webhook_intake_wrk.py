@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.webhook_intake import wrk_command
+from bench._intake_load import wrk_command
 
 WRK = shutil.which("wrk")
 
