@@ -327,6 +327,9 @@ class Cluster:
             process.start()
         wait_for(self._web_answers, timeout=STARTUP_TIMEOUT, what="the web server")
         wait_for(self.pools_up, timeout=STARTUP_TIMEOUT, what="the worker pools")
+        # Past starting their pools too: a pool child killed before that makes Celery exit the
+        # main ("Could not start worker processes"), which is not the fault being tested.
+        wait_for(self.consuming, timeout=STARTUP_TIMEOUT, what="the worker mains consuming")
         self.supervisor = Supervisor(self.processes)
         self.supervisor.start()
 
