@@ -326,7 +326,10 @@ class Cluster:
         for process in self.processes:
             process.start()
         wait_for(self._web_answers, timeout=STARTUP_TIMEOUT, what="the web server")
-        wait_for(self._pools_up, timeout=STARTUP_TIMEOUT, what="the worker pools")
+        wait_for(self.pools_up, timeout=STARTUP_TIMEOUT, what="the worker pools")
+        # Past starting their pools too: a pool child killed before that makes Celery exit the
+        # main ("Could not start worker processes"), which is not the fault being tested.
+        wait_for(self.consuming, timeout=STARTUP_TIMEOUT, what="the worker mains consuming")
         self.supervisor = Supervisor(self.processes)
         self.supervisor.start()
 
@@ -341,8 +344,23 @@ class Cluster:
         except OSError:
             return False
 
-    def _pools_up(self) -> bool:
+    def pools_up(self) -> bool:
         return all(len(_children(w.pid)) >= self.pool for w in self.workers if w.alive())
+
+    def consuming(self) -> bool:
+        """Every worker main answers a remote-control ping: its event loop runs, so it is past
+        starting its pool (a pool child killed before that makes Celery exit the main)."""
+        from celery import Celery
+
+        app = Celery(broker=self.redis.url, set_as_current=False)
+        try:
+            replies = app.control.ping(timeout=1.0)
+        except Exception:  # the broker restarting
+            return False
+        finally:
+            app.close()
+        names = {name.split("@")[0] for reply in replies for name in reply}
+        return names >= {f"w{n}" for n in range(self.worker_mains)}
 
     def pool_children(self, worker: Process) -> list[int]:
         return _children(worker.pid) if worker.alive() else []

@@ -12,10 +12,17 @@ transaction holds uncommitted rows with both refunds' keys, so each batch's refu
 for it right after its first delivery. Once both batches are waiting, that transaction rolls back
 and the refund inserts go on. A batch that takes every lock it needs up front, in one global
 order, never gets there with the other's locks held: B waits for A at its start instead.
+
+A deadlock would not show in the outcomes: PostgreSQL aborts one statement, the failed group's
+savepoint is rolled back and its rows are run one by one, which then succeed. So the test reads
+PostgreSQL's own count of deadlocks in this database (``pg_stat_database.deadlocks``) before
+and after, and the log of the fallback. Without the up-front locks (``deliveries_links_lock``)
+the count goes up by one.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from decimal import Decimal
@@ -38,6 +45,21 @@ def _waiting_for_a_lock(pid: int) -> bool:
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)", [pid]
         )
         return cursor.fetchone()[0]
+
+
+def _deadlocks() -> int:
+    """PostgreSQL's count of deadlocks detected in this database (a backend reports its own by
+    the time it has exited)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def _gone(*pids: int | None) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
+        return cursor.fetchone()[0] == 0
 
 
 def _wait_until(condition, what: str) -> None:
@@ -68,7 +90,7 @@ class _Batch(threading.Thread):
             connection.close()
 
 
-def test_two_batches_of_crossing_orders_and_refunds_do_not_deadlock(transactional_db):
+def test_two_batches_of_crossing_orders_and_refunds_do_not_deadlock(transactional_db, caplog):
     shop = ShopFactory(domain="crossing.myshopify.com")
     store = Store(shop)
     customers = [store.customer(), store.customer()]
@@ -84,6 +106,8 @@ def test_two_batches_of_crossing_orders_and_refunds_do_not_deadlock(transactiona
         store.refunded(*refunded[0])
     assert len(held) == 4
 
+    caplog.set_level(logging.INFO, logger="shopify_app.services.webhooks")
+    deadlocks_before = _deadlocks()
     a, b = _Batch(2), _Batch(2)
     with transaction.atomic():
         # The gate: both refunds' keys taken by an open transaction.
@@ -98,6 +122,9 @@ def test_two_batches_of_crossing_orders_and_refunds_do_not_deadlock(transactiona
         batch.join(DEADLINE)
         assert not batch.is_alive(), "a batch hung"
         assert batch.error is None, batch.error
+    _wait_until(lambda: _gone(a.pid, b.pid), "both batches' backends to exit")
+    assert _deadlocks() == deadlocks_before, "PostgreSQL detected a deadlock between the batches"
+    assert not [r for r in caplog.records if "deadlock" in r.getMessage() + str(r.exc_info)]
 
     outcomes = a.outcomes + b.outcomes
     assert sorted(o.delivery_id for o in outcomes) == sorted(d.pk for d in held)
