@@ -2,7 +2,9 @@
 
 The workers' liveness is reported but does not make the answer 503: a web process without
 workers still stores webhooks durably, and taking it out of the load balancer would lose them.
-Alert on ``"worker" != "ok"`` instead (``status`` is then ``degraded``).
+Alert on ``"worker" != "ok"`` or ``"inbox" != "ok"`` instead (``status`` is then
+``degraded``): the first says no worker consumes the batch queue, the second that webhook
+deliveries wait past their due time (``INBOX_OVERDUE_MAX_S``), whichever workers are missing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from config.tasks import worker_heartbeat_age, worker_status
+from shopify_app.services.webhooks import INBOX_OVERDUE_MAX_S, inbox_overdue_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,18 @@ def _broker_status() -> str:
     return "ok"
 
 
+def _inbox() -> dict[str, object]:
+    try:
+        overdue = inbox_overdue_seconds()
+    except DatabaseError:  # e.g. a database not migrated yet: the endpoint must still answer
+        logger.warning("health: inbox unreadable", exc_info=True)
+        return {"inbox": "unknown"}
+    return {
+        "inbox_overdue_s": round(overdue, 3),
+        "inbox": "ok" if overdue <= INBOX_OVERDUE_MAX_S else "behind",
+    }
+
+
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     database = "ok" if _database_ok() else "down"
@@ -54,6 +69,10 @@ def health(request: HttpRequest) -> JsonResponse:
         "database": database,
         "broker": broker,
     }
+    if database == "ok":
+        body.update(_inbox())
+        if healthy and body["inbox"] == "behind":
+            body["status"] = "degraded"
     if broker == "ok":
         age = worker_heartbeat_age()
         body["worker_heartbeat_age_s"] = age

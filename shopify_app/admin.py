@@ -16,7 +16,11 @@ from django.http import HttpRequest, HttpResponse
 
 from config.tasks import WORKER_HEARTBEAT_MAX_AGE_S, worker_heartbeat_age, worker_status
 from shopify_app.models import CustomerDataExport, Shop, ShopCredential, WebhookDelivery
-from shopify_app.services.webhooks import webhook_delivery_replay
+from shopify_app.services.webhooks import (
+    INBOX_OVERDUE_MAX_S,
+    inbox_overdue_seconds,
+    webhook_delivery_replay,
+)
 
 
 @admin.register(WebhookDelivery)
@@ -39,7 +43,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             return bytes(obj.body).decode("utf-8", errors="replace")
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        """Warn above the inbox when no worker is consuming (the inbox would only grow)."""
+        """Warn above the inbox when no worker is consuming (the inbox would only grow) or when
+        due deliveries wait past ``INBOX_OVERDUE_MAX_S``."""
         try:
             age = worker_heartbeat_age()
         except Exception:  # the broker is down: the page must still open
@@ -51,6 +56,14 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
                 request,
                 f"No worker is processing: last heartbeat {seen} (alert above "
                 f"{WORKER_HEARTBEAT_MAX_AGE_S:.0f} s). Check the Celery workers and beat.",
+                messages.ERROR,
+            )
+        overdue = inbox_overdue_seconds()
+        if overdue > INBOX_OVERDUE_MAX_S:
+            self.message_user(
+                request,
+                f"Deliveries are waiting: the oldest due one {overdue:.0f} s past its time (alert "
+                f"above {INBOX_OVERDUE_MAX_S:.0f} s). Check the workers of the webhooks queue.",
                 messages.ERROR,
             )
         return super().changelist_view(request, extra_context)

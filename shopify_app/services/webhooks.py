@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Min
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -57,6 +57,10 @@ RETRY_MAX_SECONDS = 30 * 60
 # drains for it. Longer than a drain takes to reach a fresh row; short enough that, with the
 # sweep's period, a stranded row is processed well within 30 s (issue 15).
 STRANDED_AFTER = timedelta(seconds=10)
+# A due delivery still pending after this long means processing is not keeping up: workers of the
+# webhooks queue dead or silent (the heartbeat only shows the batch queue's), or a backlog the
+# workers cannot drain. /healthz reports ``"inbox": "behind"`` and the admin's inbox warns.
+INBOX_OVERDUE_MAX_S = 60.0
 SWEEP_LIMIT = 1000
 # Drains the sweeper publishes at most per run (one per batch of stranded rows): each fans out
 # further while it finds full batches.
@@ -269,6 +273,16 @@ def webhook_deliveries_stranded(
             .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
+
+
+def inbox_overdue_seconds() -> float:
+    """How long the oldest due pending delivery has waited past its due time, in seconds (0 for
+    an inbox with nothing overdue), on the database's clock. Across shops: it is the inbox's
+    health, for /healthz and the Django admin. One probe of the pending-rows index."""
+    overdue = WebhookDelivery.objects.filter(status=Status.PENDING).aggregate(
+        overdue=ExpressionWrapper(Now() - Min("next_attempt_at"), output_field=DurationField())
+    )["overdue"]
+    return max(overdue.total_seconds(), 0.0) if overdue is not None else 0.0
 
 
 def webhook_deliveries_prune(*, now: datetime | None = None) -> int:
