@@ -1,6 +1,7 @@
-// A card holding one cursor-paginated IndexTable: loading, empty and error states, and the
-// previous/next buttons. Rows render text only (names are never HTML).
-import { Banner, Card, EmptyState, IndexTable, Pagination, SkeletonBodyText } from '@shopify/polaris';
+// A card holding one cursor-paginated IndexTable: loading (a skeleton first, then the last rows
+// with the table's spinner while a filter's rows load; both announced), empty and error states,
+// and the previous/next buttons. Rows render text only (names are never HTML).
+import { Banner, Card, EmptyState, IndexTable, Pagination, SkeletonBodyText, Text } from '@shopify/polaris';
 import { type ReactNode, useEffect, useRef } from 'react';
 import type { Page } from '../adminApi';
 import type { Load } from './useLoad';
@@ -28,9 +29,21 @@ export function ListCard<T extends { id: number }>(props: Props<T>) {
       el.setAttribute('aria-label', title);
     });
   });
+  const busy = load.state === 'loading' || (load.state === 'loaded' && !!load.refreshing);
+  // Said, not only drawn: the skeleton's bars and the table's spinner tell a screen reader nothing.
+  const status = (
+    <div role="status">
+      {busy ? (
+        <Text as="span" visuallyHidden>
+          {`Loading ${title}…`}
+        </Text>
+      ) : null}
+    </div>
+  );
   if (load.state === 'loading') {
     return (
       <Card>
+        {status}
         <SkeletonBodyText lines={5} />
       </Card>
     );
@@ -40,6 +53,7 @@ export function ListCard<T extends { id: number }>(props: Props<T>) {
   if (items.length === 0 && !previous) {
     return (
       <Card>
+        {status}
         <EmptyState heading={empty} image="">
           <p />
         </EmptyState>
@@ -48,12 +62,14 @@ export function ListCard<T extends { id: number }>(props: Props<T>) {
   }
   return (
     <Card padding="0">
+      {status}
       <div ref={table}>
       <IndexTable
         resourceName={{ singular: title, plural: title }}
         itemCount={items.length}
         headings={headings.map((h) => ({ title: h })) as [{ title: string }, ...{ title: string }[]]}
         selectable={false}
+        loading={busy}
       >
         {items.map((item, index) => (
           <IndexTable.Row id={String(item.id)} key={item.id} position={index} onClick={onOpen ? () => onOpen(item) : undefined}>

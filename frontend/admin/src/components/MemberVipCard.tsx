@@ -6,6 +6,7 @@ import type { MemberProfile } from '../adminApi';
 import { type Tier, vipApi } from '../vipApi';
 import { toast } from './appBridge';
 import { errorMessage } from './errors';
+import { wrapCells } from './wrapCells';
 
 const date = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
 const REASONS: Record<string, string> = {
@@ -14,6 +15,8 @@ const REASONS: Record<string, string> = {
   config: 'Tier settings changed',
   staff: 'Staff',
 };
+
+const HISTORY_TYPES: ('text' | 'numeric')[] = ['text', 'text', 'text', 'text'];
 
 interface Props {
   memberId: number;
@@ -62,12 +65,15 @@ export function MemberVipCard({ memberId, memberName, vip, tiers, onChanged }: P
         )}
         {invitational.length > 0 && (
           <InlineStack gap="200" blockAlign="end">
-            <Select
-              label="Invitation-only tier"
-              options={invitational.map((t) => ({ label: t.name, value: String(t.id) }))}
-              value={chosen}
-              onChange={setChosen}
-            />
+            {/* May shrink below its longest tier name (shown with an ellipsis) on a phone. */}
+            <div style={{ flex: '0 1 auto', minWidth: 0, maxWidth: '100%' }}>
+              <Select
+                label="Invitation-only tier"
+                options={invitational.map((t) => ({ label: t.name, value: String(t.id) }))}
+                value={chosen}
+                onChange={setChosen}
+              />
+            </div>
             <Button
               onClick={() => pick && setConfirm({ tier: pick, assign: true })}
               disabled={!pick || pick.id === current?.id}
@@ -79,14 +85,17 @@ export function MemberVipCard({ memberId, memberName, vip, tiers, onChanged }: P
         <Text as="h3" variant="headingSm">Tier history</Text>
         {vip.history.length ? (
           <DataTable
-            columnContentTypes={['text', 'text', 'text', 'text']}
+            columnContentTypes={HISTORY_TYPES}
             headings={['Date', 'From', 'To', 'Why']}
-            rows={vip.history.map((h) => [
-              date(h.created_at),
-              h.from_tier?.name ?? 'No tier',
-              h.to_tier?.name ?? 'No tier',
-              REASONS[h.reason] ?? h.reason,
-            ])}
+            rows={wrapCells(
+              vip.history.map((h) => [
+                date(h.created_at),
+                h.from_tier?.name ?? 'No tier',
+                h.to_tier?.name ?? 'No tier',
+                REASONS[h.reason] ?? h.reason,
+              ]),
+              HISTORY_TYPES,
+            )}
           />
         ) : (
           <Text as="p" tone="subdued">No tier changes yet</Text>

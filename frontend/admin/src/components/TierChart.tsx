@@ -1,6 +1,7 @@
 // Members per tier as a bar list: each row says its numbers in words, and the bars (drawn
 // relative to the largest tier) are decoration hidden from screen readers.
 import { BlockStack, Box, InlineStack, Text } from '@shopify/polaris';
+import { formatNumber } from './format';
 
 export interface Bar {
   label: string;
@@ -21,7 +22,7 @@ export function TierChart({ bars, total, title }: { bars: Bar[]; total: number; 
             <li key={bar.label} style={{ marginBottom: 8 }}>
               <InlineStack align="space-between">
                 <Text as="span">{bar.label}</Text>
-                <Text as="span" numeric>{`${bar.value} ${bar.value === 1 ? 'member' : 'members'} (${share}%)`}</Text>
+                <Text as="span" numeric>{`${formatNumber(bar.value)} ${bar.value === 1 ? 'member' : 'members'} (${share}%)`}</Text>
               </InlineStack>
               <div aria-hidden="true" style={{ height: 8, borderRadius: 4, background: '#ebebeb', marginTop: 4 }}>
                 <Box background="bg-fill-info" minHeight="8px" borderRadius="100" width={`${(bar.value / largest) * 100}%`} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalText, formatDate, formatMoney } from './format';
+import { decimalText, formatDate, formatMoney, formatNumber } from './format';
 
 describe('formatMoney', () => {
   it('writes an amount in its currency, in the locale', () => {
@@ -22,6 +22,20 @@ describe('formatMoney', () => {
     expect(formatMoney('', 'USD', { locale: 'en-US' })).toBe('');
     expect(formatMoney('n/a', 'USD', { locale: 'en-US' })).toBe('n/a');
     expect(formatMoney('3.00', 'not a code', { locale: 'en-US' })).toBe('3.00 not a code');
+  });
+});
+
+describe('formatNumber', () => {
+  it('groups the digits of a count in the locale', () => {
+    expect(formatNumber(1234567, 'en-US')).toBe('1,234,567');
+    expect(formatNumber(-2500, 'en-US')).toBe('-2,500');
+    expect(formatNumber('1234567', 'de-DE')).toBe('1.234.567');
+  });
+
+  it('shows nothing as 0 and junk as it came', () => {
+    expect(formatNumber(null, 'en-US')).toBe('0');
+    expect(formatNumber(undefined, 'en-US')).toBe('0');
+    expect(formatNumber('n/a', 'en-US')).toBe('n/a');
   });
 });
 

@@ -42,6 +42,16 @@ function wholeFormat(currency: string, locale?: string): Intl.NumberFormat {
   return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
 }
 
+/**
+ * A count (points, members, referrals) with the locale's digit grouping: `formatNumber(1234567)`
+ * → "1,234,567" in English, "1.234.567" in German. Junk is shown as it came.
+ */
+export function formatNumber(value: number | string | null | undefined, locale?: string): string {
+  if (value === null || value === undefined || value === '') return '0';
+  const number = Number(value);
+  return Number.isFinite(number) ? new Intl.NumberFormat(locale).format(number) : String(value);
+}
+
 /** A date (ISO 8601 from the API) in the merchant's locale; "—" for none, as is for junk. */
 export function formatDate(iso: string | null | undefined, locale?: string): string {
   if (!iso) return '—';

@@ -1,10 +1,12 @@
-// Load data for a page, with abort on unmount and a reload for after a write.
+// Load data for a page, with abort on unmount and a reload for after a write. While new data
+// loads (a filter changed, a reload) the last data stays, marked `refreshing`, so a list can
+// say it is loading without emptying itself.
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from './errors';
 
 export type Load<T> =
   | { state: 'loading' }
-  | { state: 'loaded'; data: T }
+  | { state: 'loaded'; data: T; refreshing?: boolean }
   | { state: 'error'; message: string };
 
 export function useLoad<T>(
@@ -15,6 +17,7 @@ export function useLoad<T>(
   const [tick, setTick] = useState(0);
   useEffect(() => {
     const controller = new AbortController();
+    setLoad((load) => (load.state === 'loaded' && !load.refreshing ? { ...load, refreshing: true } : load));
     fetcher(controller.signal).then(
       (data) => setLoad({ state: 'loaded', data }),
       (error: unknown) => {

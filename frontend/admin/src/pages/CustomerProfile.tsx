@@ -6,10 +6,11 @@ import { adminApi, type MemberProfile } from '../adminApi';
 import { AdjustPointsModal } from '../components/AdjustPointsModal';
 import { toast } from '../components/appBridge';
 import { errorMessage } from '../components/errors';
-import { formatDate as date, formatMoney as money } from '../components/format';
+import { formatDate as date, formatMoney as money, formatNumber as number } from '../components/format';
 import { LoadError, PageSkeleton } from '../components/Loading';
 import { MemberVipCard } from '../components/MemberVipCard';
 import { useLoad } from '../components/useLoad';
+import { wrapCells } from '../components/wrapCells';
 import { navigate } from '../router';
 import { vipApi } from '../vipApi';
 import { memberName } from './Customers';
@@ -17,7 +18,11 @@ import { memberName } from './Customers';
 
 // A table, or one line saying there is nothing yet (an empty table reads as broken).
 function Rows({ empty, rows, ...table }: { empty: string } & DataTableProps) {
-  return rows.length ? <DataTable rows={rows} {...table} /> : <Text as="p" tone="subdued">{empty}</Text>;
+  return rows.length ? (
+    <DataTable rows={wrapCells(rows, table.columnContentTypes)} {...table} />
+  ) : (
+    <Text as="p" tone="subdued">{empty}</Text>
+  );
 }
 
 export function CustomerProfile({ id }: { id: number }) {
@@ -55,9 +60,9 @@ export function CustomerProfile({ id }: { id: number }) {
         <Layout.Section>
           <Card>
             <InlineStack gap="800">
-              <Stat label="Balance" value={`${member.balance ?? 0} (${money(profile.balance_value, profile.currency)})`} />
-              <Stat label="Pending" value={String(member.pending ?? 0)} />
-              <Stat label="Lifetime earned" value={String(member.lifetime_earned ?? 0)} />
+              <Stat label="Balance" value={`${number(member.balance)} (${money(profile.balance_value, profile.currency)})`} />
+              <Stat label="Pending" value={number(member.pending)} />
+              <Stat label="Lifetime earned" value={number(member.lifetime_earned)} />
             </InlineStack>
           </Card>
         </Layout.Section>
@@ -72,7 +77,7 @@ export function CustomerProfile({ id }: { id: number }) {
                 empty="No open lots"
                 columnContentTypes={['text', 'numeric', 'numeric', 'text']}
                 headings={['Earned', 'Amount', 'Left', 'Expires']}
-                rows={profile.lots.map((lot) => [date(lot.earned_at), lot.amount, lot.remaining, date(lot.expires_at)])}
+                rows={profile.lots.map((lot) => [date(lot.earned_at), number(lot.amount), number(lot.remaining), date(lot.expires_at)])}
               />
             </BlockStack>
           </Card>
@@ -88,10 +93,10 @@ export function CustomerProfile({ id }: { id: number }) {
                 rows={profile.history.map((entry) => [
                   date(entry.created_at),
                   [entry.kind, entry.reason, entry.note].filter(Boolean).join(' · '),
-                  entry.amount,
+                  number(entry.amount),
                   entry.lot
-                    ? `opened lot ${entry.lot.id} (${entry.lot.remaining} left)`
-                    : entry.allocations.map((a) => `${a.amount} from lot ${a.lot_id}`).join(', '),
+                    ? `opened lot ${entry.lot.id} (${number(entry.lot.remaining)} left)`
+                    : entry.allocations.map((a) => `${number(a.amount)} from lot ${a.lot_id}`).join(', '),
                 ])}
               />
             </BlockStack>
@@ -105,7 +110,7 @@ export function CustomerProfile({ id }: { id: number }) {
                 empty="No codes yet"
                 columnContentTypes={['text', 'text', 'numeric', 'text']}
                 headings={['Code', 'Reward', 'Points', 'Status']}
-                rows={profile.codes.map((code) => [code.code, code.reward_name, code.points, code.status ?? ''])}
+                rows={profile.codes.map((code) => [code.code, code.reward_name, number(code.points), code.status ?? ''])}
               />
             </BlockStack>
           </Card>

@@ -1,7 +1,8 @@
 // Members: search (email, name), filter by state and balance, sort; a row opens the profile.
-import { Badge, BlockStack, Card, InlineStack, Page, Select, TextField } from '@shopify/polaris';
+import { Badge, BlockStack, Card, InlineStack, Page, Select, Text, TextField } from '@shopify/polaris';
 import { useState } from 'react';
 import { adminApi, type Member, type MemberQuery } from '../adminApi';
+import { formatNumber } from '../components/format';
 import { ListCard } from '../components/ListCard';
 import { usePages } from '../components/usePages';
 import { navigate } from '../router';
@@ -56,14 +57,25 @@ export function Customers() {
           {...pages}
           onOpen={(member) => navigate(`/customers/${member.id}`)}
           row={(member) => [
-            memberName(member),
-            member.email ?? '',
-            String(member.balance ?? 0),
-            String(member.pending ?? 0),
+            // Long names and emails break inside their column, so the balance stays in view.
+            <Wrapping key="name" text={memberName(member)} width="16rem" />,
+            <Wrapping key="email" text={member.email ?? ''} width="18rem" />,
+            formatNumber(member.balance),
+            formatNumber(member.pending),
             member.state === 'excluded' ? <Badge key="s">Excluded</Badge> : <Badge key="s" tone="success">Active</Badge>,
           ]}
         />
       </BlockStack>
     </Page>
+  );
+}
+
+function Wrapping({ text, width }: { text: string; width: string }) {
+  return (
+    <div style={{ whiteSpace: 'normal', maxWidth: width }}>
+      <Text as="span" breakWord>
+        {text}
+      </Text>
+    </div>
   );
 }

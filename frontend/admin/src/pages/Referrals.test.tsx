@@ -1,5 +1,5 @@
 import { act } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backend, cleanup, click, field, renderAt, settle, type } from '../test/harness';
 
 const PROGRAM = {
@@ -122,6 +122,46 @@ describe('Referrals page', () => {
     });
     await settle();
     expect(calls.map((c) => c.path)).toContain('/api/admin/referrals?status=held');
+  });
+
+  it('keeps the last rows while a filter’s rows load, and says (for screen readers too) that they load', async () => {
+    routes();
+    await renderAt('/referrals');
+    const answer = globalThis.fetch;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((input: string, init?: RequestInit) => (input.includes('status=held') ? new Promise(() => undefined) : answer(input, init))),
+    );
+    const select = document.querySelector<HTMLSelectElement>('select')!;
+    await act(async () => {
+      select.value = 'held';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await settle();
+    const status = [...document.querySelectorAll('[role="status"]')].map((s) => s.textContent);
+    expect(status).toContain('Loading referrals…');
+    expect(document.body.textContent).toContain('carol@example.com');
+  });
+
+  it('says a referral was decided in the meantime when a decision is refused, and groups the funnel’s digits', async () => {
+    const calls = routes({
+      'GET /api/admin/referrals/stats': [200, { ...STATS, invited: 1234567 }],
+      'POST /api/admin/referrals/2/reject': [
+        409,
+        { message: 'Only a held or rejected referral…', code: 'referral_not_reviewable', extra: { status: 'rejected' } },
+      ],
+    });
+    await renderAt('/referrals');
+    expect(document.body.textContent).toContain('Link visits1,234,567');
+    const reject = document.querySelector<HTMLButtonElement>('button[aria-label="Reject the referral of carol@example.com"]')!;
+    await act(async () => reject.click());
+    await settle();
+    const buttons = [...document.querySelectorAll<HTMLButtonElement>('button')].filter((b) => b.textContent === 'Reject');
+    await act(async () => buttons[buttons.length - 1]!.click());
+    await settle();
+    expect(document.body.textContent).toContain('This referral is rejected now: it was decided since the list was loaded.');
+    await click('Cancel');
+    expect(calls.filter((c) => c.path === '/api/admin/referrals').length).toBe(2); // read again
   });
 
   it('saves the settings with the version it read, only what changed', async () => {

@@ -5,6 +5,7 @@ import {
   Badge,
   Banner,
   BlockStack,
+  Box,
   Button,
   Card,
   InlineGrid,
@@ -18,8 +19,10 @@ import {
 } from '@shopify/polaris';
 import { useState } from 'react';
 import { adminApi, type Referral, type ReferralStats } from '../adminApi';
+import { ApiError } from '../api';
 import { toast } from '../components/appBridge';
 import { errorMessage } from '../components/errors';
+import { formatNumber } from '../components/format';
 import { ListCard } from '../components/ListCard';
 import { LoadError, PageSkeleton } from '../components/Loading';
 import { useLoad } from '../components/useLoad';
@@ -95,7 +98,9 @@ export function Referrals() {
         </Layout.Section>
         <Layout.Section>
           <BlockStack gap="300">
-            <InlineStack align="space-between" blockAlign="end">
+            {/* Outside a card: on a phone (cards edge to edge) it keeps the page's margin. */}
+            <Box paddingInline={{ xs: '400', sm: '0' }}>
+            <InlineStack align="space-between" blockAlign="end" gap="200">
               <Text as="h2" variant="headingMd">
                 Referrals
               </Text>
@@ -110,6 +115,7 @@ export function Referrals() {
                 }}
               />
             </InlineStack>
+            </Box>
             <ListCard<Referral>
               title="referrals"
               load={list}
@@ -122,11 +128,15 @@ export function Referrals() {
               }
               previous={cursors.length ? () => setCursors((c) => c.slice(0, -1)) : undefined}
               row={(r) => [
-                <BlockStack key="who" gap="100">
-                  <Text as="span">{`From ${r.referrer.email || `customer ${r.referrer.customer_id}`}`}</Text>
-                  <Text as="span">{`To ${r.friend_email || '(redacted)'}`}</Text>
-                  <Text as="span" tone="subdued">{`Claimed ${date(r.claimed_at)} · ${r.discount_code}`}</Text>
-                </BlockStack>,
+                // Emails are long words: they break inside the column, so the evidence and the
+                // buttons stay in view on a desktop screen.
+                <div key="who" style={{ whiteSpace: 'normal', minWidth: '12rem', maxWidth: '16rem' }}>
+                  <BlockStack gap="100">
+                    <Text as="span" breakWord>{`From ${r.referrer.email || `customer ${r.referrer.customer_id}`}`}</Text>
+                    <Text as="span" breakWord>{`To ${r.friend_email || '(redacted)'}`}</Text>
+                    <Text as="span" tone="subdued" breakWord>{`Claimed ${date(r.claimed_at)} · ${r.discount_code}`}</Text>
+                  </BlockStack>
+                </div>,
                 <Badge key="status" tone={TONES[r.status]}>
                   {STATUS_LABEL[r.status] ?? r.status}
                 </Badge>,
@@ -138,7 +148,7 @@ export function Referrals() {
                   </Text>
                   {r.reward_points ? (
                     <Text as="span" tone="subdued">
-                      {`${r.reward_points} points${r.reward_status ? ` (${r.reward_status})` : ''}`}
+                      {`${formatNumber(r.reward_points)} points${r.reward_status ? ` (${r.reward_status})` : ''}`}
                     </Text>
                   ) : null}
                 </BlockStack>,
@@ -159,7 +169,10 @@ export function Referrals() {
       {deciding && (
         <DecisionModal
           decision={deciding}
-          onClose={() => setDeciding(null)}
+          onClose={() => {
+            setDeciding(null);
+            setTick((t) => t + 1); // a refused decision: the list shows the referral as it is now
+          }}
           onDone={() => {
             setDeciding(null);
             setTick((t) => t + 1);
@@ -173,11 +186,11 @@ export function Referrals() {
 
 function Funnel({ stats }: { stats: ReferralStats }) {
   const items: [string, string][] = [
-    ['Link visits', String(stats.invited)],
-    ['Claimed', String(stats.claimed)],
-    ['Completed', String(stats.completed)],
-    ['Held', String(stats.held)],
-    ['Rejected', String(stats.rejected)],
+    ['Link visits', formatNumber(stats.invited)],
+    ['Claimed', formatNumber(stats.claimed)],
+    ['Completed', formatNumber(stats.completed)],
+    ['Held', formatNumber(stats.held)],
+    ['Rejected', formatNumber(stats.rejected)],
     ['Revenue from referred orders', money(stats.revenue, stats.currency)],
   ];
   return (
@@ -209,7 +222,7 @@ function DecisionCell({ referral }: { referral: Referral }) {
   if (!found.length && !who) return <Text as="span">—</Text>;
   // IndexTable cells do not wrap; the evidence is the point of the column, so this one does.
   return (
-    <div style={{ whiteSpace: 'normal', minWidth: '14rem', maxWidth: '20rem' }}>
+    <div style={{ whiteSpace: 'normal', minWidth: '12rem', maxWidth: '18rem' }}>
     <BlockStack gap="100">
       {found.map((f) => (
         <BlockStack key={f.rule} gap="050">
@@ -253,6 +266,18 @@ function Actions({ referral, onDecide }: { referral: Referral; onDecide(action: 
   );
 }
 
+/** A decision the API refused: one decided in the meantime says what it is now. */
+function decisionError(error: unknown): string {
+  if (error instanceof ApiError && error.code === 'referral_not_reviewable') {
+    const now = (error.extra as { status?: string } | undefined)?.status;
+    const label = now ? STATUS_LABEL[now] ?? now : null;
+    return label
+      ? `This referral is ${label.toLowerCase()} now: it was decided since the list was loaded. Close this to see it as it is.`
+      : errorMessage(error);
+  }
+  return errorMessage(error);
+}
+
 function DecisionModal({ decision, onClose, onDone }: { decision: Decision; onClose(): void; onDone(): void }) {
   const { referral, action } = decision;
   const [note, setNote] = useState('');
@@ -268,7 +293,7 @@ function DecisionModal({ decision, onClose, onDone }: { decision: Decision; onCl
       toast(approve ? 'Referral approved' : 'Referral rejected');
       onDone();
     } catch (e) {
-      setError(errorMessage(e));
+      setError(decisionError(e));
     } finally {
       setSaving(false);
     }
@@ -289,7 +314,7 @@ function DecisionModal({ decision, onClose, onDone }: { decision: Decision; onCl
       <Modal.Section>
         <BlockStack gap="300">
           {error && <Banner tone="critical">{error}</Banner>}
-          <Text as="p">
+          <Text as="p" breakWord>
             {approve
               ? `${referral.referrer.email || 'The referrer'} gets the referral reward for ${referral.friend_email || 'this friend'}, pending until the hold period ends. Your name is recorded with the decision.`
               : `${referral.referrer.email || 'The referrer'} gets no reward for ${referral.friend_email || 'this friend'}; a reward still pending is cancelled. Your name is recorded with the decision.`}

@@ -1,12 +1,13 @@
 // The VIP club: the tiers editor, a preview of what a change does to the shop's members
 // (counts per tier, moved up and down) BEFORE it is saved, then a confirmed save with the
 // version read (409: someone else saved), and the members per tier now.
-import { Banner, BlockStack, Button, Card, DataTable, EmptyState, FormLayout, Layout, Page, Select, Text, TextField } from '@shopify/polaris';
+import { Banner, BlockStack, Box, Button, Card, DataTable, EmptyState, FormLayout, Layout, Page, Select, Text, TextField } from '@shopify/polaris';
 import { useState } from 'react';
 import { adminApi, type Reward } from '../adminApi';
 import { ApiError, getShop, type Shop } from '../api';
 import { toast } from '../components/appBridge';
 import { errorMessage } from '../components/errors';
+import { formatNumber } from '../components/format';
 import { LoadError, PageSkeleton } from '../components/Loading';
 import { TierChart } from '../components/TierChart';
 import { type TierDraft, tierDraft, TierEditor, type TierErrors, tierInputs } from '../components/TierEditor';
@@ -153,14 +154,14 @@ function VipEditor({ config, distribution, shop, rewards, onSaved }: Loaded & { 
               <BlockStack gap="300">
                 <Text as="h2" variant="headingMd">Preview of your changes</Text>
                 <Text as="p">
-                  {`Saving re-decides every member's tier now. ${preview.result.up} would move up and ${preview.result.down} down; members inside a kept term keep their tier.`}
+                  {`Saving re-decides every member's tier now. ${formatNumber(preview.result.up)} would move up and ${formatNumber(preview.result.down)} down; members inside a kept term keep their tier.`}
                 </Text>
                 <DataTable
                   columnContentTypes={['text', 'numeric']}
                   headings={['Tier', 'Members after saving']}
-                  rows={[...preview.result.counts.map((n, i) => [names[i] ?? '', n]), ['No tier', preview.result.none]]}
+                  rows={[...preview.result.counts.map((n, i) => [names[i] ?? '', formatNumber(n)]), ['No tier', formatNumber(preview.result.none)]]}
                 />
-                <Text as="p">{`Moved up: ${preview.result.up} · Moved down: ${preview.result.down}`}</Text>
+                <Text as="p">{`Moved up: ${formatNumber(preview.result.up)} · Moved down: ${formatNumber(preview.result.down)}`}</Text>
                 <BlockStack inlineAlign="start">
                   <Button variant="primary" onClick={save} loading={busy}>Confirm and save</Button>
                 </BlockStack>
@@ -171,7 +172,10 @@ function VipEditor({ config, distribution, shop, rewards, onSaved }: Loaded & { 
         <Layout.Section>
           {draft.tiers.length ? (
             <BlockStack gap="400">
-              <Text as="h2" variant="headingMd">Tiers, lowest first</Text>
+              {/* Outside a card: on a phone (cards edge to edge) it keeps the page's margin. */}
+              <Box paddingInline={{ xs: '400', sm: '0' }}>
+                <Text as="h2" variant="headingMd">Tiers, lowest first</Text>
+              </Box>
               {draft.tiers.map((tier, index) => (
                 <TierEditor
                   key={tier.key}

@@ -122,7 +122,8 @@ export function Refer() {
           {member.referrals.map((r) => (
             <li key={r.id} class="lly-card">
               <div class="lly-row">
-                <span>{r.friend}</span>
+                {/* A masked email is one long word: it breaks rather than run out of the card. */}
+                <span class="lly-who">{r.friend}</span>
                 <span class={r.status === 'completed' ? 'lly-badge lly-ok' : 'lly-badge'}>
                   {i18n.t(referralStatusKey(r.status))}
                 </span>

@@ -35,6 +35,7 @@ export const PANEL_CSS = `
 .lly-card>.lly-h3:first-child{margin-top:0}
 .lly-row{display:flex;justify-content:space-between;align-items:baseline;gap:8px}
 .lly-row>span{flex:none;white-space:nowrap}
+.lly-row>strong,.lly-row>.lly-who{flex:0 1 auto;min-width:0;white-space:normal;overflow-wrap:anywhere}
 .lly-actions{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0 0}
 .lly-primary,.lly-btn2{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;min-height:40px;margin-top:6px;padding:6px 14px;border-radius:8px;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
 .lly-primary{border:2px solid var(--lly-accent);background:var(--lly-accent);color:var(--lly-on-accent)}
