@@ -31,11 +31,13 @@ def _funnel(referrals: QuerySet[Referral]) -> dict[str, Any]:
 
 
 def mask_email(email: str) -> str:
-    """``ada@example.com`` → ``a**@example.com``: the referrer sees who, not the address."""
+    """``ada@example.com`` → ``a**@example.com``: the referrer sees who, not the address. At
+    most three stars, so a long address neither runs out of the launcher's card nor tells its
+    length."""
     local, at, domain = email.partition("@")
     if not at:
         return "***"
-    return f"{local[:1]}{'*' * max(2, len(local) - 1)}@{domain}"
+    return f"{local[:1]}{'*' * min(max(2, len(local) - 1), 3)}@{domain}"
 
 
 def reward_status(referral: Referral, *, now: datetime | None = None) -> str:

@@ -113,3 +113,13 @@ def test_redacting_the_referrer_deletes_signals_and_quoted_evidence(store, scene
     rejected.refresh_from_db()
     assert ADA_EMAIL not in str(rejected.fraud_evidence)
     assert rejected.fraud_rule == "self_email"
+
+
+def test_a_masked_email_shows_its_first_letter_and_domain_but_not_its_length():
+    from referrals.selectors import mask_email
+
+    assert mask_email("bo@example.com") == "b**@example.com"
+    assert mask_email("bob@example.com") == "b**@example.com"
+    assert mask_email("bartholomew.featherstonehaugh@example.com") == "b***@example.com"
+    assert mask_email("bartholomew@example.com") == mask_email("barty@example.com")
+    assert mask_email("not-an-email") == "***"
