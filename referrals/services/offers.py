@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from loyalty.services.discount_codes import discount_node_by_code
 from referrals.exceptions import (
     FriendNotNew,
     FriendOfferExpired,
@@ -201,20 +202,6 @@ def offer_discount_input(*, referral: Referral, program: ReferralProgram) -> tup
     )
 
 
-def _existing_node(*, shop: Shop, code: str) -> str:
-    try:
-        data = admin_api.execute(
-            shop=shop, document=documents.CODE_DISCOUNT_NODE_BY_CODE, variables={"code": code}
-        )
-    except ShopifyRetriableError:
-        raise
-    except ShopifyError as exc:
-        logger.warning("could not look up TAKEN code %s on %s: %s", code, shop.domain, exc)
-        return ""
-    node = data.get("codeDiscountNodeByCode")
-    return node["id"] if node else ""
-
-
 def referral_offer_issue(*, referral_id: int) -> Referral:
     """Create the friend's code in Shopify (never inside a transaction).
 
@@ -236,7 +223,7 @@ def referral_offer_issue(*, referral_id: int) -> Referral:
         except ShopifyUserErrors as exc:
             if not any(e.get("code") == "TAKEN" for e in exc.user_errors):
                 raise
-            node_id = _existing_node(shop=referral.shop, code=referral.discount_code)
+            node_id = discount_node_by_code(shop=referral.shop, code=referral.discount_code)
     except ShopifyRetriableError:
         raise
     except ShopifyError as exc:

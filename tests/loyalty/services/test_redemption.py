@@ -295,18 +295,25 @@ def test_the_code_is_issued_from_the_offer_frozen_at_redeem_time(shop, dev_shop,
     }
 
 
-def test_a_free_product_reward_is_that_variant_at_100_percent_for_one_unit(
-    shop, dev_shop, rich_member
-):
-    from devshop.services import orders, products
-    from devshop.services.orders import LineInput
+@pytest.fixture
+def mug(dev_shop):
+    """A product in devshop with two variants: Blue at 18.50 and Red at 19.00."""
+    from devshop.services import products
     from devshop.services.products import VariantInput
 
-    mug = products.product_create(
+    return products.product_create(
         shop=dev_shop,
         title="Ceramic Mug",
         variants=[VariantInput("Blue", Decimal("18.50")), VariantInput("Red", Decimal("19.00"))],
     )
+
+
+def test_a_free_product_reward_is_that_variant_at_100_percent_for_one_unit(
+    shop, dev_shop, rich_member, mug
+):
+    from devshop.services import orders
+    from devshop.services.orders import LineInput
+
     blue, red = mug.variants.order_by("id")
     # No amount: the code must not be worth the reward's (empty) amount.
     reward = RewardFactory(
@@ -341,16 +348,8 @@ def test_a_free_product_reward_is_that_variant_at_100_percent_for_one_unit(
 
 
 def test_a_free_product_code_is_for_the_kind_and_variant_frozen_at_redeem_time(
-    shop, dev_shop, rich_member
+    shop, dev_shop, rich_member, mug
 ):
-    from devshop.services import products
-    from devshop.services.products import VariantInput
-
-    mug = products.product_create(
-        shop=dev_shop,
-        title="Ceramic Mug",
-        variants=[VariantInput("Blue", Decimal("18.50")), VariantInput("Red", Decimal("19.00"))],
-    )
     blue, red = mug.variants.order_by("id")
     reward = RewardFactory(
         shop=shop, kind="free_product", name="Free blue mug", points_cost=400, amount=None,
