@@ -215,7 +215,10 @@ def test_the_merchant_gives_a_tier_a_discount_and_an_entry_reward_and_the_launch
     toast(page, "VIP club saved")
     silver = Tier.objects.get(shop=shop, active=True, name="Silver")
     assert (silver.discount_percent, silver.entry_reward_id) == (Decimal("10.00"), five_off.pk)
-    # The saved choices read back into the editor.
+    # The save reloads the club and rebuilds the editor on the new version: wait for the
+    # rebuilt one (its members per tier name Silver, which the old one's did not), then check
+    # that the saved choices read back into it.
+    expect(app.get_by_role("list", name="Members per tier")).to_contain_text("Silver")
     expect(app.get_by_label("Automatic discount (%)")).to_have_value("10")
     expect(app.get_by_label("Entry reward")).to_have_value(str(five_off.pk))
     app.get_by_label("Entry reward").scroll_into_view_if_needed()
