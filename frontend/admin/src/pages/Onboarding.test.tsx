@@ -115,6 +115,11 @@ describe('Onboarding page', () => {
     expect(field('Reward 1 name').value).toBe('€5 off'); // the default, in the shop's currency
     expect(field('Reward 3 name').value).toBe('Free shipping');
 
+    // Typed a key at a time, "1." stays "1." on its way to "1.05" (the field is not re-cleaned).
+    for (const typed of ['1', '1.', '1.0', '1.05']) {
+      await type(field('Points per 1 unit of currency spent'), typed);
+      expect(field('Points per 1 unit of currency spent').value).toBe(typed);
+    }
     await type(field('Points per 1 unit of currency spent'), '2');
     await type(field('Reward 1 amount off'), '');
     await click('Save the template');

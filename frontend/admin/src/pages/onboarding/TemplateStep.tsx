@@ -70,7 +70,12 @@ function TemplateLoader(props: FormProps) {
 }
 
 function TemplateFields({ initial, onApplied }: FormProps & { initial: ProgramTemplate }) {
-  const [template, setTemplate] = useState(initial);
+  // The stored decimal ("1.0000") shown as the merchant writes it ("1"), once: cleaning it on
+  // every render would eat the "." of a "1.05" being typed.
+  const [template, setTemplate] = useState(() => ({
+    ...initial,
+    points_per_unit: decimalText(initial.points_per_unit),
+  }));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [rowErrors, setRowErrors] = useState<RewardErrors>([]);
   const [banner, setBanner] = useState<string | null>(null);
@@ -105,7 +110,7 @@ function TemplateFields({ initial, onApplied }: FormProps & { initial: ProgramTe
             <TextField
               key={name}
               label={label}
-              value={name === 'points_per_unit' ? decimalText(template[name]) : String(template[name])}
+              value={String(template[name])}
               onChange={(value) => set({ [name]: value } as Partial<ProgramTemplate>)}
               error={errors[name]}
               autoComplete="off"
