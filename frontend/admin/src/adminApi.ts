@@ -19,7 +19,6 @@ export type ReferralProgramInput = Schemas['PatchedReferralProgramInputRequest']
 export type Referral = Schemas['Referral'];
 export type ReferralPage = Schemas['ReferralPage'];
 export type ReferralStats = Schemas['ReferralStats'];
-export type ReferralStatus = Schemas['ReferralStatusEnum'];
 export type MemberQuery = NonNullable<operations['members_list']['parameters']['query']>;
 
 export interface Page<T> {

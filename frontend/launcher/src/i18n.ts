@@ -59,11 +59,7 @@ export function createI18n(tag: string | null | undefined): I18n {
     locale,
     lang,
     t: (key, vars = {}) => fill(messages[key] ?? en[key], vars),
-    points: (n) => {
-      const forms = messages.points as Record<string, string>;
-      const form = forms[plural.select(n)] ?? forms.other!;
-      return fill(form, { n: numberFormat.format(n) });
-    },
+    points: (n) => i18n.count('points', n),
     count: (key, n, vars = {}) => {
       const forms = (messages[key] ?? en[key]) as Record<string, string>;
       return fill(forms[plural.select(n)] ?? forms.other!, { ...vars, n: numberFormat.format(n) });

@@ -6,9 +6,9 @@ import type { MemberProfile } from '../adminApi';
 import { type Tier, vipApi } from '../vipApi';
 import { toast } from './appBridge';
 import { errorMessage } from './errors';
+import { formatDate as date } from './format';
 import { wrapCells } from './wrapCells';
 
-const date = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
 const REASONS: Record<string, string> = {
   qualified: 'Qualified',
   downgraded: 'Downgraded',

@@ -25,13 +25,11 @@ import { errorMessage } from '../components/errors';
 import { formatNumber } from '../components/format';
 import { ListCard } from '../components/ListCard';
 import { LoadError, PageSkeleton } from '../components/Loading';
+import { formatDate as date, formatMoney as money } from '../components/format';
 import { useLoad } from '../components/useLoad';
 import { decidedBy, findings } from './referrals/evidence';
 import { ReferralSettings } from './referrals/Settings';
 
-const money = (amount: string, currency: string) =>
-  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(amount));
-const date = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
 
 const STATUSES = [
   { label: 'All', value: '' },

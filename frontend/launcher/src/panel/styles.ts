@@ -18,7 +18,6 @@ export const PANEL_CSS = `
 .lly-nav button[aria-current=page]{border-color:var(--lly-accent-text);background:var(--lly-accent-text);color:#fff}
 .lly-h3{margin:14px 0 8px;font-size:16px;font-weight:700}
 .lly-h3:focus{outline:none}
-.lly-h4{margin:12px 0 6px;font-size:15px;font-weight:700}
 .lly-h3:focus-visible{outline:2px solid var(--lly-accent-text);outline-offset:2px}
 .lly-h4{margin:14px 0 6px;font-size:15px;font-weight:700}
 .lly-share{display:flex;flex-wrap:wrap;gap:8px;margin:0;padding:0;list-style:none}

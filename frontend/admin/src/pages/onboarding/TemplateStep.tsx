@@ -161,7 +161,7 @@ function TemplateFields({ initial, onApplied }: FormProps & { initial: ProgramTe
  * The server's default amount rewards are named in dollars ("$5 off"); a shop in another
  * currency sees them named in its own ("€5 off"). A name the merchant typed is kept.
  */
-export function inCurrency(template: ProgramTemplate, currency: string): ProgramTemplate {
+function inCurrency(template: ProgramTemplate, currency: string): ProgramTemplate {
   return {
     ...template,
     rewards: template.rewards.map((reward) =>

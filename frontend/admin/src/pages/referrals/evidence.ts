@@ -2,8 +2,9 @@
 // stored as the engine found it: `{"findings": [{rule, decision, evidence}]}` for an order's
 // checks, or the one rule's evidence for a claim refused at once (fraud_rule names it).
 import type { Referral } from '../../adminApi';
+import { formatDate } from '../../components/format';
 
-export const RULES: Record<string, string> = {
+const RULES: Record<string, string> = {
   self_customer: 'Same customer as the referrer',
   self_email: 'Same email as the referrer (an alias)',
   self_phone: 'Same phone as the referrer',
@@ -36,7 +37,7 @@ export interface Finding {
   evidence: string[]; // "Friend’s email: a+x@example.com"
 }
 
-export function ruleLabel(rule: string): string {
+function ruleLabel(rule: string): string {
   return RULES[rule] ?? rule.replace(/_/g, ' ');
 }
 
@@ -76,7 +77,7 @@ export function findings(referral: Pick<Referral, 'fraud_rule' | 'fraud_evidence
 
 /** Who decided: "Staff 42 on 3 Dec 2026", "The fraud rules", or "". */
 export function decidedBy(referral: Pick<Referral, 'decided_by' | 'decided_at'>): string {
-  const when = referral.decided_at ? ` on ${new Date(referral.decided_at).toLocaleDateString()}` : '';
+  const when = referral.decided_at ? ` on ${formatDate(referral.decided_at)}` : '';
   if (referral.decided_by.startsWith('staff:')) return `Staff ${referral.decided_by.slice(6)}${when}`;
   if (referral.decided_by) return `${referral.decided_by}${when}`;
   return referral.decided_at ? `The fraud rules${when}` : '';
