@@ -125,21 +125,15 @@ def storefront_state_render(*, shop: Shop, customer_id: int | None) -> tuple[byt
     """The state as the JSON GET state answers (DRF's renderer: datetimes as ISO 8601 "Z"),
     and how many seconds it stays true by the clock (None: until something writes)."""
     context = storefront_context(shop=shop, customer_id=customer_id)
-    body = JSONRenderer().render(
-        storefront_state(shop=shop, customer_id=customer_id, context=context)
-    )
+    body = JSONRenderer().render(storefront_state(context=context))
     changes_at = context.memo.get(_CHANGES_AT)
     seconds = None if changes_at is None else (changes_at - timezone.now()).total_seconds()
     return body, seconds
 
 
-def storefront_state(
-    *, shop: Shop, customer_id: int | None, context: StorefrontContext | None = None
-) -> dict[str, Any]:
+def storefront_state(*, context: StorefrontContext) -> dict[str, Any]:
     """The whole launcher state for this shopper (``loyalty/storefront/API.md``)."""
-    if context is None:
-        context = storefront_context(shop=shop, customer_id=customer_id)
-    customer = context.customer
+    shop, customer_id, customer = context.shop, context.customer_id, context.customer
     launcher = dict(DEFAULT_LAUNCHER)
     if _launcher:
         launcher.update(_launcher[0](context=context))

@@ -80,6 +80,11 @@ def _token() -> str:
     return secrets.token_hex(8)
 
 
+def _header(versions: list[bytes | None]) -> bytes:
+    """The versions a stored state was rendered under, in front of its body (all are set)."""
+    return b" ".join(v for v in versions if v) + b" "
+
+
 def state_cached(
     *, domain: str, customer_id: int | None, render: Callable[[], tuple[bytes, float | None]]
 ) -> bytes:
@@ -94,7 +99,7 @@ def state_cached(
         found = cast(list[bytes | None], client.mget([*keys, state_key]))
         versions, stored = found[:-1], found[-1]
         if stored is not None and all(versions):
-            header = b" ".join(v for v in versions if v) + b" "
+            header = _header(versions)
             if stored.startswith(header):
                 return stored[len(header) :]
         if not all(versions):
@@ -113,7 +118,7 @@ def state_cached(
         life = min(life, int(seconds))
     if life >= 1 and all(versions):
         try:
-            header = b" ".join(v for v in versions if v) + b" "
+            header = _header(versions)
             client.set(state_key, header + body, ex=life)
         except redis.RedisError as error:
             logger.warning("storefront state not cached: %s", error)
