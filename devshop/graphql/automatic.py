@@ -64,7 +64,7 @@ def automatic_basic(row: DevAutomaticDiscount) -> dict[str, Any]:
     return {
         "__typename": "DiscountAutomaticBasic",
         "title": row.title,
-        "status": automatic.automatic_discount_status(row),
+        "status": discount_presenters.discount_status(row),
         "startsAt": presenters.iso(row.starts_at),
         "endsAt": presenters.iso(row.ends_at),
         "createdAt": presenters.iso(row.created_at),
@@ -227,17 +227,11 @@ def q_discount_node(ctx: Any, id: str) -> dict[str, Any] | None:
     return discount_node(ctx, row) if row else None
 
 
-def _status(row: Any) -> str:
-    if isinstance(row, DevAutomaticDiscount):
-        return automatic.automatic_discount_status(row)
-    return discount_presenters.discount_status(row)
-
-
 DISCOUNT_SEARCH: dict[str, Callable[[Any, str], bool]] = {
     "": lambda d, v: v in d.title.lower(),
     "title": lambda d, v: v in d.title.lower(),
     "tag": lambda d, v: v in [t.lower() for t in getattr(d, "tags", None) or []],
-    "status": lambda d, v: _status(d).lower() == v,
+    "status": lambda d, v: discount_presenters.discount_status(d).lower() == v,
     "method": lambda d, v: v == ("automatic" if isinstance(d, DevAutomaticDiscount) else "code"),
 }
 

@@ -8,12 +8,14 @@ from typing import Any
 from devshop import clock
 from devshop.graphql.presenters import iso, money
 from devshop.models import (
+    DevAutomaticDiscount,
     DevDiscountCode,
     gid,
 )
 
 
-def discount_status(row: DevDiscountCode) -> str:
+def discount_status(row: DevDiscountCode | DevAutomaticDiscount) -> str:
+    """A code or automatic discount's status by its dates, on devshop's clock."""
     now = clock.now()
     if row.starts_at > now:
         return "SCHEDULED"

@@ -195,15 +195,6 @@ def automatic_discount_deactivate(*, discount: DevAutomaticDiscount) -> DevAutom
     return discount
 
 
-def automatic_discount_status(row: DevAutomaticDiscount) -> str:
-    now = clock.now()
-    if row.starts_at > now:
-        return "SCHEDULED"
-    if row.ends_at is not None and row.ends_at <= now:
-        return "EXPIRED"
-    return "ACTIVE"
-
-
 # --- at checkout -----------------------------------------------------------------------------
 
 
