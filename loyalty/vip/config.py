@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from loyalty.exceptions import TierConfigInvalid
 from loyalty.models import Member, Reward
+from loyalty.services.grants import GRANTABLE_KINDS
 from loyalty.services.invalidation import shop_changed
 from loyalty.vip.evaluation import TierSpec, decision_params, windows_at
 from loyalty.vip.models import Tier, TierChange, TierConfigVersion, VipProgram
@@ -139,10 +140,8 @@ def _validate_rewards(*, shop: Shop, config: TierConfig, problems: dict[str, Any
         Reward.objects.filter(shop=shop, active=True, pk__in=wanted).values_list("pk", "kind")
     )
     for t in config.tiers:
-        if t.entry_reward_id is not None and kinds.get(t.entry_reward_id) in (
-            None,
-            Reward.Kind.VARIABLE_AMOUNT,  # its value depends on points chosen at redemption
-        ):
+        # A reward with a value of its own (a variable amount is priced by the points spent).
+        if t.entry_reward_id is not None and kinds.get(t.entry_reward_id) not in GRANTABLE_KINDS:
             problems["entry_reward_id"] = "the entry reward must be an active fixed reward"
         if t.perk_every not in ("", *Tier.PerkEvery.values):
             problems["perk_every"] = "a perk is issued each month or quarter"
