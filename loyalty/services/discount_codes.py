@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 from loyalty.models import Reward
 from shopify_app import admin_api
-from shopify_app.exceptions import ShopifyError, ShopifyRetriableError
+from shopify_app.exceptions import ShopifyError, ShopifyRetriableError, ShopifyUserErrors
 from shopify_app.graphql import discounts as documents
 from shopify_app.models import Shop
 
@@ -135,3 +135,19 @@ def discount_node_by_code(*, shop: Shop, code: str) -> str:
         return ""
     node = data.get("codeDiscountNodeByCode")
     return node["id"] if node else ""
+
+
+def discount_code_create(
+    *, shop: Shop, document: str, field: str, variables: dict, code: str
+) -> str:
+    """Create ``code`` (an input from ``offer_discount_input``) and return its node id. Our codes
+    derive from our ids, so Shopify's ``TAKEN`` means a retry after a lost answer: the code
+    already made is looked up instead. Raises ``ShopifyRetriableError`` for the caller to retry
+    and ``ShopifyError`` when Shopify will not make it."""
+    try:
+        payload = admin_api.mutate(shop=shop, document=document, variables=variables, field=field)
+    except ShopifyUserErrors as exc:
+        if not any(e.get("code") == "TAKEN" for e in exc.user_errors):
+            raise
+        return discount_node_by_code(shop=shop, code=code)
+    return (payload.get("codeDiscountNode") or {}).get("id", "")

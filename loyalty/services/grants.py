@@ -30,14 +30,13 @@ from loyalty.exceptions import InvalidPointsAmount, MemberExcluded, RewardUnavai
 from loyalty.models import Member, PointsTransaction, Reward
 from loyalty.services.discount_codes import (
     RedemptionOffer,
-    discount_node_by_code,
+    discount_code_create,
     offer_discount_input,
     reward_offer,
 )
 from loyalty.services.ledger import entry_get, entry_void_locked, entry_write, member_lock
 from loyalty.services.program import lot_expires_at, program_settings_get
 from shopify_app import admin_api
-from shopify_app.exceptions import ShopifyUserErrors
 from shopify_app.graphql import discounts as documents
 from shopify_app.models import Shop
 
@@ -189,15 +188,9 @@ def reward_grant_issue(*, member: Member, grant: RewardGrant) -> str:
         ends_at=_moment(grant["ends_at"]),
         customer_gid=member.customer.gid,
     )
-    try:
-        payload = admin_api.mutate(
-            shop=member.shop, document=document, variables=variables, field=field
-        )
-    except ShopifyUserErrors as exc:
-        if not any(e.get("code") == "TAKEN" for e in exc.user_errors):
-            raise
-        return discount_node_by_code(shop=member.shop, code=grant["code"])
-    return (payload.get("codeDiscountNode") or {}).get("id", "")
+    return discount_code_create(
+        shop=member.shop, document=document, field=field, variables=variables, code=grant["code"]
+    )
 
 
 def reward_grant_void(*, shop: Shop, code: str) -> VoidOutcome:

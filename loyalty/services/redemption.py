@@ -36,18 +36,16 @@ from loyalty.exceptions import (
 )
 from loyalty.models import LotAllocation, Member, PointsTransaction, Redemption, Reward
 from loyalty.services.discount_codes import (
-    discount_node_by_code,
+    discount_code_create,
     offer_discount_input,
     reward_offer,
 )
 from loyalty.services.invalidation import member_ids_changed
 from loyalty.services.ledger import entry_write, member_lock
 from loyalty.services.program import program_settings_get
-from shopify_app import admin_api
 from shopify_app.exceptions import (
     ShopifyError,
     ShopifyRetriableError,
-    ShopifyUserErrors,
 )
 from shopify_app.models import Shop
 
@@ -185,15 +183,10 @@ def redemption_issue(*, redemption_id: str) -> Redemption:
         redemption=redemption, customer_gid=redemption.member.customer.gid
     )
     try:
-        try:
-            payload = admin_api.mutate(
-                shop=redemption.shop, document=document, variables=variables, field=field
-            )
-            node_id = (payload.get("codeDiscountNode") or {}).get("id", "")
-        except ShopifyUserErrors as exc:
-            if not any(e.get("code") == "TAKEN" for e in exc.user_errors):
-                raise
-            node_id = discount_node_by_code(shop=redemption.shop, code=redemption.code)
+        node_id = discount_code_create(
+            shop=redemption.shop, document=document, field=field, variables=variables,
+            code=redemption.code,
+        )  # fmt: skip
     except ShopifyRetriableError as exc:
         attempts = _attempt_record(redemption_id=redemption.pk, error=str(exc))
         if attempts < MAX_ATTEMPTS:

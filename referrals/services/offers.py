@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from loyalty.services.discount_codes import discount_node_by_code
+from loyalty.services.discount_codes import discount_code_create
 from referrals.exceptions import (
     FriendNotNew,
     FriendOfferExpired,
@@ -34,8 +34,7 @@ from referrals.models import Referral, ReferralProgram
 from referrals.normalise import email_canonical, email_normalise, ip_normalise
 from referrals.services.changes import referrer_changed
 from referrals.services.program import referral_code_resolve, referral_program_get
-from shopify_app import admin_api
-from shopify_app.exceptions import ShopifyError, ShopifyRetriableError, ShopifyUserErrors
+from shopify_app.exceptions import ShopifyError, ShopifyRetriableError
 from shopify_app.graphql import discounts as documents
 from shopify_app.models import Customer, Order, Shop
 
@@ -215,15 +214,10 @@ def referral_offer_issue(*, referral_id: int) -> Referral:
     program = referral_program_get(shop_id=referral.shop_id)
     document, field, variables = offer_discount_input(referral=referral, program=program)
     try:
-        try:
-            payload = admin_api.mutate(
-                shop=referral.shop, document=document, variables=variables, field=field
-            )
-            node_id = (payload.get("codeDiscountNode") or {}).get("id", "")
-        except ShopifyUserErrors as exc:
-            if not any(e.get("code") == "TAKEN" for e in exc.user_errors):
-                raise
-            node_id = discount_node_by_code(shop=referral.shop, code=referral.discount_code)
+        node_id = discount_code_create(
+            shop=referral.shop, document=document, field=field, variables=variables,
+            code=referral.discount_code,
+        )  # fmt: skip
     except ShopifyRetriableError:
         raise
     except ShopifyError as exc:
