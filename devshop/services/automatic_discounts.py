@@ -198,11 +198,15 @@ def automatic_discount_deactivate(*, discount: DevAutomaticDiscount) -> DevAutom
 # --- at checkout -----------------------------------------------------------------------------
 
 
-def _for_customer(discount: DevAutomaticDiscount, customer: DevCustomer | None) -> bool:
-    if discount.context_all:
-        return True
-    rows = DevSegment.objects.filter(shop_id=discount.shop_id, id__in=discount.segment_ids)
-    return any(segments.segment_contains(segment=s, customer=customer) for s in rows)
+def _customer_segment_ids(shop: DevShop, customer: DevCustomer | None) -> set[int]:
+    """The shop's segments ``customer`` is in now (a guest is in none), read once a checkout."""
+    if customer is None:
+        return set()
+    return {
+        s.id
+        for s in DevSegment.objects.filter(shop=shop)
+        if segments.segment_contains(segment=s, customer=customer)
+    }
 
 
 def _spread(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
@@ -274,11 +278,13 @@ def checkout_discounts(
     customer, then the code by ``discount_rules`` (locked; raises ``DiscountRefused``)."""
     result = CheckoutDiscounts()
     now = clock.now()
-    candidates = [
+    live = [
         d
         for d in DevAutomaticDiscount.objects.filter(shop=shop, starts_at__lte=now).order_by("id")
-        if (d.ends_at is None or d.ends_at > now) and _for_customer(d, customer)
+        if d.ends_at is None or d.ends_at > now
     ]
+    mine = _customer_segment_ids(shop, customer) if any(not d.context_all for d in live) else set()
+    candidates = [d for d in live if d.context_all or mine.intersection(d.segment_ids)]
     best_total = ZERO
     for candidate in candidates:
         shares = automatic_allocate(candidate, lines=lines)
