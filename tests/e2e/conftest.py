@@ -89,6 +89,15 @@ def e2e_database(request, django_db_setup, django_db_blocker, django_db_createdb
             f"/{db['NAME']}"
         )
         if created and not created[1]:
+            # The servers are stopped, but a connection this process opened in another context
+            # stays open (seen: a fixture's teardown ORM call under Playwright's sync API, on a
+            # backend other than this context's), and it would block the DROP DATABASE.
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [connection.settings_dict["NAME"]],
+                )
             teardown_databases(created[0], verbosity=0)
 
 
@@ -286,8 +295,18 @@ def sign_in(stack) -> Callable:
     return go
 
 
+# Finite animations and transitions (the dialog's fade-in, Polaris' fades), shadow roots included,
+# run to their end: axe reads colours as painted, and a half-faded dialog fails color-contrast.
+# Infinite ones (spinners) are left running; a cancelled one resolves too.
+SETTLE = """() => Promise.all(document.getAnimations()
+    .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime))
+    .map((a) => a.finished.catch(() => null)))"""
+
+
 def assert_no_axe_violations(page, include: str = "#loyalty-launcher-root") -> None:
-    """axe-core's WCAG 2.2 A/AA rules on the launcher (its shadow root included)."""
+    """axe-core's WCAG 2.2 A/AA rules on the launcher (its shadow root included), once what
+    is fading in or out has finished."""
+    page.evaluate(SETTLE)
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(content=AXE.read_text())
     result = page.evaluate(
