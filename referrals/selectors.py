@@ -70,6 +70,7 @@ def reward_json(referral: Referral, *, now: datetime | None = None) -> dict[str,
         "name": (grant.get("offer") or {}).get("name", ""),
         "code": referral.reward_code if status in ("available", "used") else None,
         "available_at": referral.reward_available_at,
+        "expires_at": grant.get("ends_at"),  # the code's own end (the reward's code expiry)
     }
 
 

@@ -233,3 +233,102 @@ def test_staff_approve_a_held_referral_in_the_admin(stack, shop, page, member_fa
     expect(row).to_contain_text("Decided by: Staff")
     shoot(page, "ref-10-admin-approved")
     assert_admin_accessible(page)
+
+
+def test_a_catalog_reward_for_the_referrer_shows_its_code_in_the_launcher_and_is_used_once(
+    stack, shop, page, member_factory, sign_in, db_access
+):
+    """The program gives a catalog reward instead of points: the referrer's launcher names it,
+    shows its code once Shopify has it (in the referral and in My codes), and the referrer pays
+    with it at checkout; the paid order marks it used."""
+    from loyalty.models import Reward
+    from referrals.models import Referral
+    from referrals.services.offers import referral_claim
+    from referrals.services.program import (
+        referral_code_for_member,
+        referral_program_get,
+        referral_program_update,
+    )
+
+    before = referral_program_get(shop_id=shop.pk)
+    reward = Reward.objects.create(
+        shop=shop, name="€8 off", kind="fixed_amount", points_cost=800, amount=8, position=9
+    )
+    gus = member_factory(first_name="Gus")
+    code = referral_code_for_member(member=gus.member).code
+    friend = f"hal.{uuid.uuid4().hex[:10]}@example.com"
+    referral_program_update(
+        shop_id=shop.pk, changes={"referrer_reward_id": reward.pk, "hold_days": 0}
+    )
+    try:
+        claimed = referral_claim(shop=shop, code=code, email=friend)
+        wait_until(
+            lambda: Referral.objects.filter(pk=claimed.pk, code_status="issued").exists(),
+            what=f"the friend's code\n{stack.log_tail('worker')}",
+        )
+        hal = stack.control(f"shops/{SHOP}/customers", first_name="Hal", email=friend)
+        stack.control(
+            f"shops/{SHOP}/orders",
+            customer_id=hal["legacy_id"],
+            discount_code=claimed.discount_code,
+            title="E2E Mug",
+            price="30.00",
+        )
+        referral = wait_until(
+            lambda: Referral.objects.filter(
+                pk=claimed.pk, status="completed", reward_code_status="issued"
+            ).first(),
+            what=f"the referrer's reward code to be made\n{stack.log_tail('worker')}",
+        )
+
+        sign_in(page, gus)
+        panel = open_launcher(page)
+        expect(panel.get_by_text("Get €8 off for each friend who orders.")).to_be_visible()
+        go_to(panel, "Refer a friend")
+        expect(
+            panel.get_by_text("You get €8 off when a friend's first order is paid.")
+        ).to_be_visible()
+        expect(panel.get_by_text("Pending:")).to_have_count(0)  # no points in this program
+        row = panel.get_by_role("listitem").filter(has_text=friend[:1] + "*")
+        expect(row).to_contain_text("€8 off: your code is ready")
+        expect(row).to_contain_text(referral.reward_code)
+        shoot(page, "ref-11-member-reward-code")
+        assert_no_axe_violations(page)
+        go_to(panel, "My codes")
+        item = panel.get_by_role("listitem").filter(has_text=referral.reward_code)
+        expect(item).to_contain_text("€8 off")
+        expect(item).to_contain_text("Ready to use")
+        shoot(page, "ref-12-member-my-codes")
+        assert_no_axe_violations(page)
+
+        # The referrer pays with it: Shopify takes the €8 off, and the paid order marks it used.
+        item.get_by_role("link", name="Apply to cart").click()
+        page.wait_for_url(f"{stack.storefront(SHOP)}cart")
+        expect(page.locator("#cart-discount")).to_contain_text(referral.reward_code)
+        page.goto(f"{stack.storefront(SHOP)}products/e2e-mug")
+        page.get_by_role("button", name="Add to cart").click()
+        page.get_by_role("button", name="Check out").click()
+        expect(page.locator("#checkout-discount")).to_be_visible()
+        page.get_by_role("button", name="Pay now").click()
+        expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
+        wait_until(
+            lambda: Referral.objects.filter(pk=referral.pk, reward_code_status="used").exists(),
+            what=f"the reward code to be marked used\n{stack.log_tail('worker')}",
+        )
+        page.goto(stack.storefront(SHOP))
+        panel = open_launcher(page)
+        go_to(panel, "Refer a friend")
+        row = panel.get_by_role("listitem").filter(has_text=friend[:1] + "*")
+        expect(row).to_contain_text("€8 off: used")
+        expect(row.get_by_role("link", name="Apply to cart")).to_have_count(0)
+        shoot(page, "ref-13-member-reward-used")
+        assert_no_axe_violations(page)
+    finally:
+        referral_program_update(
+            shop_id=shop.pk,
+            changes={
+                "referrer_reward_id": before.referrer_reward_id,
+                "hold_days": before.hold_days,
+            },
+        )
+        Reward.objects.filter(pk=reward.pk).update(active=False)

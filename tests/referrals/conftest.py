@@ -82,11 +82,12 @@ def points(member: Member) -> tuple[int, int]:
 
 
 def catalog_reward_completed(store: Store, code: ReferralCode, email: str = "bob@example.com"):
-    """The program gives a $20-off catalog reward (14-day hold); ``email`` claims ``code`` and
-    pays without it. Returns the referral, completed with its reward code granted."""
+    """The program gives a $20-off catalog reward (14-day hold, its code good for 30 days);
+    ``email`` claims ``code`` and pays without it. Returns the referral, completed with its
+    reward code granted."""
     from tests.factories import RewardFactory
 
-    reward = RewardFactory(shop=store.shop, name="$20 off", points_cost=2000)
+    reward = RewardFactory(shop=store.shop, name="$20 off", points_cost=2000, code_expiry_days=30)
     referral_program_update(
         shop_id=store.shop.pk, changes={"hold_days": 14, "referrer_reward_id": reward.pk}
     )

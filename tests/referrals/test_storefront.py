@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -200,8 +201,6 @@ def test_the_sections_queries_do_not_grow_with_the_referrals(store, proxy, ada, 
 def test_a_catalog_reward_is_explained_and_its_code_shown_once_usable(
     store, proxy, ada, ada_member, ada_code, django_capture_on_commit_callbacks
 ):
-    from datetime import timedelta
-
     from referrals.services.changes import referrer_changed
     from tests.referrals.conftest import catalog_reward_completed
 
@@ -222,3 +221,8 @@ def test_a_catalog_reward_is_explained_and_its_code_shown_once_usable(
     assert row["reward"]["name"] == "$20 off"
     [row] = usable["member"]["referrals"]
     assert (row["reward_status"], row["reward"]["code"]) == ("available", referral.reward_code)
+    # The code's own end, as the grant froze it: the hold's end plus the reward's 30 days.
+    ends_at = datetime.fromisoformat(row["reward"]["expires_at"])
+    assert ends_at == datetime.fromisoformat(referral.reward_grant["starts_at"]) + timedelta(
+        days=30
+    )

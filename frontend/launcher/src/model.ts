@@ -2,6 +2,7 @@
 import type { I18n, MessageKey } from './i18n';
 import type {
   ActionAnswer,
+  Code,
   HistoryEntry,
   LauncherState,
   PointsSection,
@@ -67,6 +68,15 @@ const PERIOD_KEYS: Record<string, MessageKey> = {
 export function referralsSection(state: LauncherState | null): ReferralsSection | null {
   const section = state?.sections?.find((s) => s.key === 'referrals');
   return section ? (section.data as ReferralsSection | null) : null;
+}
+
+/** The referrer's catalog reward codes that work or were used, as "My codes" lists codes. */
+export function referralCodes(section: ReferralsSection | null): Code[] {
+  return (section?.member?.referrals || []).flatMap((r) =>
+    r.reward?.kind === 'reward' && r.reward.code && (r.reward.status === 'available' || r.reward.status === 'used')
+      ? [{ code: r.reward.code, title: r.reward.name, used: r.reward.status === 'used', expires_at: r.reward.expires_at }]
+      : [],
+  );
 }
 
 /** The networks' share pages the server may link to; any other URL is dropped. */

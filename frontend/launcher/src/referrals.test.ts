@@ -8,8 +8,13 @@ import type { LauncherState, ReferralsSection } from './types';
 
 const program: ReferralsSection['program'] = {
   offer: { kind: 'percent', value: '10.00', minimum_order: null, text: '10% off your first order' },
-  reward: { points: 1000, hold_days: 14, text: 'You get 1000 points…' },
+  reward: { kind: 'points', points: 1000, name: null, hold_days: 14, text: 'You get 1000 points…' },
 };
+
+type Row = NonNullable<ReferralsSection['member']>['referrals'][number];
+const pointsReward = (status: string, points: number): Row['reward'] => ({
+  kind: 'points', status, points, name: '', code: null, available_at: null, expires_at: null,
+});
 
 function referralsMember(): NonNullable<ReferralsSection['member']> {
   const link = 'https://demo.myshopify.com/?ref=ADA2345678';
@@ -27,9 +32,9 @@ function referralsMember(): NonNullable<ReferralsSection['member']> {
     points_pending: 1000,
     points_earned: 0,
     referrals: [
-      { id: 2, friend: 'c**@example.com', status: 'claimed', reward_status: '', reward_points: 0, claimed_at: '2026-12-01T00:00:00Z', completed_at: null },
-      { id: 1, friend: 'b**@example.com', status: 'completed', reward_status: 'pending', reward_points: 1000, claimed_at: '2026-11-01T00:00:00Z', completed_at: '2026-11-02T00:00:00Z' },
-      { id: 3, friend: 'd**@example.com', status: 'rejected', reward_status: '', reward_points: 0, claimed_at: '2026-11-01T00:00:00Z', completed_at: null },
+      { id: 2, friend: 'c**@example.com', status: 'claimed', reward_status: '', reward_points: 0, reward: pointsReward('', 0), claimed_at: '2026-12-01T00:00:00Z', completed_at: null },
+      { id: 1, friend: 'b**@example.com', status: 'completed', reward_status: 'pending', reward_points: 1000, reward: pointsReward('pending', 1000), claimed_at: '2026-11-01T00:00:00Z', completed_at: '2026-11-02T00:00:00Z' },
+      { id: 3, friend: 'd**@example.com', status: 'rejected', reward_status: '', reward_points: 0, reward: pointsReward('', 0), claimed_at: '2026-11-01T00:00:00Z', completed_at: null },
     ],
   };
 }
@@ -179,6 +184,55 @@ describe('refer a friend (a member)', () => {
       'd**@example.comRejected',
     ]);
     expect(byText(root, 'p', 'Pending: 1,000 points')).toBeDefined();
+  });
+
+  it('names a catalog reward instead of points, shows its code once it works, and lists it in My codes', async () => {
+    const catalog: ReferralsSection['program'] = {
+      ...program,
+      reward: { kind: 'reward', points: null, name: '$20 off', hold_days: 14, text: 'You get $20 off…' },
+    };
+    const code = (status: string, extra: Partial<Row['reward']>): Row['reward'] => ({
+      kind: 'reward', status, points: 0, name: '$20 off', code: null, available_at: null, expires_at: null, ...extra,
+    });
+    const completed = { status: 'completed', reward_points: 0, claimed_at: '2026-11-01T00:00:00Z', completed_at: '2026-11-02T00:00:00Z' };
+    const member = {
+      ...referralsMember(),
+      points_pending: 0,
+      referrals: [
+        { id: 4, friend: 'e**@example.com', ...completed, reward_status: 'pending', reward: code('pending', { available_at: '2026-12-20T10:00:00Z' }) },
+        { id: 5, friend: 'f**@example.com', ...completed, reward_status: 'available', reward: code('available', { code: 'RWD-READY1', expires_at: '2027-03-01T00:00:00Z' }) },
+        { id: 6, friend: 'g**@example.com', ...completed, reward_status: 'used', reward: code('used', { code: 'RWD-USED22' }) },
+        { id: 7, friend: 'h**@example.com', ...completed, reward_status: 'failed', reward: code('failed', {}) },
+      ],
+    };
+    const base = launcherState(pointsData(memberData(1200)), { id: '7', first_name: 'Ann' });
+    stubFetch({ ...base, sections: [...base.sections, { key: 'referrals', title: 'Referrals', data: { program: catalog, member } }] });
+    const root = makeRoot();
+    root.shadowRoot!.querySelector<HTMLButtonElement>('button.lly-btn')!.click();
+    await settle();
+    expect(byText(root, '.lly-card', 'Give your friends 10% off their first order. Get $20 off for each friend who orders.')).toBeDefined();
+    all(root, '.lly-card button').find((b) => b.textContent === 'Refer a friend')!.click();
+    await settle();
+    expect(byText(root, 'p', "You get $20 off when a friend's first order is paid. Your code works 14 days after")).toBeDefined();
+    // No points line for a program that gives no points.
+    expect(byText(root, 'p', 'Pending:')).toBeUndefined();
+    expect(root.shadowRoot!.textContent).not.toMatch(/NaN|null|undefined/);
+    const items = all(root, '.lly-cards li').map((li) => li.textContent);
+    expect(items).toEqual([
+      'e**@example.comCompleted$20 off: usable from December 20, 2026',
+      expect.stringMatching(/^f\*\*@example\.comCompleted\$20 off: your code is ready \(also in My codes\)RWD-READY1Copy codeApply to cart/),
+      'g**@example.comCompleted$20 off: used',
+      'h**@example.comCompleted$20 off: we could not create your code. Please contact the shop.',
+    ]);
+    expect(all(root, '.lly-cards li a').map((a) => a.getAttribute('href'))).toEqual(['/discount/RWD-READY1?redirect=/cart']);
+    // My codes lists the working code (with its expiry) and the used one, not the pending one.
+    all(root, '.lly-nav button').find((b) => b.textContent === 'My codes')!.click();
+    await settle();
+    const codes = all(root, '.lly-cards li').map((li) => li.textContent);
+    expect(codes.filter((t) => t!.includes('$20 off'))).toEqual([
+      expect.stringMatching(/^\$20 offReady to useRWD-READY1Expires on March 1, 2027Copy code/),
+      '$20 offUsedRWD-USED22',
+    ]);
   });
 
   it('keeps only mailto and https share pages of known networks', () => {

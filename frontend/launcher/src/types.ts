@@ -130,6 +130,22 @@ export interface VipSection {
   } | null;
 }
 
+/** The referrer's reward for one referral: points, or a catalog reward's code given free. */
+export interface ReferralReward {
+  kind: 'points' | 'reward';
+  /** Points: "" | pending | posted | void. A code: "" | pending (usable from available_at) |
+   * available | used | void | failed. */
+  status: string;
+  points: number;
+  /** The catalog reward's name ("" for points). */
+  name: string;
+  /** Only once it works (available) or was used. */
+  code: string | null;
+  available_at: string | null;
+  /** The code's own end, or null: none. */
+  expires_at: string | null;
+}
+
 export interface ReferralRow {
   id: number;
   /** Masked by the server ("b**@example.com"). */
@@ -137,6 +153,7 @@ export interface ReferralRow {
   status: string; // claimed | held | completed | rejected | reversed
   reward_status: string; // "" | pending | posted | void
   reward_points: number;
+  reward: ReferralReward;
   claimed_at: string;
   completed_at: string | null;
 }
@@ -144,7 +161,8 @@ export interface ReferralRow {
 export interface ReferralsSection {
   program: {
     offer: { kind: string; value: string | null; minimum_order: string | null; text: string };
-    reward: { points: number; hold_days: number; text: string };
+    /** Points (``points`` set), or a catalog reward (``name`` set, ``points`` null). */
+    reward: { kind: 'points' | 'reward'; points: number | null; name: string | null; hold_days: number; text: string };
   };
   member: {
     code: string;

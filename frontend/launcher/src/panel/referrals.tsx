@@ -5,12 +5,13 @@ import { useState } from 'preact/hooks';
 import { idempotencyKey } from '../api';
 import type { I18n } from '../i18n';
 import { referralStatusKey, referralsSection, shareHref } from '../model';
-import type { ReferralsSection } from '../types';
+import type { ReferralRow, ReferralsSection } from '../types';
 import { useEnv } from './context';
 import { CodeActions } from './rewards';
 import { CopyButton, ErrorText, ViewTitle } from './widgets';
 
 type Offer = ReferralsSection['program']['offer'];
+type ProgramReward = ReferralsSection['program']['reward'];
 
 /** The offer in the shopper's language: "10% off their first order" (or "your", for the friend). */
 export function offerText(i18n: I18n, offer: Offer, currency: string, friend: boolean): string {
@@ -23,6 +24,14 @@ export function offerText(i18n: I18n, offer: Offer, currency: string, friend: bo
     return i18n.t(friend ? 'friend_offer_fixed' : 'offer_fixed', { amount });
   }
   return i18n.t(friend ? 'friend_offer_free_shipping' : 'offer_free_shipping');
+}
+
+/** What both sides get: the offer, and the referrer's points or catalog reward (by name). */
+function teaser(i18n: I18n, offer: Offer, currency: string, reward: ProgramReward): string {
+  const text = offerText(i18n, offer, currency, false);
+  return reward.kind === 'reward'
+    ? i18n.t('refer_teaser_reward', { offer: text, reward: reward.name || '' })
+    : i18n.t('refer_teaser', { offer: text, points: i18n.points(reward.points || 0) });
 }
 
 function Minimum({ offer }: { offer: Offer }) {
@@ -40,17 +49,43 @@ export function ReferCard() {
   return (
     <div class="lly-card">
       <h3 class="lly-h3">{i18n.t('refer_title')}</h3>
-      <p>
-        {i18n.t('refer_teaser', {
-          offer: offerText(i18n, offer, currency, false),
-          points: i18n.points(reward.points),
-        })}
-      </p>
+      <p>{teaser(i18n, offer, currency, reward)}</p>
       <button type="button" class="lly-btn2" onClick={() => go('refer')}>
         {i18n.t('nav_refer')}
       </button>
     </div>
   );
+}
+
+/** A completed referral's reward: its points, or the catalog reward's code once it works. */
+function RowReward({ row }: { row: ReferralRow }) {
+  const { i18n } = useEnv();
+  const reward = row.reward;
+  if (reward?.kind !== 'reward') {
+    if (row.reward_status === 'pending') {
+      return <p class="lly-muted">{i18n.t('referral_reward_pending', { points: i18n.points(row.reward_points) })}</p>;
+    }
+    if (row.reward_status === 'posted') {
+      return <p class="lly-plus">{i18n.t('referral_reward_posted', { points: i18n.points(row.reward_points) })}</p>;
+    }
+    return null;
+  }
+  const name = reward.name;
+  if (reward.status === 'pending' && reward.available_at) {
+    return <p class="lly-muted">{i18n.t('referral_code_pending', { reward: name, date: i18n.date(reward.available_at) })}</p>;
+  }
+  if (reward.status === 'available' && reward.code) {
+    return (
+      <>
+        <p class="lly-plus">{i18n.t('referral_code_ready', { reward: name })}</p>
+        <p class="lly-code">{reward.code}</p>
+        <CodeActions code={reward.code} />
+      </>
+    );
+  }
+  if (reward.status === 'used') return <p class="lly-muted">{i18n.t('referral_code_used', { reward: name })}</p>;
+  if (reward.status === 'failed') return <p class="lly-error">{i18n.t('referral_code_failed', { reward: name })}</p>;
+  return null; // void: the referral's badge says why (rejected, order returned)
 }
 
 const NETWORKS = [
@@ -67,19 +102,19 @@ export function Refer() {
   const member = section?.member;
   if (!section || !member) return null;
   const { offer, reward } = section.program;
+  const byCode = reward.kind === 'reward';
   return (
     <div>
       <ViewTitle>{i18n.t('refer_title')}</ViewTitle>
-      <p>
-        {i18n.t('refer_teaser', {
-          offer: offerText(i18n, offer, currency, false),
-          points: i18n.points(reward.points),
-        })}
-      </p>
+      <p>{teaser(i18n, offer, currency, reward)}</p>
       <Minimum offer={offer} />
       <p class="lly-muted">
-        {i18n.t('refer_reward', { points: i18n.points(reward.points) })}
-        {reward.hold_days ? ' ' + i18n.t('refer_hold', { days: i18n.number(reward.hold_days) }) : ''}
+        {byCode
+          ? i18n.t('refer_reward_reward', { reward: reward.name || '' })
+          : i18n.t('refer_reward', { points: i18n.points(reward.points || 0) })}
+        {reward.hold_days
+          ? ' ' + i18n.t(byCode ? 'refer_hold_reward' : 'refer_hold', { days: i18n.number(reward.hold_days) })
+          : ''}
       </p>
       <div class="lly-form">
         <label for="lly-ref-link">{i18n.t('refer_link_label')}</label>
@@ -112,11 +147,13 @@ export function Refer() {
         })}
       </ul>
       <h4 class="lly-h4">{i18n.t('referrals_title')}</h4>
-      <p class="lly-muted">
-        {i18n.t('refer_points_pending', { points: i18n.points(member.points_pending) })}
-        {' · '}
-        {i18n.t('refer_points_earned', { points: i18n.points(member.points_earned) })}
-      </p>
+      {byCode ? null : (
+        <p class="lly-muted">
+          {i18n.t('refer_points_pending', { points: i18n.points(member.points_pending) })}
+          {' · '}
+          {i18n.t('refer_points_earned', { points: i18n.points(member.points_earned) })}
+        </p>
+      )}
       {member.referrals.length ? (
         <ul class="lly-cards">
           {member.referrals.map((r) => (
@@ -128,12 +165,7 @@ export function Refer() {
                   {i18n.t(referralStatusKey(r.status))}
                 </span>
               </div>
-              {r.status === 'completed' && r.reward_status === 'pending' ? (
-                <p class="lly-muted">{i18n.t('referral_reward_pending', { points: i18n.points(r.reward_points) })}</p>
-              ) : null}
-              {r.status === 'completed' && r.reward_status === 'posted' ? (
-                <p class="lly-plus">{i18n.t('referral_reward_posted', { points: i18n.points(r.reward_points) })}</p>
-              ) : null}
+              {r.status === 'completed' ? <RowReward row={r} /> : null}
             </li>
           ))}
         </ul>

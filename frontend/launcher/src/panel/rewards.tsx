@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 import { useState } from 'preact/hooks';
 import { idempotencyKey } from '../api';
-import { applyCodeHref, variableChoices, variableValue } from '../model';
+import { applyCodeHref, referralCodes, referralsSection, variableChoices, variableValue } from '../model';
 import type { Code, Reward } from '../types';
 import { useEnv } from './context';
 import { CopyButton, ErrorText, ViewTitle } from './widgets';
@@ -205,9 +205,10 @@ function CodeItem({ code }: { code: Code }) {
   );
 }
 
+/** The member's codes: those bought with points, then those their referrals earned. */
 export function Codes() {
-  const { i18n, points } = useEnv();
-  const codes = points.member?.codes || [];
+  const { i18n, points, state } = useEnv();
+  const codes = [...(points.member?.codes || []), ...referralCodes(referralsSection(state))];
   return (
     <div>
       <ViewTitle>{i18n.t('codes_title')}</ViewTitle>
