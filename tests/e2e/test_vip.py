@@ -92,6 +92,8 @@ def test_the_merchant_edits_the_tiers_previews_the_counts_and_saves_them(
     app.get_by_role("button", name="Confirm and save").click()
     toast(page, "VIP club saved")
     expect(app.get_by_role("list", name="Members per tier")).to_contain_text("Silver")
+    # The button that saved went with the preview: the rebuilt editor has the focus.
+    expect(app.get_by_test_id("vip-tiers-top")).to_be_focused()
     tiers = {t.name: t for t in Tier.objects.filter(shop=shop, active=True)}
     assert (tiers["Silver"].rank, tiers["Gold"].rank) == (1, 2)
     assert tiers["Silver"].multiplier == Decimal("1.25") and tiers["Gold"].perks == "Early access"

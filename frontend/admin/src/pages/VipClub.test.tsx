@@ -1,6 +1,6 @@
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backend, cleanup, click, field, fieldError, renderAt, type } from '../test/harness';
+import { backend, cleanup, click, field, fieldError, renderAt, settle, type } from '../test/harness';
 
 const SHOP = { domain: 'demo.myshopify.com', name: 'Demo', currency: 'EUR', plan: 'free', installed_at: null };
 const SILVER = {
@@ -58,16 +58,23 @@ describe('VIP club page', () => {
   });
 
   it('previews the change before saving, then saves it with the version read', async () => {
+    let stored = CONFIG; // what GET reads: the saved configuration once the PUT went through
     const calls = backend({
-      'GET /api/admin/vip': [200, CONFIG],
+      'GET /api/admin/vip': () => [200, stored],
       'GET /api/admin/vip/distribution': [200, DISTRIBUTION],
       'GET /api/admin/shop': [200, SHOP],
       'GET /api/admin/rewards': [200, REWARDS],
       'POST /api/admin/vip/preview': [200, PREVIEW],
-      'PUT /api/admin/vip': [200, { ...CONFIG, version: '2', result: PREVIEW }],
+      'PUT /api/admin/vip': (call) => {
+        const body = call.body as { tiers: object[] };
+        stored = { ...CONFIG, version: '2', tiers: [SILVER, { ...SILVER, ...body.tiers[1], id: 4 }] };
+        return [200, { ...stored, result: PREVIEW }];
+      },
     });
     await renderAt('/vip');
     expect(text()).toContain('6 members (60%)');
+    const top = document.querySelector('[data-testid="vip-tiers-top"]');
+    expect(document.activeElement).not.toBe(top); // opening the page leaves the focus alone
 
     await click('Add a tier');
     const names = [...document.querySelectorAll('label')].filter((l) => l.textContent === 'Tier name');
@@ -87,6 +94,14 @@ describe('VIP club page', () => {
     const put = calls.find((c) => c.method === 'PUT')!;
     expect(put.headers.get('If-Match')).toBe('"1"');
     expect(put.body).toEqual(preview.body);
+    // Rebuilt on version 2, nothing left to save, and the focus on the tiers' heading (the
+    // button that saved went with the preview).
+    await settle();
+    expect(text()).toContain('Configuration version 2');
+    expect(text()).not.toContain('Preview of your changes');
+    const rebuilt = document.querySelector('[data-testid="vip-tiers-top"]');
+    expect(document.activeElement).toBe(rebuilt);
+    expect(rebuilt!.textContent).toBe('Tiers, lowest first');
   });
 
   it('reorders tiers: the rank follows the order', async () => {

@@ -2,7 +2,7 @@
 // (counts per tier, moved up and down) BEFORE it is saved, then a confirmed save with the
 // version read (409: someone else saved), and the members per tier now.
 import { Banner, BlockStack, Box, Button, Card, DataTable, EmptyState, FormLayout, Layout, Page, Select, Text, TextField } from '@shopify/polaris';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { adminApi, type Reward } from '../adminApi';
 import { ApiError, getShop, type Shop } from '../api';
 import { toast } from '../components/appBridge';
@@ -31,9 +31,17 @@ export function VipClub() {
     ]);
     return { config, distribution, shop, rewards: rewards.results };
   }, []);
+  // A save rebuilds the editor on the new version (its draft is the saved configuration), and
+  // the button that saved is gone with the preview: the rebuilt editor takes the focus, on its
+  // tiers' heading, so a keyboard or screen reader user is not dropped to the frame's top.
+  const saved = useRef(false);
   if (load.state === 'loading') return <PageSkeleton title="VIP club" />;
   if (load.state === 'error') return <LoadError message={load.message} />;
-  return <VipEditor key={load.data.config.version} {...load.data} onSaved={reload} />;
+  const onSaved = () => {
+    saved.current = true;
+    reload();
+  };
+  return <VipEditor key={load.data.config.version} {...load.data} focusOnMount={saved.current} onSaved={onSaved} />;
 }
 
 interface Draft {
@@ -71,8 +79,19 @@ function errorsOf(error: unknown): { tiers: Record<string, TierErrors>; other: s
   return { tiers, other };
 }
 
-function VipEditor({ config, distribution, shop, rewards, onSaved }: Loaded & { onSaved(): void }) {
+function VipEditor({
+  config,
+  distribution,
+  shop,
+  rewards,
+  focusOnMount,
+  onSaved,
+}: Loaded & { focusOnMount: boolean; onSaved(): void }) {
   const saved = toDraft(config);
+  const top = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focusOnMount) top.current?.focus();
+  }, []); // once: when this editor is the one built after a save
   const [draft, setDraftState] = useState<Draft>(saved);
   const [preview, setPreview] = useState<{ input: TierConfigInput; result: TierPreview } | null>(null);
   const [errors, setErrors] = useState<Record<string, TierErrors>>({});
@@ -174,7 +193,9 @@ function VipEditor({ config, distribution, shop, rewards, onSaved }: Loaded & { 
             <BlockStack gap="400">
               {/* Outside a card: on a phone (cards edge to edge) it keeps the page's margin. */}
               <Box paddingInline={{ xs: '400', sm: '0' }}>
-                <Text as="h2" variant="headingMd">Tiers, lowest first</Text>
+                <div ref={top} tabIndex={-1} data-testid="vip-tiers-top">
+                  <Text as="h2" variant="headingMd">Tiers, lowest first</Text>
+                </div>
               </Box>
               {draft.tiers.map((tier, index) => (
                 <TierEditor
@@ -196,13 +217,15 @@ function VipEditor({ config, distribution, shop, rewards, onSaved }: Loaded & { 
             </BlockStack>
           ) : (
             <Card>
-              <EmptyState
-                heading="Reward your best customers with VIP tiers"
-                action={{ content: 'Add a tier', onAction: () => setTiers([tierDraft()]) }}
-                image=""
-              >
-                <p>Members reach a tier by spending, orders or points, and earn more points there.</p>
-              </EmptyState>
+              <div ref={top} tabIndex={-1} data-testid="vip-tiers-top">
+                <EmptyState
+                  heading="Reward your best customers with VIP tiers"
+                  action={{ content: 'Add a tier', onAction: () => setTiers([tierDraft()]) }}
+                  image=""
+                >
+                  <p>Members reach a tier by spending, orders or points, and earn more points there.</p>
+                </EmptyState>
+              </div>
             </Card>
           )}
         </Layout.Section>
