@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from shopify_app import selectors
 from shopify_app.models import CustomerDataExport, Shop
-from shopify_app.services import mirror
+from shopify_app.services import mirror_erasure
 
 Exporter = Callable[..., dict[str, Any]]
 Redactor = Callable[..., None]
@@ -222,8 +222,8 @@ def mirror_redact(
     order_shopify_ids: list[int],
 ) -> None:
     if customer_shopify_id is not None:
-        mirror.customer_redact(
+        mirror_erasure.customer_redact(
             shop=shop, shopify_id=customer_shopify_id, order_shopify_ids=order_shopify_ids
         )
     elif order_shopify_ids:
-        mirror.orders_redact(shop=shop, order_shopify_ids=order_shopify_ids)
+        mirror_erasure.orders_redact(shop=shop, order_shopify_ids=order_shopify_ids)

@@ -21,9 +21,9 @@ WHERE <incoming is newer>`` in chunks, so:
   will need before its first write (``shopify_app.webhooks.locks``). (SQLite runs one writer
   at a time.)
 
-A redacted customer (``customers/redact``) is frozen: no later upsert writes its personal data
-back. Fields the source doesn't know (webhook payloads since 2025-01 carry no ``tags``,
-``orders_count`` or ``total_spent``) are ``None`` on the row and keep the stored value.
+A redacted customer (``customers/redact``, ``mirror_erasure``) is frozen: no later upsert writes
+its personal data back. Fields the source doesn't know (webhook payloads since 2025-01 carry no
+``tags``, ``orders_count`` or ``total_spent``) are ``None`` on the row and keep the stored value.
 
 The SQL is portable between PostgreSQL and SQLite (both support ``ON CONFLICT … DO UPDATE
 … WHERE`` and ``INSERT … AS alias``).
@@ -228,75 +228,6 @@ def _orders_link_customers(*, shop: Shop, customer_ids: Sequence[int]) -> None:
         f" WHERE shop_id = %s AND customer_id IS NULL"
         f" AND customer_shopify_id IN ({_in_list(customer_ids)})",
         [shop.pk, *customer_ids],
-    )
-
-
-@transaction.atomic
-def customer_delete(*, shop: Shop, shopify_id: int, deleted_at: datetime | None = None) -> None:
-    """Mark the customer deleted in Shopify (``customers/delete``); the row stays for history.
-
-    When the customer was never mirrored a tombstone row is written, so a ``customers/create``
-    delivered late still lands on a deleted customer. Idempotent: the first ``deleted_at`` stays.
-    """
-    now = timezone.now()
-    _execute(
-        f"INSERT INTO {_CUSTOMER} AS t (shop_id, shopify_id, state, tags, deleted_at,"
-        " created_at, updated_at) VALUES (%s, %s, '', '[]', %s, %s, %s)"
-        " ON CONFLICT (shop_id, shopify_id) DO UPDATE SET"
-        " deleted_at = COALESCE(t.deleted_at, excluded.deleted_at),"
-        " updated_at = excluded.updated_at",
-        [shop.pk, shopify_id, deleted_at or now, now, now],
-    )
-    _state_changed(shop=shop, shopify_ids=[shopify_id])
-
-
-@transaction.atomic
-def customer_redact(*, shop: Shop, shopify_id: int, order_shopify_ids: Sequence[int] = ()) -> None:
-    """Erase a customer's personal data from the mirrors (``customers/redact``).
-
-    Nulls the customer's email, names and phone and sets ``redacted_at`` (a tombstone row if
-    never mirrored, so no later upsert brings the data back); nulls the email and clears the
-    note attributes (free text) of the customer's orders and of ``order_shopify_ids``. Amounts
-    and ids stay: the loyalty ledger's totals remain consistent. Idempotent.
-    """
-    now = timezone.now()
-    _execute(
-        f"INSERT INTO {_CUSTOMER} AS t (shop_id, shopify_id, state, tags, redacted_at,"
-        " created_at, updated_at) VALUES (%s, %s, '', '[]', %s, %s, %s)"
-        " ON CONFLICT (shop_id, shopify_id) DO UPDATE SET email = NULL, first_name = NULL,"
-        " last_name = NULL, phone = NULL, tags = '[]',"
-        " redacted_at = COALESCE(t.redacted_at, excluded.redacted_at),"
-        " updated_at = excluded.updated_at",
-        [shop.pk, shopify_id, now, now, now],
-    )
-    _state_changed(shop=shop, shopify_ids=[shopify_id])
-    _orders_redact(shop=shop, customer_shopify_id=shopify_id, order_shopify_ids=order_shopify_ids)
-
-
-@transaction.atomic
-def orders_redact(*, shop: Shop, order_shopify_ids: Sequence[int]) -> None:
-    """Erase the personal data of orders (a ``customers/redact`` naming no customer id)."""
-    _orders_redact(shop=shop, customer_shopify_id=None, order_shopify_ids=order_shopify_ids)
-
-
-def _orders_redact(
-    *, shop: Shop, customer_shopify_id: int | None, order_shopify_ids: Sequence[int]
-) -> None:
-    """Null the email and clear the note attributes (free text) of the matching orders."""
-    conditions: list[str] = []
-    params: list[Any] = [timezone.now(), shop.pk]
-    if customer_shopify_id is not None:
-        conditions.append("customer_shopify_id = %s")
-        params.append(customer_shopify_id)
-    if order_shopify_ids:
-        conditions.append(f"shopify_id IN ({_in_list(order_shopify_ids)})")
-        params += list(order_shopify_ids)
-    if not conditions:
-        return
-    _execute(
-        f"UPDATE {_ORDER} SET email = NULL, note_attributes = '{{}}', updated_at = %s"
-        f" WHERE shop_id = %s AND ({' OR '.join(conditions)})",
-        params,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from shopify_app import privacy
 from shopify_app.models import Shop, WebhookDelivery
-from shopify_app.services import mirror, shops
+from shopify_app.services import mirror, mirror_erasure, shops
 from shopify_app.webhooks import payloads
 
 
@@ -27,7 +27,7 @@ def customer_upsert(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDel
 
 def customer_delete(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:
     """customers/delete: the customer is marked deleted (the payload carries only its id)."""
-    mirror.customer_delete(
+    mirror_erasure.customer_delete(
         shop=shop, shopify_id=payloads.shopify_id(payload), deleted_at=delivery.triggered_at
     )
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from shopify_app.models import Customer, Order, Refund
-from shopify_app.services import mirror
+from shopify_app.services import mirror, mirror_erasure
 from shopify_app.services.mirror import CustomerRow, OrderRow, RefundRow
 
 T0 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -120,7 +120,7 @@ def test_refunds_are_inserted_once_and_never_changed(shop):
 
 
 def test_customer_delete_before_create_leaves_a_deleted_customer(shop):
-    mirror.customer_delete(shop=shop, shopify_id=1, deleted_at=T0)
+    mirror_erasure.customer_delete(shop=shop, shopify_id=1, deleted_at=T0)
 
     mirror.customers_upsert(shop=shop, rows=[_customer(email="late@example.com")])
 
@@ -145,7 +145,7 @@ def test_redaction_erases_personal_data_and_keeps_it_erased(shop):
         ],
     )
 
-    mirror.customer_redact(shop=shop, shopify_id=1)
+    mirror_erasure.customer_redact(shop=shop, shopify_id=1)
     mirror.customers_upsert(
         shop=shop,
         rows=[_customer(updated_at=T0 + timedelta(days=1), email="a@example.com")],
@@ -159,7 +159,7 @@ def test_redaction_erases_personal_data_and_keeps_it_erased(shop):
 
 
 def test_redacting_an_unknown_customer_leaves_a_redacted_tombstone(shop):
-    mirror.customer_redact(shop=shop, shopify_id=42)
+    mirror_erasure.customer_redact(shop=shop, shopify_id=42)
 
     mirror.customers_upsert(shop=shop, rows=[_customer(shopify_id=42, email="x@example.com")])
 
@@ -170,6 +170,6 @@ def test_redaction_touches_only_its_shop(shop, other_shop):
     for s in (shop, other_shop):
         mirror.customers_upsert(shop=s, rows=[_customer(email="a@example.com")])
 
-    mirror.customer_redact(shop=shop, shopify_id=1)
+    mirror_erasure.customer_redact(shop=shop, shopify_id=1)
 
     assert Customer.objects.get(shop=other_shop).email == "a@example.com"

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from shopify_app.models import Customer, Order, Refund
-from shopify_app.services import mirror
+from shopify_app.services import mirror, mirror_erasure
 from shopify_app.sync import load, rows
 
 T1 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -63,7 +63,7 @@ def test_customer_conflict_rules(shop, write, second_updated, expected_email):
 
 @pytest.mark.parametrize("write", [_load_customer, _mirror_customer], ids=["load", "mirror"])
 def test_redacted_customer_is_never_rewritten(shop, write):
-    mirror.customer_redact(shop=shop, shopify_id=1)
+    mirror_erasure.customer_redact(shop=shop, shopify_id=1)
 
     write(shop, _customer_node(1, email="back@example.com", updated=T2))
 
