@@ -2,10 +2,11 @@
 
     manage.py devshop_seed --shop demo.myshopify.com --customers 100000 --orders 1000000
 
-Rows are generated in memory and written with PostgreSQL COPY (``bulk_create`` in large
-batches on SQLite), so 100k customers with 1M orders take minutes, not hours. No webhooks
-are sent: this is history that existed before the app was installed. Order dates spread over
-``--days``; remember that without ``read_all_orders`` the Admin API shows only 60 days.
+Rows are generated in memory and written by ``devshop.services.seed_rows`` (PostgreSQL COPY,
+``bulk_create`` in large batches on SQLite), so 100k customers with 1M orders take minutes, not
+hours. No webhooks are sent: this is history that existed before the app was installed. Order
+dates spread over ``--days``; remember that without ``read_all_orders`` the Admin API shows
+only 60 days.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from devshop.models import (
     DevSequence,
     DevShop,
 )
-from devshop.services import products, shops
+from devshop.services import products, seed_rows, shops
+from devshop.services.seed_rows import GIFT_CARD
 
-GIFT_CARD = "Gift Card"  # its lines are gift cards (isGiftCard)
 # The storefront's catalog: (title, description, [(variant title, price)]). Seeded order
 # history sells each product's first variant at its price (the earlier seeds' prices).
 CATALOG: list[tuple[str, str, list[tuple[str, Decimal]]]] = [
@@ -63,7 +64,6 @@ CATALOG: list[tuple[str, str, list[tuple[str, Decimal]]]] = [
     ("Pour-over Dripper", "A ceramic cone for one cup.", [("Default Title", Decimal("27.00"))]),
 ]
 REFUND_RATE = 0.03
-BATCH = 50_000
 
 
 class Command(BaseCommand):
@@ -194,8 +194,8 @@ def _seed(
                 spent[index],
             )
         )
-    _write_customers(customers)
-    _write_orders(shop, orders, items, refunds, refund_lines)
+    seed_rows.customers_write(customers)
+    seed_rows.orders_write(shop, orders, items, refunds, refund_lines)
     if connection.vendor == "postgresql":
         # Fresh statistics: until autovacuum gets to these tables the planner believes them
         # nearly empty, and a bulk export's page query (orders after a cursor, their customers
@@ -227,214 +227,3 @@ def _catalog(shop: DevShop) -> list[tuple[str, Decimal, int, int]]:
         if first is not None:
             sold.append((title, first.price, product.id, first.id))
     return sold
-
-
-def _copy(table: str, columns: list[str], rows: list[tuple]) -> None:
-    """COPY ``rows`` into ``table`` (PostgreSQL only; the callers fall back elsewhere)."""
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def _write_customers(rows: list[tuple]) -> None:
-    now = clock.now()
-    if connection.vendor == "postgresql":
-        _copy(
-            DevCustomer._meta.db_table,
-            [
-                "id",
-                "shop_id",
-                "first_name",
-                "last_name",
-                "email",
-                "phone",
-                "state",
-                "verified_email",
-                "tags",
-                "note",
-                "amount_spent",
-                "number_of_orders",
-                "created_at",
-                "updated_at",
-            ],
-            [
-                (
-                    r[0],
-                    r[1],
-                    r[2],
-                    r[3],
-                    r[4],
-                    None,
-                    "enabled",
-                    True,
-                    "[]",
-                    None,
-                    r[8],
-                    r[7],
-                    r[5],
-                    r[6] or now,
-                )
-                for r in rows
-            ],
-        )
-        return
-    for start in range(0, len(rows), BATCH):
-        DevCustomer.objects.bulk_create(
-            [
-                DevCustomer(
-                    id=r[0],
-                    shop_id=r[1],
-                    first_name=r[2],
-                    last_name=r[3],
-                    email=r[4],
-                    created_at=r[5],
-                    updated_at=r[6],
-                    number_of_orders=r[7],
-                    amount_spent=r[8],
-                )
-                for r in rows[start : start + BATCH]
-            ]
-        )
-
-
-def _write_orders(shop, orders, items, refunds, refund_lines) -> None:
-    currency = shop.currency
-    if connection.vendor == "postgresql":
-        _copy(
-            DevOrder._meta.db_table,
-            [
-                "id",
-                "shop_id",
-                "number",
-                "customer_id",
-                "email",
-                "currency",
-                "financial_status",
-                "subtotal_price",
-                "total_discounts",
-                "total_shipping",
-                "total_tax",
-                "total_price",
-                "discount_codes",
-                "automatic_discounts",
-                "note_attributes",
-                "test",
-                "source_name",
-                "processed_at",
-                "created_at",
-                "updated_at",
-            ],
-            [
-                (
-                    o[0],
-                    o[1],
-                    o[2],
-                    o[3],
-                    None,
-                    currency,
-                    o[7],
-                    o[5],
-                    0,
-                    0,
-                    0,
-                    o[6],
-                    "[]",
-                    "[]",
-                    "[]",
-                    False,
-                    "web",
-                    o[4],
-                    o[4],
-                    o[4],
-                )
-                for o in orders
-            ],
-        )
-        _copy(
-            DevLineItem._meta.db_table,
-            [
-                "id",
-                "order_id",
-                "title",
-                "sku",
-                "quantity",
-                "price",
-                "total_discount",
-                "gift_card",
-                "product_id",
-                "variant_id",
-            ],
-            [(i[0], i[1], i[2], "", i[3], i[4], 0, i[2] == GIFT_CARD, i[5], i[6]) for i in items],
-        )
-        _copy(
-            DevRefund._meta.db_table,
-            [
-                "id",
-                "order_id",
-                "restock",
-                "shipping_amount",
-                "amount",
-                "created_at",
-                "processed_at",
-            ],
-            [(r[0], r[1], False, 0, r[2], r[3], r[3]) for r in refunds],
-        )
-        _copy(
-            DevRefundLineItem._meta.db_table,
-            ["id", "refund_id", "line_item_id", "quantity", "subtotal", "total_tax"],
-            [(r[0], r[1], r[2], r[3], r[4], 0) for r in refund_lines],
-        )
-        return
-    for start in range(0, len(orders), BATCH):
-        DevOrder.objects.bulk_create(
-            [
-                DevOrder(
-                    id=o[0],
-                    shop_id=o[1],
-                    number=o[2],
-                    customer_id=o[3],
-                    currency=currency,
-                    financial_status=o[7],
-                    subtotal_price=o[5],
-                    total_price=o[6],
-                    processed_at=o[4],
-                    created_at=o[4],
-                    updated_at=o[4],
-                )
-                for o in orders[start : start + BATCH]
-            ]
-        )
-    for start in range(0, len(items), BATCH):
-        DevLineItem.objects.bulk_create(
-            [
-                DevLineItem(
-                    id=i[0],
-                    order_id=i[1],
-                    title=i[2],
-                    quantity=i[3],
-                    price=i[4],
-                    gift_card=i[2] == GIFT_CARD,
-                    product_id=i[5],
-                    variant_id=i[6],
-                )
-                for i in items[start : start + BATCH]
-            ]
-        )
-    DevRefund.objects.bulk_create(
-        [
-            DevRefund(id=r[0], order_id=r[1], amount=r[2], created_at=r[3], processed_at=r[3])
-            for r in refunds
-        ],
-        batch_size=BATCH,
-    )
-    DevRefundLineItem.objects.bulk_create(
-        [
-            DevRefundLineItem(
-                id=r[0], refund_id=r[1], line_item_id=r[2], quantity=r[3], subtotal=r[4]
-            )
-            for r in refund_lines
-        ],
-        batch_size=BATCH,
-    )
