@@ -35,120 +35,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from loyalty.vip import documents
 from loyalty.vip.models import Tier, VipProgram
 from shopify_app import admin_api
 from shopify_app.exceptions import ShopifyUserErrors
 from shopify_app.models import Shop
 
 logger = logging.getLogger(__name__)
-
-SEGMENTS_BY_NAME = """
-query VipSegmentsByName($query: String!) {
-  segments(first: 10, query: $query) {
-    nodes {
-      id
-      name
-      query
-    }
-  }
-}
-"""
-
-SEGMENT_CREATE = """
-mutation VipSegmentCreate($name: String!, $query: String!) {
-  segmentCreate(name: $name, query: $query) {
-    segment {
-      id
-    }
-    userErrors {
-      field
-      message
-    }
-  }
-}
-"""
-
-SEGMENT_UPDATE = """
-mutation VipSegmentUpdate($id: ID!, $name: String, $query: String) {
-  segmentUpdate(id: $id, name: $name, query: $query) {
-    segment {
-      id
-    }
-    userErrors {
-      field
-      message
-    }
-  }
-}
-"""
-
-SEGMENT_DELETE = """
-mutation VipSegmentDelete($id: ID!) {
-  segmentDelete(id: $id) {
-    deletedSegmentId
-    userErrors {
-      field
-      message
-    }
-  }
-}
-"""
-
-DISCOUNTS_BY_TAG = """
-query VipDiscountsByTag($query: String!) {
-  discountNodes(first: 10, query: $query) {
-    nodes {
-      id
-      discount {
-        __typename
-      }
-    }
-  }
-}
-"""
-
-DISCOUNT_CREATE = """
-mutation VipDiscountCreate($discount: DiscountAutomaticBasicInput!) {
-  discountAutomaticBasicCreate(automaticBasicDiscount: $discount) {
-    automaticDiscountNode {
-      id
-    }
-    userErrors {
-      field
-      message
-      code
-    }
-  }
-}
-"""
-
-DISCOUNT_UPDATE = """
-mutation VipDiscountUpdate($id: ID!, $discount: DiscountAutomaticBasicInput!) {
-  discountAutomaticBasicUpdate(id: $id, automaticBasicDiscount: $discount) {
-    automaticDiscountNode {
-      id
-    }
-    userErrors {
-      field
-      message
-      code
-    }
-  }
-}
-"""
-
-DISCOUNT_DELETE = """
-mutation VipDiscountDelete($id: ID!) {
-  discountAutomaticDelete(id: $id) {
-    deletedAutomaticDiscountId
-    userErrors {
-      field
-      message
-      code
-    }
-  }
-}
-"""
 
 
 @dataclass
@@ -204,7 +97,7 @@ def _wanted(tier: Tier, program: VipProgram | None) -> bool:
 
 def _segments_named(shop: Shop, name: str) -> list[str]:
     data = admin_api.execute(
-        shop=shop, document=SEGMENTS_BY_NAME, variables={"query": f"name:{_quoted(name)}"}
+        shop=shop, document=documents.SEGMENTS_BY_NAME, variables={"query": f"name:{_quoted(name)}"}
     )
     return [n["id"] for n in data["segments"]["nodes"] if n["name"] == name]
 
@@ -215,7 +108,7 @@ def _segment_ensure(tier: Tier) -> str:
         try:
             admin_api.mutate(
                 shop=shop,
-                document=SEGMENT_UPDATE,
+                document=documents.SEGMENT_UPDATE,
                 variables={"id": tier.segment_gid, "name": name, "query": query},
                 field="segmentUpdate",
             )
@@ -228,7 +121,7 @@ def _segment_ensure(tier: Tier) -> str:
         try:
             payload = admin_api.mutate(
                 shop=shop,
-                document=SEGMENT_CREATE,
+                document=documents.SEGMENT_CREATE,
                 variables={"name": name, "query": query},
                 field="segmentCreate",
             )
@@ -240,7 +133,7 @@ def _segment_ensure(tier: Tier) -> str:
                 raise exc from None
     admin_api.mutate(
         shop=shop,
-        document=SEGMENT_UPDATE,
+        document=documents.SEGMENT_UPDATE,
         variables={"id": found[0], "query": query},
         field="segmentUpdate",
     )
@@ -254,7 +147,7 @@ def _discounts_tagged(tier: Tier) -> list[str]:
     """The automatic basic discounts carrying the tier's tag, oldest (lowest id) first."""
     data = admin_api.execute(
         shop=tier.shop,
-        document=DISCOUNTS_BY_TAG,
+        document=documents.DISCOUNTS_BY_TAG,
         variables={"query": f"tag:{_quoted(tier_discount_key(tier))}"},
     )
     ids = [
@@ -287,7 +180,7 @@ def _discount_delete(shop: Shop, gid: str) -> None:
     try:
         admin_api.mutate(
             shop=shop,
-            document=DISCOUNT_DELETE,
+            document=documents.DISCOUNT_DELETE,
             variables={"id": gid},
             field="discountAutomaticDelete",
         )
@@ -306,7 +199,7 @@ def _keep_oldest(tier: Tier, found: list[str]) -> str:
 def _discount_update(tier: Tier, gid: str, segment_gid: str) -> None:
     admin_api.mutate(
         shop=tier.shop,
-        document=DISCOUNT_UPDATE,
+        document=documents.DISCOUNT_UPDATE,
         variables={"id": gid, "discount": _discount_input(tier, segment_gid)},
         field="discountAutomaticBasicUpdate",
     )
@@ -327,7 +220,7 @@ def _discount_ensure(tier: Tier, segment_gid: str) -> str:
         return kept
     admin_api.mutate(
         shop=tier.shop,
-        document=DISCOUNT_CREATE,
+        document=documents.DISCOUNT_CREATE,
         variables={
             "discount": {
                 **_discount_input(tier, segment_gid),
@@ -352,7 +245,7 @@ def _tier_remove(tier: Tier) -> None:
         try:
             admin_api.mutate(
                 shop=tier.shop,
-                document=SEGMENT_DELETE,
+                document=documents.SEGMENT_DELETE,
                 variables={"id": tier.segment_gid},
                 field="segmentDelete",
             )

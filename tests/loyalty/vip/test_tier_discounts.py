@@ -17,7 +17,7 @@ from devshop.models import DevAutomaticDiscount, DevOrder, DevSegment
 from devshop.services import products
 from devshop.services.products import VariantInput
 from loyalty.exceptions import TierConfigInvalid
-from loyalty.vip import discounts, tasks
+from loyalty.vip import documents, tasks
 from loyalty.vip.discounts import vip_tier_discounts_sync
 from loyalty.vip.models import Tier
 from loyalty.vip.services import member_tiers_evaluate, vip_program_enable
@@ -172,7 +172,7 @@ def _lose_the_answer_of(monkeypatch, document: str) -> list[str]:
     return lost
 
 
-@pytest.mark.parametrize("document", [discounts.SEGMENT_CREATE, discounts.DISCOUNT_CREATE])
+@pytest.mark.parametrize("document", [documents.SEGMENT_CREATE, documents.DISCOUNT_CREATE])
 def test_a_create_whose_answer_was_lost_is_retried_without_a_duplicate(
     shop, dev_shop, waits, monkeypatch, document
 ):
