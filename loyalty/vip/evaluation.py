@@ -25,7 +25,10 @@ The facts a basis reads:
 Decision per member, with ``q`` the tier qualified for and ``c`` the current one:
 
 - ``c`` invitation-only: kept (staff assigned it: no ``kept_until``), or until its
-  ``kept_until`` when it was bought (the paid club, ``vip.memberships``): then ``q`` at once;
+  ``kept_until`` when it was bought (the paid club, ``vip.memberships``): then ``q`` at once.
+  A bought ``c`` gives way at once to a ``q`` above it (the member's own basis earns more than
+  they paid for); the purchase keeps running below it, and ``vip.memberships`` brings the
+  member back to it if they drop below it within its term;
 - no ``c``, or ``c`` not in the configuration: ``q`` at once;
 - ``q`` above ``c``: ``q`` at once (a new term: ``kept_until`` from ``q``'s period);
 - ``q`` is ``c``: kept; a calendar-year tier qualified for again in a new year is kept to
@@ -281,6 +284,7 @@ cur AS (
 ),
 acted AS (
   SELECT cur.*, CASE
+    WHEN cur.cur_inv AND cur.kept_until IS NOT NULL AND cur.q_rank > cur.cur_rank THEN 'move'
     WHEN cur.cur_inv AND (cur.kept_until IS NULL OR %(now)s < cur.kept_until) THEN 'keep'
     WHEN cur.cur_inv THEN 'move'
     WHEN cur.cur_rank IS NULL OR cur.q_rank > cur.cur_rank THEN 'move'

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Exists
 
 from loyalty.models import OrderPoints
-from loyalty.vip.memberships import memberships_sync
+from loyalty.vip.memberships import memberships_refresh, memberships_sync
 from loyalty.vip.models import Tier, TierPurchase, VipProgram
 from loyalty.vip.services import member_tiers_evaluate
 from shopify_app.models import Refund, Shop, WebhookDelivery
@@ -39,7 +39,8 @@ def _evaluate_orders(*, shop: Shop, order_ids: list[int]) -> None:
     if program is None:
         return
     if any(program):
-        # Memberships first: a bought tier is held, so the evaluation below keeps it.
+        # Memberships first: a bought tier is held, so the evaluation below keeps it (unless
+        # the member's own basis earns a higher one).
         memberships_sync(shop=shop, order_shopify_ids=order_ids)
     member_ids = sorted(
         set(
@@ -50,6 +51,9 @@ def _evaluate_orders(*, shop: Shop, order_ids: list[int]) -> None:
     )
     if member_ids:
         member_tiers_evaluate(shop=shop, member_ids=member_ids)
+        if any(program):
+            # A refund may have taken a member below a tier they bought: it holds again.
+            memberships_refresh(shop=shop, member_ids=member_ids)
 
 
 def order_tier_evaluate(*, shop: Shop, payload: dict[str, Any], delivery: WebhookDelivery) -> None:

@@ -16,6 +16,11 @@ reason ``purchased``; when none runs any more, a tier revoked within its term en
 evaluation gives the member the tier their own basis earns (reason ``refunded``). A term that
 simply ran out is ended by the nightly evaluation (an invitation-only tier past ``kept_until``
 is re-decided like any other).
+
+A bought tier is a floor, not a ceiling: a member whose own basis earns a higher tier moves up
+to it (``vip.evaluation``), and the purchase waits below; should they drop below it within its
+term (a refund, a downgrade), ``memberships_refresh`` holds it again, after the order's
+evaluation and after the nightly one.
 """
 
 from __future__ import annotations
@@ -210,6 +215,9 @@ def member_membership_apply(*, shop: Shop, member_id: int, now: datetime | None 
         )
         if running:
             best = max((p.tier for p in running), key=lambda t: t.rank)
+            current = state.tier
+            if not held and current is not None and current.active and current.rank > best.rank:
+                return  # a higher tier, earned (or given by staff): the purchase waits below it
             mine = [p for p in running if p.tier_id == best.pk]
             kept_until = max(p.ends_at for p in mine)
             term_start = min(p.paid_at for p in mine)
@@ -230,23 +238,37 @@ def member_membership_apply(*, shop: Shop, member_id: int, now: datetime | None 
     member_tiers_evaluate(shop=shop, member_ids=[member_id], now=at, reason=reason)
 
 
-def memberships_refresh(*, shop: Shop, now: datetime | None = None) -> int:
-    """Before the nightly evaluation: re-decide the members whose bought term ran out (so one
-    who still holds another purchase moves straight to it) and those with a running purchase
-    whose tier they do not hold (an evaluation or staff moved them meanwhile). Returns how many
-    members were re-decided; a shop that never sold a membership costs two indexed queries."""
+def memberships_refresh(
+    *, shop: Shop, now: datetime | None = None, member_ids: list[int] | None = None
+) -> int:
+    """Re-decide the members whose bought term ran out (so one who still holds another
+    purchase moves straight to it) and those with a running purchase whose tier they do not
+    hold and do not hold a higher tier than (an evaluation or staff moved them below it
+    meanwhile), of the shop or of ``member_ids``. Before and after the nightly evaluation, and
+    after an order's. Returns how many members were re-decided; a shop that never sold a
+    membership costs two indexed queries."""
     at = now or timezone.now()
     lapsed = MemberTier.objects.filter(shop=shop, assigned_by=BY_PURCHASE, kept_until__lte=at)
-    running = TierPurchase.objects.filter(
-        shop=shop, revoked_at__isnull=True, ends_at__gt=at, tier__active=True
-    ).exclude(member__vip_tier__assigned_by=BY_PURCHASE, member__vip_tier__tier=F("tier"))
-    member_ids = sorted(
+    running = (
+        TierPurchase.objects.filter(
+            shop=shop, revoked_at__isnull=True, ends_at__gt=at, tier__active=True
+        )
+        .exclude(member__vip_tier__assigned_by=BY_PURCHASE, member__vip_tier__tier=F("tier"))
+        .exclude(
+            member__vip_tier__tier__active=True,
+            member__vip_tier__tier__rank__gt=F("tier__rank"),
+        )
+    )
+    if member_ids is not None:
+        lapsed = lapsed.filter(member_id__in=member_ids)
+        running = running.filter(member_id__in=member_ids)
+    redecided = sorted(
         set(lapsed.values_list("member_id", flat=True))
         | set(running.values_list("member_id", flat=True))
     )
-    for member_id in member_ids:
+    for member_id in redecided:
         member_membership_apply(shop=shop, member_id=member_id, now=at)
-    return len(member_ids)
+    return len(redecided)
 
 
 def _hold(

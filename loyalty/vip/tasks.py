@@ -39,11 +39,14 @@ def vip_tier_discounts_sync(self, shop_id: int) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def member_tiers_evaluate_shop(shop_id: int) -> int:
-    """The nightly evaluation of one shop's members (bought terms that ran out first); returns
-    how many changed tier."""
+    """The nightly evaluation of one shop's members (bought terms that ran out first, and
+    after it the running purchases of members it moved below them); returns how many changed
+    tier."""
     shop = Shop.objects.get(pk=shop_id)
     memberships.memberships_refresh(shop=shop)
-    return len(services.member_tiers_evaluate(shop=shop))
+    changed = len(services.member_tiers_evaluate(shop=shop))
+    memberships.memberships_refresh(shop=shop)
+    return changed
 
 
 @shared_task(ignore_result=True)

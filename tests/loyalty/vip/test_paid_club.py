@@ -268,3 +268,62 @@ def test_the_data_request_exports_the_memberships_the_customer_bought(store):
     )
     assert bought["revoked_at"] is None and bought["ends_at"] is not None
     assert exported["member"]["tier"]["name"] == "Rapha Cycling Club"
+
+
+def test_a_member_who_earns_more_than_they_bought_moves_up_and_falls_back_to_what_they_bought(
+    store,
+):
+    from loyalty.vip import tasks
+
+    configure(
+        store.shop,
+        tier("Rider", 1, "0"),
+        tier("Regular", 2, "500"),
+        tier(
+            "Rapha Cycling Club",
+            3,
+            "0",
+            invitation_only=True,
+            multiplier=Decimal("1.5"),
+            entry_points=250,
+            membership_variant_id=f"gid://shopify/ProductVariant/{CLUB_VARIANT}",
+            membership_term=12,
+            membership_term_unit="months",
+        ),
+        tier("Legend", 4, "1500", multiplier=Decimal("2")),
+    )
+    customer = store.customer()
+    store.paid(membership_order(store, customer))
+    assert tier_of(member_of(store, customer)) == "Rapha Cycling Club"
+
+    # $1,600 spent: the member's own orders earn Legend, above the club they bought.
+    big = store.order(customer=customer, lines=[(Decimal("1400.00"), 1)])
+    store.paid(big)
+    member = member_of(store, customer)
+    assert tier_of(member) == "Legend"
+    assert member.tier_multiplier == Decimal(2)
+    # The nightly pass (memberships before and after) leaves them there: the purchase waits.
+    assert tasks.member_tiers_evaluate_shop(store.shop.pk) == 0
+    assert tier_of(member_of(store, customer)) == "Legend"
+
+    # The big order is refunded: Legend is lost at once (a lifetime tier has no term), and the
+    # club, still within its paid term, holds again rather than what $200 earns.
+    refunded, refund = store.refund(big, line=0, subtotal=Decimal("1400.00"))
+    store.refunded(refunded, refund)
+    member = member_of(store, customer)
+    state = MemberTier.objects.get(member=member)
+    assert (tier_of(member), state.assigned_by) == ("Rapha Cycling Club", BY_PURCHASE)
+    assert member.tier_multiplier == Decimal("1.5")
+    assert state.kept_until == TierPurchase.objects.get(member=member).ends_at
+    assert [h[:2] for h in history(member)] == [
+        (None, "Rapha Cycling Club"),
+        ("Rapha Cycling Club", "Legend"),
+        ("Legend", "Rider"),
+        ("Rider", "Rapha Cycling Club"),
+    ]
+    # The club's welcome points were given once, for its one term.
+    bonuses = PointsTransaction.objects.filter(member=member, kind="tier_bonus")
+    assert [b.amount for b in bonuses] == [250]
+    assert tasks.member_tiers_evaluate_shop(store.shop.pk) == 0
+    assert tier_of(member_of(store, customer)) == "Rapha Cycling Club"
+    assert_consistent(member)
