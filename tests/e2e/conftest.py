@@ -295,12 +295,17 @@ def sign_in(stack) -> Callable:
     return go
 
 
-# Finite animations and transitions (the dialog's fade-in, Polaris' fades), shadow roots included,
-# run to their end: axe reads colours as painted, and a half-faded dialog fails color-contrast.
-# Infinite ones (spinners) are left running; a cancelled one resolves too.
-SETTLE = """() => Promise.all(document.getAnimations()
+# Finite animations and transitions (the launcher dialog's fade-in, Polaris' fades) run to their
+# end: axe reads colours as painted, and a half-faded dialog fails color-contrast. Chromium's
+# document.getAnimations() leaves out shadow trees (the launcher's), so each open shadow root is
+# asked too. Infinite ones (spinners) are left running; a cancelled one resolves too.
+SETTLE = """() => {
+  const scopes = [document, ...[...document.querySelectorAll('*')]
+    .map((el) => el.shadowRoot).filter(Boolean)];
+  return Promise.all(scopes.flatMap((scope) => scope.getAnimations())
     .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime))
-    .map((a) => a.finished.catch(() => null)))"""
+    .map((a) => a.finished.catch(() => null)));
+}"""
 
 
 def assert_no_axe_violations(page, include: str = "#loyalty-launcher-root") -> None:
