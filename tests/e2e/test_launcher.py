@@ -370,3 +370,21 @@ def test_markup_in_a_reward_title_and_a_customer_name_is_shown_as_text(
         assert injected == 0
     finally:
         reward.delete()
+
+
+def test_axe_reads_the_launcher_once_its_fade_in_has_ended(stack, shop, page):
+    """The harness's own check: the dialog fades in (a CSS animation inside the launcher's
+    shadow root), and axe, reading colours as painted, must not run on it half transparent.
+    Animations are slowed 20x so the fade is still running when the error shows."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Animation.enable")
+    cdp.send("Animation.setPlaybackRate", {"playbackRate": 0.05})  # 180 ms -> 3.6 s
+    page.route("**/apps/rewards/api/state*", lambda r: r.fulfill(status=503, json={}))
+    page.goto(stack.storefront(SHOP))
+    panel = open_launcher(page)
+    expect(panel.get_by_role("alert")).to_have_text("Could not load rewards. Please try again.")
+    fading = "() => getComputedStyle(document.getElementById('loyalty-launcher-root')"
+    fading += ".shadowRoot.querySelector('.lly-dialog')).opacity"
+    assert float(page.evaluate(fading)) < 1  # still fading in: axe now would fail contrast
+    assert_no_axe_violations(page)  # waits for the fade's end, then passes
+    assert float(page.evaluate(fading)) == 1
