@@ -32,6 +32,27 @@ def _friend_page(browser, stack, code: str):
     return context, page
 
 
+def _friend_pays_with_the_code(stack, referral, first_name: str) -> None:
+    """Once Shopify has the friend's code: the friend, a new customer, orders a mug with it
+    (through devshop's controls, so orders/paid reaches the app)."""
+    from referrals.models import Referral
+
+    wait_until(
+        lambda: Referral.objects.filter(pk=referral.pk, code_status="issued").exists(),
+        what=f"the friend's code\n{stack.log_tail('worker')}",
+    )
+    friend = stack.control(
+        f"shops/{SHOP}/customers", first_name=first_name, email=referral.friend_email
+    )
+    stack.control(
+        f"shops/{SHOP}/orders",
+        customer_id=friend["legacy_id"],
+        discount_code=referral.discount_code,
+        title="E2E Mug",
+        price="30.00",
+    )
+
+
 def test_a_friend_claims_the_offer_on_another_device_pays_with_it_and_the_member_is_credited(
     stack, shop, browser, page, member_factory, sign_in, db_access
 ):
@@ -189,18 +210,7 @@ def test_staff_approve_a_held_referral_in_the_admin(stack, shop, page, member_fa
     try:
         referral_claim(shop=shop, code=code, email=first)
         held = referral_claim(shop=shop, code=code, email=second)
-        wait_until(
-            lambda: Referral.objects.filter(pk=held.pk, code_status="issued").exists(),
-            what=f"the friend's code\n{stack.log_tail('worker')}",
-        )
-        fay = stack.control(f"shops/{SHOP}/customers", first_name="Fay", email=second)
-        stack.control(
-            f"shops/{SHOP}/orders",
-            customer_id=fay["legacy_id"],
-            discount_code=held.discount_code,
-            title="E2E Mug",
-            price="30.00",
-        )
+        _friend_pays_with_the_code(stack, held, "Fay")
         wait_until(
             lambda: Referral.objects.filter(pk=held.pk, status="held").exists(),
             what=f"the referral to be held\n{stack.log_tail('worker')}",
@@ -262,18 +272,7 @@ def test_a_catalog_reward_for_the_referrer_shows_its_code_in_the_launcher_and_is
     )
     try:
         claimed = referral_claim(shop=shop, code=code, email=friend)
-        wait_until(
-            lambda: Referral.objects.filter(pk=claimed.pk, code_status="issued").exists(),
-            what=f"the friend's code\n{stack.log_tail('worker')}",
-        )
-        hal = stack.control(f"shops/{SHOP}/customers", first_name="Hal", email=friend)
-        stack.control(
-            f"shops/{SHOP}/orders",
-            customer_id=hal["legacy_id"],
-            discount_code=claimed.discount_code,
-            title="E2E Mug",
-            price="30.00",
-        )
+        _friend_pays_with_the_code(stack, claimed, "Hal")
         referral = wait_until(
             lambda: Referral.objects.filter(
                 pk=claimed.pk, status="completed", reward_code_status="issued"
@@ -294,6 +293,11 @@ def test_a_catalog_reward_for_the_referrer_shows_its_code_in_the_launcher_and_is
         expect(row).to_contain_text(referral.reward_code)
         shoot(page, "ref-11-member-reward-code")
         assert_no_axe_violations(page)
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the code in view
+        row.get_by_role("link", name="Apply to cart").scroll_into_view_if_needed()
+        shoot(page, "ref-11-member-reward-code-phone")
+        assert_no_axe_violations(page)
+        page.set_viewport_size({"width": 1280, "height": 860})
         go_to(panel, "My codes")
         item = panel.get_by_role("listitem").filter(has_text=referral.reward_code)
         expect(item).to_contain_text("€8 off")

@@ -21,7 +21,8 @@ from tests.loyalty.vip.conftest import configure, member_of, tier, tier_of
 CLUB_VARIANT = 44_000_001
 
 
-def rapha(shop, **club):
+def rapha(shop, *above, **club):
+    """Rider, Regular and the bought club (rank 3), and any tiers ``above`` it."""
     return configure(
         shop,
         tier("Rider", 1, "0"),
@@ -37,6 +38,7 @@ def rapha(shop, **club):
             membership_term=club.get("term", 12),
             membership_term_unit=club.get("unit", "months"),
         ),
+        *above,
     )
 
 
@@ -275,23 +277,7 @@ def test_a_member_who_earns_more_than_they_bought_moves_up_and_falls_back_to_wha
 ):
     from loyalty.vip import tasks
 
-    configure(
-        store.shop,
-        tier("Rider", 1, "0"),
-        tier("Regular", 2, "500"),
-        tier(
-            "Rapha Cycling Club",
-            3,
-            "0",
-            invitation_only=True,
-            multiplier=Decimal("1.5"),
-            entry_points=250,
-            membership_variant_id=f"gid://shopify/ProductVariant/{CLUB_VARIANT}",
-            membership_term=12,
-            membership_term_unit="months",
-        ),
-        tier("Legend", 4, "1500", multiplier=Decimal("2")),
-    )
+    rapha(store.shop, tier("Legend", 4, "1500", multiplier=Decimal("2")))
     customer = store.customer()
     store.paid(membership_order(store, customer))
     assert tier_of(member_of(store, customer)) == "Rapha Cycling Club"
